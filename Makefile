@@ -1,0 +1,50 @@
+# Relance — the public interface. `make run` runs the whole pipeline; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Telemetry off everywhere, without the user doing anything.
+export DAGSTER_DISABLE_TELEMETRY=1
+export DBT_SEND_ANONYMOUS_USAGE_STATS=false
+export DBT_VERSION_CHECK=false
+export GX_ANALYTICS_ENABLED=false
+export MLFLOW_DISABLE_TELEMETRY=true
+export DO_NOT_TRACK=1
+export PYTHONDONTWRITEBYTECODE=1
+
+.PHONY: install run test lock simulate dagster-dev mlflow-ui bench clean
+
+install: $(VENV)/.installed
+
+# The venv is rebuilt whenever the dependency set changes; uv installs the locked set in seconds.
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	touch $@
+
+run: install
+	$(PY) -m orchestration.run
+
+test: install
+	$(PY) -m pytest
+
+# Regenerate the lock after editing pyproject.toml dependencies.
+lock: install
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --no-header --no-annotate -o requirements.lock
+
+simulate: install
+	$(PY) -m erp.simulator $(ARGS)
+
+dagster-dev: install
+	DAGSTER_HOME="$$($(PY) -m orchestration.settings dagster-home)" $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+mlflow-ui: install
+	$(VENV)/bin/mlflow ui --backend-store-uri "$$($(PY) -m orchestration.settings tracking-uri)" --host 127.0.0.1 --port 5000 --workers 1
+
+bench: install
+	$(PY) benchmarks/ingest.py $(ARGS)
+
+clean:
+	rm -rf .relance

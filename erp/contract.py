@@ -1,0 +1,255 @@
+"""The ERP input contract (v1) as data.
+
+Everything that reads or writes ERP drops — the simulator, the adapters, ingestion, the Great
+Expectations suites — derives its behaviour from these declarations, so a contract change is made
+here once. The prose version lives in ``shared/contract/erp_contract.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CONTRACT_VERSION = "v1"
+
+# Value sets of the contract's enumerated string columns.
+CONTACT_ROLES = ("billing", "accounts_payable", "owner", "other")
+PAYMENT_METHODS = ("wire", "check", "card", "direct_debit", "ach", "other")
+CHANNELS = ("email", "sms", "call", "letter")
+TONES = ("friendly", "neutral", "firm", "final")
+INCENTIVES = ("none", "early_pay_discount", "late_fee_warning", "payment_plan", "card_payment_link")
+EMAIL_EVENTS = (
+    "processed", "delivered", "open", "click", "bounce", "dropped", "deferred",
+    "spamreport", "unsubscribe", "group_unsubscribe",
+)
+DISPUTE_REASONS = ("pricing", "quality", "delivery", "duplicate", "other")
+INBOUND_CATEGORIES = (
+    "dispute", "promise_to_pay", "invoice_copy", "payment_link", "po_number",
+    "unsubscribe", "remittance_advice", "other",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column.
+
+    ``kind`` is the contract type (id, string, date, timestamp, money, currency, country, tz,
+    lang, bool, int, email, enum). ``references`` names the parent table whose key this column
+    must match in the same extraction.
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    unique: bool = False
+    values: tuple[str, ...] = ()
+    min_value: float | None = None
+    max_value: float | None = None
+    positive: bool = False
+    references: str | None = None
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule over several columns of one row, or of the row and its parent row.
+
+    ``violated`` is a SQL predicate over the row (alias ``t``, typed values) and, when
+    ``parent`` is set, the referenced parent row (alias ``p``, joined on ``t.<fk> = p.<key>``).
+    """
+
+    reason: str
+    violated: str
+    parent: str | None = None
+    fk: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    key: tuple[str, ...] = ()
+    rules: tuple[RowRule, ...] = field(default_factory=tuple)
+    # A column holding event time, used by the freshness check.
+    event_time: str | None = None
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        """Columns that must be present in the file (optional-valued columns still must exist
+        unless they have a default)."""
+        return [c.name for c in self.columns if c.default is None and c.required]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def parents(self) -> list[str]:
+        return sorted({c.references for c in self.columns if c.references}
+                      | {r.parent for r in self.rules if r.parent})
+
+
+def _id(name: str, **kw) -> Column:
+    return Column(name, "id", **kw)
+
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    Table(
+        "customers", required=True, key=("customer_id",), event_time="created_at",
+        columns=(
+            _id("customer_id", unique=True),
+            Column("name", "string"),
+            Column("country", "country"),
+            Column("currency", "currency"),
+            Column("industry", "string", required=False),
+            Column("credit_limit", "money", required=False, min_value=0),
+            Column("payment_terms_days", "int", min_value=0, max_value=365),
+            Column("account_owner", "string", required=False),
+            Column("language", "lang", default="en"),
+            Column("timezone", "tz", default="from_country"),
+            Column("created_at", "date"),
+        ),
+    ),
+    Table(
+        "contacts", key=("contact_id",),
+        columns=(
+            _id("contact_id", unique=True),
+            _id("customer_id", references="customers"),
+            Column("email", "email"),
+            Column("full_name", "string", required=False),
+            Column("role", "enum", values=CONTACT_ROLES),
+            Column("is_primary", "bool"),
+            Column("opted_out_at", "timestamp", required=False),
+            Column("timezone", "tz", required=False),
+        ),
+        rules=(
+            RowRule("more than one primary contact for this customer",
+                    "t.is_primary and count(*) filter (where t.is_primary) "
+                    "over (partition by t.customer_id order by t._line "
+                    "rows between unbounded preceding and current row) > 1"),
+        ),
+    ),
+    Table(
+        "invoices", required=True, key=("invoice_id",), event_time="issue_date",
+        columns=(
+            _id("invoice_id", unique=True),
+            _id("customer_id", references="customers"),
+            Column("issue_date", "date"),
+            Column("due_date", "date"),
+            Column("amount", "money", positive=True),
+            Column("currency", "currency"),
+            Column("po_number", "string", required=False),
+        ),
+        rules=(RowRule("due_date before issue_date", "t.due_date < t.issue_date"),),
+    ),
+    Table(
+        "payments", required=True, key=("payment_id", "invoice_id"), event_time="payment_date",
+        columns=(
+            _id("payment_id"),
+            _id("customer_id", references="customers"),
+            _id("invoice_id", required=False, references="invoices"),
+            Column("payment_date", "date"),
+            Column("amount", "money", positive=True),
+            Column("currency", "currency"),
+            Column("method", "enum", values=PAYMENT_METHODS),
+        ),
+        rules=(
+            RowRule("payment_date before the invoice's issue_date",
+                    "t.payment_date < p.issue_date", parent="invoices", fk="invoice_id"),
+            RowRule("currency differs from the invoice's currency",
+                    "t.currency <> p.currency", parent="invoices", fk="invoice_id"),
+        ),
+    ),
+    Table(
+        "credit_notes", key=("credit_note_id",), event_time="issue_date",
+        columns=(
+            _id("credit_note_id", unique=True),
+            _id("invoice_id", references="invoices"),
+            Column("issue_date", "date"),
+            Column("amount", "money", positive=True),
+            Column("reason", "string", required=False),
+        ),
+        rules=(RowRule("amount exceeds the invoice amount", "t.amount > p.amount",
+                       parent="invoices", fk="invoice_id"),),
+    ),
+    Table(
+        "disputes", key=("dispute_id",), event_time="opened_at",
+        columns=(
+            _id("dispute_id", unique=True),
+            _id("invoice_id", references="invoices"),
+            Column("opened_at", "date"),
+            Column("resolved_at", "date", required=False),
+            Column("reason", "enum", values=DISPUTE_REASONS),
+            Column("amount", "money", positive=True),
+        ),
+        rules=(RowRule("resolved_at before opened_at", "t.resolved_at < t.opened_at"),),
+    ),
+    Table(
+        "promises_to_pay", key=("promise_id",), event_time="created_at",
+        columns=(
+            _id("promise_id", unique=True),
+            _id("invoice_id", references="invoices"),
+            Column("created_at", "date"),
+            Column("promised_date", "date"),
+            Column("amount", "money", positive=True),
+        ),
+        rules=(RowRule("promised_date before created_at", "t.promised_date < t.created_at"),),
+    ),
+    Table(
+        "contact_history", key=("message_id",), event_time="sent_at",
+        columns=(
+            _id("message_id", unique=True),
+            _id("customer_id", references="customers"),
+            _id("contact_id", required=False, references="contacts"),
+            _id("invoice_id", required=False, references="invoices"),
+            Column("channel", "enum", values=CHANNELS),
+            Column("sent_at", "timestamp"),
+            Column("journey", "string", required=False),
+            Column("step", "string", required=False),
+            Column("tone", "enum", values=TONES),
+            Column("incentive", "enum", values=INCENTIVES),
+            Column("variant", "string", required=False),
+        ),
+    ),
+    Table(
+        "email_events", key=(), event_time="occurred_at",
+        columns=(
+            _id("message_id", references="contact_history"),
+            Column("event", "enum", values=EMAIL_EVENTS),
+            Column("occurred_at", "timestamp"),
+        ),
+        rules=(RowRule("occurred_at before the message's sent_at", "t.occurred_at < p.sent_at",
+                       parent="contact_history", fk="message_id"),),
+    ),
+    Table(
+        "inbound_messages", key=("inbound_id",), event_time="received_at",
+        columns=(
+            _id("inbound_id", unique=True),
+            Column("from_email", "string"),
+            _id("customer_id", required=False, references="customers"),
+            Column("received_at", "timestamp"),
+            Column("subject", "string", required=False),
+            Column("body", "string", required=False),
+            Column("category", "enum", required=False, values=INBOUND_CATEGORIES),
+        ),
+    ),
+)}
+
+REQUIRED_TABLES = [name for name, t in TABLES.items() if t.required]
+
+
+def load_order() -> list[str]:
+    """Tables ordered so that every parent is loaded before its children (foreign keys are
+    checked against the parent rows loaded for the same extraction)."""
+    ordered: list[str] = []
+    pending = list(TABLES)
+    while pending:
+        for name in pending:
+            if all(p in ordered for p in TABLES[name].parents if p != name):
+                ordered.append(name)
+                pending.remove(name)
+                break
+    return ordered

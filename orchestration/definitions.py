@@ -1,0 +1,12 @@
+"""Everything Dagster loads: one set of definitions per domain, merged, plus shared resources."""
+
+import dagster as dg
+
+from orchestration import ingestion, jobs
+from orchestration.resources import default_resources
+
+defs = dg.Definitions.merge(
+    ingestion.defs,
+    jobs.defs,
+    dg.Definitions(resources=default_resources()),
+)

@@ -1,0 +1,9 @@
+"""The daily partition: one extraction date (a drop folder) per partition, in UTC as the
+contract cuts events at the end of the UTC day."""
+
+import dagster as dg
+
+# Early enough for real exports' history (the IBM sample ends in 2014).
+PARTITIONS_START = "2010-01-01"
+
+daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, timezone="UTC")

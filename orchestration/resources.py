@@ -1,0 +1,85 @@
+"""Resources, each configured from the environment when a run starts, with embedded defaults."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from erp.sources import ErpSource
+from orchestration import settings
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file. DuckDB allows one writer at a time, so jobs writing to it run
+    their steps in one process, one after the other."""
+
+    path: str | None = None
+
+    @property
+    def file(self) -> Path:
+        return Path(self.path) if self.path else settings.warehouse_path()
+
+    @contextmanager
+    def connect(self, read_only: bool = False):
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.file), read_only=read_only)
+        try:
+            con.execute("set TimeZone = 'UTC'")
+            yield con
+        finally:
+            con.close()
+
+
+class ErpSourceResource(dg.ConfigurableResource):
+    """Where drops come from: RELANCE_ERP_ADAPTER, else RELANCE_ERP_DROP, else the simulator."""
+
+    drop_root: str | None = None
+    adapter: str | None = None
+
+    def source(self) -> ErpSource:
+        adapter = settings.erp_adapter() if self.adapter is None else tuple(self.adapter.split(":", 1))
+        root = Path(self.drop_root) if self.drop_root else settings.erp_drop_root()
+        common = {"retention_days": settings.retention_days()}
+        if adapter:
+            name, export = adapter
+            return ErpSource("adapter", settings.home() / "adapters" / name / "drops",
+                             adapter=(name, Path(export)), **common)
+        if root:
+            return ErpSource("drop", root, **common)
+        sim = settings.simulator_root()
+        return ErpSource("simulator", sim / "drops", simulator_root=sim,
+                         simulator_size=settings.simulator_size(), **common)
+
+
+class MlflowResource(dg.ConfigurableResource):
+    """MLflow tracking store: local SQLite under RELANCE_HOME unless MLFLOW_TRACKING_URI is set."""
+
+    tracking_uri: str | None = None
+
+    def uri(self) -> str:
+        return self.tracking_uri or settings.tracking_uri()
+
+
+class SendGridResource(dg.ConfigurableResource):
+    """SendGrid delivery. Without SENDGRID_API_KEY every message goes to the dry-run outbox."""
+
+    api_key: str | None = None
+
+    def key(self) -> str | None:
+        return self.api_key or settings.sendgrid_api_key()
+
+    @property
+    def dry_run(self) -> bool:
+        return self.key() is None
+
+
+def default_resources() -> dict:
+    return {
+        "warehouse": WarehouseResource(),
+        "erp_source": ErpSourceResource(),
+        "mlflow": MlflowResource(),
+        "sendgrid": SendGridResource(),
+    }

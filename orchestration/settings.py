@@ -1,0 +1,88 @@
+"""Configuration from the environment, read when a run needs it (never at import).
+
+| variable | meaning | default |
+|---|---|---|
+| RELANCE_HOME | the one data directory: warehouse, MLflow store, simulator, outbox | `.relance/` in the checkout |
+| RELANCE_ERP_DROP | a drop root in the contract's layout (`<root>/YYYY-MM-DD/<table>.csv`) | the simulator's drops |
+| RELANCE_ERP_ADAPTER | `<adapter>:<path>`: convert a real export into a drop (e.g. `ibm_ar:/data/ar.csv`) | unset |
+| MLFLOW_TRACKING_URI | MLflow tracking store | `sqlite:///$RELANCE_HOME/mlflow.db` |
+| SENDGRID_API_KEY | live e-mail delivery; absent means dry-run | unset (dry-run) |
+| RELANCE_RETENTION_DAYS | raw partitions and simulator drops kept behind the newest | 35 |
+| RELANCE_SCHEDULE_TIMEZONE | time zone of the 06:00 daily schedule (read when Dagster loads the definitions) | UTC |
+| RELANCE_SIM_CUSTOMERS / RELANCE_SIM_MONTHS / RELANCE_SIM_SEED | size of the simulated world created on first run | 1000 / 24 / 42 |
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def home() -> Path:
+    return Path(os.environ.get("RELANCE_HOME") or PROJECT_ROOT / ".relance").resolve()
+
+
+def warehouse_path() -> Path:
+    return home() / "warehouse.duckdb"
+
+
+def simulator_root() -> Path:
+    return home() / "simulator"
+
+
+def erp_drop_root() -> Path | None:
+    value = os.environ.get("RELANCE_ERP_DROP")
+    return Path(value).resolve() if value else None
+
+
+def erp_adapter() -> tuple[str, Path] | None:
+    value = os.environ.get("RELANCE_ERP_ADAPTER")
+    if not value:
+        return None
+    name, sep, path = value.partition(":")
+    if not sep or not path:
+        raise ValueError(f"RELANCE_ERP_ADAPTER={value!r}: expected <adapter>:<path to the export>")
+    return name, Path(path).resolve()
+
+
+def tracking_uri() -> str:
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{home() / 'mlflow.db'}"
+
+
+def sendgrid_api_key() -> str | None:
+    return os.environ.get("SENDGRID_API_KEY") or None
+
+
+def retention_days() -> int:
+    return int(os.environ.get("RELANCE_RETENTION_DAYS", "35"))
+
+
+def schedule_timezone() -> str:
+    return os.environ.get("RELANCE_SCHEDULE_TIMEZONE", "UTC")
+
+
+def simulator_size() -> dict[str, int]:
+    return {
+        "customers": int(os.environ.get("RELANCE_SIM_CUSTOMERS", "1000")),
+        "months": int(os.environ.get("RELANCE_SIM_MONTHS", "24")),
+        "seed": int(os.environ.get("RELANCE_SIM_SEED", "42")),
+    }
+
+
+def dagster_home() -> Path:
+    """A persistent Dagster instance under RELANCE_HOME, shared by `make run` and `dagster dev`,
+    with telemetry off in its dagster.yaml."""
+    path = Path(os.environ.get("DAGSTER_HOME") or home() / "dagster")
+    path.mkdir(parents=True, exist_ok=True)
+    config = path / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    return path
+
+
+if __name__ == "__main__":
+    # `python -m orchestration.settings tracking-uri|dagster-home|home` for the Makefile.
+    print({"tracking-uri": tracking_uri, "dagster-home": dagster_home, "home": home}[sys.argv[1]]())
