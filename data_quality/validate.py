@@ -59,6 +59,8 @@ def _run(df: pd.DataFrame, expectations, result: TableValidation) -> None:
         for exp in expectations:
             outcome = batch.validate(exp.build())
             label = f"{outcome.expectation_config.type}({exp.column or 'table'})"
+            if exp.severity != CRITICAL:
+                label += ":warning"  # the same expectation type may be both, with other bounds
             result.failed_severity[label] = exp.severity
             error = _raised(outcome.exception_info or {})
             if error:

@@ -164,8 +164,9 @@ class World:
 def _append(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> None:
     if df is None or df.empty:
         return
+    # fetchall, not fetchone: DuckDB 2 refuses register() while a result is partly fetched.
+    exists = con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchall()[0][0]
     con.register("chunk_df", df)
-    exists = con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[0]
     if exists:
         con.execute(f"insert into {name} by name select * from chunk_df")
     else:
@@ -321,6 +322,6 @@ def _move_payments(con, rng, day: date, batch: pd.DataFrame) -> None:
         con.unregister("moved")
     if promises:
         new = pd.concat(promises, ignore_index=True)
-        count = con.execute("select count(*) from promises_to_pay").fetchone()[0]
+        count = con.execute("select count(*) from promises_to_pay").fetchall()[0][0]
         new.insert(0, "promise_id", [f"PTP-R-{count + i:07d}" for i in range(len(new))])
         _append(con, "promises_to_pay", new)

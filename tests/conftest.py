@@ -1,0 +1,79 @@
+"""Shared fixtures: a temporary RELANCE_HOME, small drops written by the tests, a small world."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+IBM_AR_CSV = SHARED / "datasets" / "ibm_ar" / "WA_Fn-UseC_-Accounts-Receivable.csv"
+SMALL_WORLD_END = date(2026, 6, 30)
+
+
+@pytest.fixture
+def relance_home(tmp_path, monkeypatch) -> Path:
+    """An isolated RELANCE_HOME with a small simulated world; no user setting leaks in."""
+    home = tmp_path / "relance"
+    monkeypatch.setenv("RELANCE_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    for var in ("RELANCE_ERP_DROP", "RELANCE_ERP_ADAPTER", "MLFLOW_TRACKING_URI", "SENDGRID_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("RELANCE_SIM_CUSTOMERS", "120")
+    monkeypatch.setenv("RELANCE_SIM_MONTHS", "6")
+    return home
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    connection.execute("set TimeZone = 'UTC'")
+    yield connection
+    connection.close()
+
+
+def write_csv(folder: Path, table: str, text: str, encoding: str = "utf-8") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{table}.csv"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+CUSTOMERS_CSV = """customer_id,name,country,currency,industry,credit_limit,payment_terms_days,account_owner,language,timezone,created_at
+C1,Acme SARL,FR,EUR,retail,5000.00,30,owner_1,fr,Europe/Paris,2020-01-01
+C2,Globex Inc.,US,USD,,,45,,en,,2021-06-15
+"""
+INVOICES_CSV = """invoice_id,customer_id,issue_date,due_date,amount,currency,po_number
+I1,C1,2025-01-01,2025-01-31,100.50,EUR,PO-1
+I2,C2,2025-02-01,2025-03-18,2000,USD,
+"""
+PAYMENTS_CSV = """payment_id,customer_id,invoice_id,payment_date,amount,currency,method
+P1,C1,I1,2025-02-03,100.50,EUR,wire
+"""
+
+
+@pytest.fixture
+def valid_drop(tmp_path) -> Path:
+    folder = tmp_path / "drops" / "2025-03-01"
+    write_csv(folder, "customers", CUSTOMERS_CSV)
+    write_csv(folder, "invoices", INVOICES_CSV)
+    write_csv(folder, "payments", PAYMENTS_CSV)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory):
+    """One small simulated world for the whole session (tests must not modify it)."""
+    from erp.simulator import SimulationConfig, World
+
+    root = tmp_path_factory.mktemp("world")
+    return World.create(root, SimulationConfig(end=SMALL_WORLD_END, customers=600, months=18, seed=7))
