@@ -11,8 +11,13 @@ export GX_ANALYTICS_ENABLED=false
 export MLFLOW_DISABLE_TELEMETRY=true
 export DO_NOT_TRACK=1
 export PYTHONDONTWRITEBYTECODE=1
+# A local .env (see .env.example) configures runs without editing the shell.
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
 
-.PHONY: install run test lock simulate dagster-dev mlflow-ui bench clean
+.PHONY: install run backfill test lock simulate dagster-dev mlflow-ui bench clean
 
 install: $(VENV)/.installed
 
@@ -26,6 +31,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 run: install
 	$(PY) -m orchestration.run
+
+# make backfill FROM=2026-10-25 TO=2026-11-23
+backfill: install
+	$(PY) -m orchestration.run --from $(FROM) $(if $(TO),--to $(TO))
 
 test: install
 	$(PY) -m pytest

@@ -1,39 +1,60 @@
 """`make run`: materialize every asset for the latest daily partition, in process, on a
-persistent Dagster instance under RELANCE_HOME, then print a short summary."""
+persistent Dagster instance under RELANCE_HOME, then print a short summary.
+
+`python -m orchestration.run --from 2026-10-25 --to 2026-11-23` backfills a range of days, one
+run per day in date order (each day's snapshot builds on the previous state).
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+from datetime import date, timedelta
 
 from orchestration import settings
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.run", description=__doc__)
+    parser.add_argument("--from", dest="first", type=date.fromisoformat, help="first day of a backfill")
+    parser.add_argument("--to", dest="last", type=date.fromisoformat, help="last day (default: the latest)")
+    args = parser.parse_args(argv or [])
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home())
+    from orchestration.resources import ErpSourceResource
+
+    source = ErpSourceResource().source()
+    last = args.last or date.fromisoformat(source.latest_partition())
+    first = args.first or last
+    if settings.sendgrid_api_key() is None:
+        print("SENDGRID_API_KEY is not set: e-mail delivery runs in dry-run mode (outbox only).")
+    days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    failures = [day for day in days if not run_partition(day, source.kind)]
+    if failures:
+        print(f"\nRun FAILED for {', '.join(failures)}. See the runs in the Dagster UI for details.")
+    return 1 if failures else 0
+
+
+def run_partition(partition: str, source_kind: str) -> bool:
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.resources import ErpSourceResource, WarehouseResource
+    from orchestration.resources import WarehouseResource
 
-    source = ErpSourceResource().source()
-    partition = source.latest_partition()
-    print(f"Relance: running the daily pipeline for extraction {partition} (source: {source.kind})")
-    if settings.sendgrid_api_key() is None:
-        print("SENDGRID_API_KEY is not set: e-mail delivery runs in dry-run mode (outbox only).")
+    print(f"Relance: running the daily pipeline for extraction {partition} (source: {source_kind})")
     job = defs.resolve_job_def("daily_job")
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False,
                                         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     checks = [(c.asset_key.to_user_string(), c.check_name, c.passed, c.severity.value)
               for c in result.get_asset_check_evaluations()]
-    with WarehouseResource().connect(read_only=True) as con:
-        print_summary(con, partition, checks)
+    if WarehouseResource().file.exists():
+        with WarehouseResource().connect(read_only=True) as con:
+            print_summary(con, partition, checks)
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        print(f"\nRun FAILED at step(s): {', '.join(failed)}. See the run in the Dagster UI for details.")
-        return 1
-    return 0
+        print(f"step(s) failed: {', '.join(failed)}")
+    return result.success
 
 
 def print_summary(con, partition: str, checks: list[tuple]) -> None:
@@ -53,4 +74,4 @@ def print_summary(con, partition: str, checks: list[tuple]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

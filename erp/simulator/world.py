@@ -225,7 +225,9 @@ def _history_rows(sends: pd.DataFrame) -> pd.DataFrame:
 
 
 def _inbound(rng, inv, promises, payments, contacts, customers, months) -> pd.DataFrame:
-    hours = lambda n: pd.to_timedelta(rng.uniform(7, 19, n), unit="h")  # noqa: E731 - a local helper
+    def hours(n: int) -> pd.TimedeltaIndex:  # mail arrives during office hours
+        return pd.to_timedelta(rng.uniform(7, 19, n), unit="h")
+
     d = inv[inv.dispute_opened.notna()].sample(frac=0.8, random_state=rng.integers(2**31))
     triggers = [pd.DataFrame({"customer_id": d.customer_id, "invoice_id": d.invoice_id, "category": "dispute",
                               "received_at": d.dispute_opened + hours(len(d)), "amount": d.amount, "date": d.due_date})]
