@@ -117,3 +117,26 @@ def test_ibm_sample_runs_end_to_end_through_its_adapter(relance_home, monkeypatc
             from raw.invoices i join raw.payments p using (invoice_id)""").fetchone()
     assert str(partition) == "2014-01-09"
     assert round(late, 2) == 3.44  # the sample's published mean DaysLate survives the mapping
+
+
+def test_make_run_reads_a_users_drop_root(relance_home, valid_drop, monkeypatch, capsys):
+    from orchestration import run
+
+    monkeypatch.setenv("RELANCE_ERP_DROP", str(valid_drop.parent))
+    assert run.main() == 0
+    assert "extraction 2025-03-01 (source: drop)" in capsys.readouterr().out
+    counts = raw_counts(relance_home)
+    assert (counts["customers"], counts["invoices"], counts["payments"], counts["disputes"]) == (2, 2, 1, 0)
+    assert valid_drop.is_dir()  # a user's own drops are never pruned
+
+
+def test_a_broken_file_fails_the_run_naming_the_file(relance_home, valid_drop, monkeypatch, capsys):
+    from orchestration import run
+
+    (valid_drop / "payments.csv").write_text("payment_id;customer_id;invoice_id\n")
+    monkeypatch.setenv("RELANCE_ERP_DROP", str(valid_drop.parent))
+    assert run.main() == 1
+    out = capsys.readouterr()
+    assert "Run FAILED for 2025-03-01" in out.out
+    assert f"{valid_drop / 'payments.csv'}: wrong delimiter" in out.out + out.err
+    assert not (relance_home / "warehouse.duckdb").exists()  # the pre-flight stopped it before any load

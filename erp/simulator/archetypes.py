@@ -110,6 +110,7 @@ def sample_customers(rng: np.random.Generator, first_index: int, n: int, start: 
     df["account_owner"] = [f"owner_{i:02d}" for i in rng.integers(1, 25, n)]
     _add_behaviour_changes(rng, df, start, end)
     df["self_cure_probability"] = self_cure_probability(df)
+    df["self_cure"] = df.self_cure_probability >= 0.5
     return df
 
 
