@@ -1,0 +1,20 @@
+{# The partition date as a SQL date literal. #}
+{% macro as_of_date() -%}
+    cast('{{ var("as_of_date") }}' as date)
+{%- endmacro %}
+
+{# Whole days from start_date to end_date (negative when end is earlier), portable across targets. #}
+{% macro days_between(start_date, end_date) -%}
+    {{ dbt.datediff(start_date, end_date, 'day') }}
+{%- endmacro %}
+
+{# Money keeps two decimals everywhere (DECIMAL(18,2) / NUMERIC(18,2)), never float. #}
+{% macro money(expression) -%}
+    cast({{ expression }} as numeric(18,2))
+{%- endmacro %}
+
+{# A ratio rounded for reporting (and for exact comparisons in unit tests); round() on numeric
+   because PostgreSQL has no round(double precision, int). #}
+{% macro rounded(expression, decimals=4) -%}
+    cast(round(cast({{ expression }} as numeric(38, 10)), {{ decimals }}) as double precision)
+{%- endmacro %}

@@ -1,0 +1,109 @@
+-- One row per customer as of the partition date: identity and terms, credit use, open and
+-- overdue balance by aging bucket, payment behaviour, engagement, disputes and promises,
+-- contactability, a rule-based segment, and the model scores the ML stage fills in.
+with customers as (
+    select * from {{ ref('stg_erp__customers') }}
+),
+balances as (
+    select
+        customer_id,
+        sum(open_amount) as open_balance,
+        sum(case when days_past_due > 0 then open_amount else 0 end) as overdue_balance,
+        {% for bucket in aging_buckets() %}
+        sum(case when aging_bucket = '{{ bucket }}' then open_amount else 0 end) as balance_{{ bucket }},
+        {% endfor %}
+        count(*) filter (where open_amount > 0) as open_invoices,
+        max(days_past_due) as max_days_past_due,
+        min(case when open_amount > 0 then due_date end) as oldest_open_due_date
+    from {{ ref('int_invoices_lifecycle') }}
+    group by 1
+),
+unapplied as (
+    select customer_id, sum(payment_amount) as unapplied_cash
+    from {{ ref('stg_erp__payments') }} where is_unapplied group by 1
+),
+contacts as (
+    select
+        customer_id,
+        max(case when is_primary then contact_id end) as primary_contact_id,
+        count(*) as contacts,
+        count(*) filter (where opted_out_at is null) as emailable_contacts
+    from {{ ref('stg_erp__contacts') }}
+    group by 1
+),
+behaviour as (select * from {{ ref('int_customers_payment_behaviour') }}),
+engagement as (select * from {{ ref('int_customers_engagement') }}),
+disputes as (select * from {{ ref('int_customers_disputes_promises') }}),
+joined as (
+    select
+        customers.*,
+        {{ money('coalesce(balances.open_balance, 0)') }} as open_balance,
+        {{ money('coalesce(balances.overdue_balance, 0)') }} as overdue_balance,
+        {% for bucket in aging_buckets() %}
+        {{ money('coalesce(balances.balance_' ~ bucket ~ ', 0)') }} as balance_{{ bucket }},
+        {% endfor %}
+        coalesce(balances.open_invoices, 0) as open_invoices,
+        coalesce(balances.max_days_past_due, 0) as max_days_past_due,
+        balances.oldest_open_due_date,
+        {{ money('coalesce(unapplied.unapplied_cash, 0)') }} as unapplied_cash,
+        cast(balances.open_balance / nullif(customers.credit_limit, 0) as double precision) as credit_utilisation,
+        contacts.primary_contact_id,
+        coalesce(contacts.contacts, 0) as contacts,
+        coalesce(contacts.emailable_contacts, 0) = 0 as is_email_opted_out,
+        coalesce(behaviour.settled_invoices_365d, 0) as settled_invoices_365d,
+        cast(behaviour.avg_days_late_90d as double precision) as avg_days_late_90d,
+        cast(behaviour.avg_days_late_365d as double precision) as avg_days_late_365d,
+        cast(behaviour.weighted_days_late_365d as double precision) as weighted_days_late_365d,
+        cast(behaviour.days_late_stddev_365d as double precision) as days_late_stddev_365d,
+        cast(behaviour.days_late_trend as double precision) as days_late_trend,
+        cast(behaviour.late_share_365d as double precision) as late_share_365d,
+        cast(behaviour.avg_days_to_pay_365d as double precision) as avg_days_to_pay_365d,
+        behaviour.dominant_method_90d,
+        coalesce(behaviour.payment_method_changed, false) as payment_method_changed,
+        coalesce(engagement.emails_sent_365d, 0) as emails_sent_365d,
+        cast(engagement.open_rate as double precision) as open_rate,
+        cast(engagement.click_rate as double precision) as click_rate,
+        cast(engagement.reply_rate as double precision) as reply_rate,
+        engagement.most_frequent_open_hour,
+        engagement.most_frequent_open_weekday,
+        engagement.last_response_at,
+        coalesce(disputes.disputes_365d, 0) as disputes_365d,
+        coalesce(disputes.open_disputes, 0) as open_disputes,
+        {{ money('coalesce(disputes.open_disputed_amount, 0)') }} as open_disputed_amount,
+        coalesce(disputes.promises_kept, 0) as promises_kept,
+        coalesce(disputes.promises_broken, 0) as promises_broken,
+        cast(disputes.promise_kept_rate as double precision) as promise_kept_rate,
+        coalesce(disputes.has_active_promise, false) as has_active_promise
+    from customers
+    left join balances using (customer_id)
+    left join unapplied using (customer_id)
+    left join contacts using (customer_id)
+    left join behaviour using (customer_id)
+    left join engagement using (customer_id)
+    left join disputes using (customer_id)
+),
+final as (
+    select
+        joined.*,
+        case
+            when is_email_opted_out and contacts > 0 then 'letter'
+            when contacts = 0 then 'call'
+            else 'email'
+        end as preferred_channel,
+        case
+            when open_disputes > 0 then 'disputed'
+            when has_active_promise then 'promise_to_pay'
+            when avg_days_late_365d > 45 or max_days_past_due > 90 then 'high_risk'
+            when avg_days_late_365d > 15 or days_late_trend > 7 then 'at_risk'
+            when settled_invoices_365d >= 3 and avg_days_late_365d <= 0 and late_share_365d <= 0.2 then 'good_payer'
+            else 'standard'
+        end as segment,
+        -- Filled by the ML stage when its models exist (rule-based segment until then).
+        cast(null as double precision) as payment_delay_risk,
+        cast(null as double precision) as self_cure_probability,
+        cast(null as integer) as best_send_hour,
+        cast(null as varchar) as best_incentive,
+        {{ as_of_date() }} as as_of_date
+    from joined
+)
+select * from final

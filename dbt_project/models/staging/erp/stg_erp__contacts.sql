@@ -1,0 +1,16 @@
+with source as (
+    select * from {{ source('erp', 'contacts') }} where _partition = {{ as_of_date() }}
+),
+renamed as (
+    select
+        contact_id,
+        customer_id,
+        email,
+        full_name,
+        role as contact_role,
+        is_primary,
+        opted_out_at,
+        timezone as contact_timezone
+    from source
+)
+select * from renamed
