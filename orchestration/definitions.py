@@ -2,11 +2,12 @@
 
 import dagster as dg
 
-from orchestration import ingestion, jobs
+from orchestration import ingestion, jobs, marts
 from orchestration.resources import default_resources
 
 defs = dg.Definitions.merge(
     ingestion.defs,
+    marts.defs,
     jobs.defs,
     dg.Definitions(resources=default_resources()),
 )

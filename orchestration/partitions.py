@@ -7,3 +7,6 @@ import dagster as dg
 PARTITIONS_START = "2010-01-01"
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, timezone="UTC")
+
+# Each extraction date is its own run: a day's snapshot replaces that day, in date order.
+ONE_RUN_PER_DAY = dg.BackfillPolicy.multi_run(1)

@@ -67,10 +67,30 @@ def print_summary(con, partition: str, checks: list[tuple]) -> None:
     print(f"\nAsset checks: {len(checks) - len(failing)} passed, {len(failing)} failed")
     for asset, name, _, severity in failing:
         print(f"  {severity:<5} {asset} · {name}")
+    print_headline_kpis(con, partition)
     print(f"\nWarehouse (DuckDB): {settings.warehouse_path()}")
+    print(f"Marts as Parquet:   {settings.home() / 'exports'}")
     print(f"MLflow store:       {settings.tracking_uri()}")
     print("Dagster UI:         make dagster-dev   then open http://127.0.0.1:3000")
     print("MLflow UI:          make mlflow-ui     then open http://127.0.0.1:5000")
+
+
+def print_headline_kpis(con, partition: str) -> None:
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
+                         "and table_name = 'mart_collections_kpis_daily'").fetchone()[0]
+    if not exists:
+        return
+    rows = con.execute("""select currency_code, ending_ar, ending_overdue_ar, dso_countback, best_possible_dso_countback,
+                                 add_countback, cei_pct, pct_current
+                          from marts.mart_collections_kpis_daily where as_of_date = ? order by ending_ar desc""",
+                       [partition]).fetchall()
+    if not rows:
+        return
+    print(f"\nHeadline KPIs as of {partition} (trailing 90 days; DSO by countback):")
+    print(f"{'currency':<9}{'open AR':>15}{'overdue':>15}{'DSO':>8}{'BPDSO':>8}{'ADD':>8}{'CEI %':>8}{'current %':>11}")
+    for cur, ar, overdue, dso, bpdso, add, cei, current in rows:
+        print(f"{cur:<9}{ar:>15,.2f}{overdue:>15,.2f}{dso or 0:>8.1f}{bpdso or 0:>8.1f}{add or 0:>8.1f}"
+              f"{cei or 0:>8.1f}{current or 0:>11.1f}")
 
 
 if __name__ == "__main__":

@@ -31,15 +31,20 @@ def test_definitions_load_and_graph_is_stable(defs):
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups == {"erp_drop": "erp_source"} | {f"raw/{t}": "ingestion" for t in TABLES}
+    stages = {"erp_drop": "erp_source", "marts_parquet": "marts"} | {f"raw/{t}": "ingestion" for t in TABLES}
+    assert {k: groups[k] for k in stages} == stages
+    assert all(groups[k] == k.split("/")[0] for k in groups if k.split("/")[0] in ("staging", "intermediate", "marts"))
     parents = {key.to_user_string(): sorted(p.to_user_string() for p in graph.get(key).parent_keys)
                for key in graph.get_all_asset_keys()}
+    assert parents["staging/stg_erp__invoices"] == ["raw/invoices"]  # dbt sources map onto the raw assets
+    assert "marts/mart_collections_kpis_daily" in parents["marts_parquet"]
     assert parents["raw/customers"] == ["erp_drop"]
     assert parents["raw/payments"] == ["erp_drop", "raw/customers", "raw/invoices"]
     assert parents["raw/email_events"] == ["erp_drop", "raw/contact_history"]
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert {(f"raw/{t}", "great_expectations") for t in TABLES} <= checks
     assert ("raw/invoices", "fresh_extraction") in checks
+    assert ("marts/fct_invoices", "unique_fct_invoices_invoice_id") in checks  # dbt tests as asset checks
     assert {"warehouse", "erp_source", "mlflow", "sendgrid"} <= set(defs.resources)
     assert defs.resolve_job_def("daily_job") is not None
 

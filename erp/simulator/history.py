@@ -20,7 +20,7 @@ LEGACY_INCENTIVES = ("none", "none", "early_pay_discount", "late_fee_warning", "
 LEGACY_HOLDOUT = 0.15
 DISPUTE_REASONS = ("pricing", "quality", "delivery", "duplicate", "other")
 INVOICES_PER_MONTH = 2.5
-DAY = pd.Timedelta(days=1)
+WRITE_OFF_AFTER = pd.Timedelta(days=180)
 
 
 def _days(values) -> pd.TimedeltaIndex:
@@ -79,11 +79,31 @@ def natural_settlement(rng, inv: pd.DataFrame, customers: pd.DataFrame) -> pd.Da
     credited = disputed & (rng.random(len(inv)) < 0.5)
     inv["credit_amount"] = np.where(credited, np.round(inv.amount * credit_share, 2), 0.0)
     inv["credit_date"] = (inv.dispute_resolved).where(credited)
+    inv["credit_reason"] = np.where(credited, "dispute " + inv.dispute_reason.astype(str), None)
+    # Debts never paid are written off with a credit note 180 days past due, as AR teams do.
+    write_off = never & ~credited
+    inv.loc[write_off, "credit_amount"] = inv.amount[write_off]
+    inv.loc[write_off, "credit_date"] = inv.due_date[write_off] + WRITE_OFF_AFTER
+    inv.loc[write_off, "credit_reason"] = "bad debt write-off"
     after_dispute = inv.dispute_resolved + _days(rng.integers(1, 11, len(inv)))
     pay = pay.where(~disputed | (pay > after_dispute), after_dispute)
     fully_credited = inv.credit_amount >= inv.amount
     inv["pay_date"] = pay.where(~never & ~fully_credited)
     return inv
+
+
+def settle_responders_write_offs(inv: pd.DataFrame) -> None:
+    """A debt the customer ended up paying (after a reminder) is no longer written off."""
+    revived = (inv.credit_reason == "bad debt write-off") & inv.pay_date.notna()
+    inv.loc[revived, "credit_amount"] = 0.0
+    inv.loc[revived, "credit_date"] = pd.NaT
+    inv.loc[revived, "credit_reason"] = None
+
+
+def settled_on(inv: pd.DataFrame) -> pd.Series:
+    """Full payment date, or the date a credit note covered the whole invoice."""
+    fully_credited = inv.credit_date.where(inv.credit_amount >= inv.amount)
+    return inv.pay_date.where(inv.pay_date.notna(), fully_credited)
 
 
 def legacy_reminders(rng, inv: pd.DataFrame, customers: pd.DataFrame, contacts: pd.DataFrame,

@@ -140,5 +140,5 @@ def credit_note_rows(inv: pd.DataFrame) -> pd.DataFrame:
     c = inv[inv.credit_amount > 0]
     return pd.DataFrame({
         "credit_note_id": "CN-" + c.invoice_id, "invoice_id": c.invoice_id, "issue_date": c.credit_date,
-        "amount": c.credit_amount, "reason": "dispute " + c.dispute_reason.astype(str),
+        "amount": c.credit_amount, "reason": c.credit_reason,
     })

@@ -188,6 +188,7 @@ def _generate_chunk(config: SimulationConfig, chunk: int) -> dict[str, pd.DataFr
     inv = history.invoices_for(rng, customers, start, horizon, chunk, config.invoices_per_month)
     inv = history.natural_settlement(rng, inv, customers)
     sends, promises = history.legacy_reminders(rng, inv, customers, contacts, end + pd.Timedelta(days=1))
+    history.settle_responders_write_offs(inv)
     payments = records.payment_rows(rng, inv, customers)
     events = records.email_events(rng, sends)
     unsubscribed = events[events.event == "unsubscribe"].merge(sends[["message_id", "contact_id"]], on="message_id")
@@ -202,7 +203,7 @@ def _generate_chunk(config: SimulationConfig, chunk: int) -> dict[str, pd.DataFr
     return {
         "customers": customers,
         "contacts": contacts,
-        "invoices": inv.rename(columns={"pay_date": "settled_on"}),
+        "invoices": inv.assign(settled_on=history.settled_on(inv)).drop(columns="pay_date"),
         "payments": payments,
         "credit_notes": records.credit_note_rows(inv),
         "disputes": records.dispute_rows(inv),
@@ -312,6 +313,12 @@ def _move_payments(con, rng, day: date, batch: pd.DataFrame) -> None:
     if len(moved):
         con.register("moved", moved[["invoice_id", "pay_date"]])
         con.execute("delete from payments where invoice_id in (select invoice_id from moved) and payment_date > ?", [day])
+        # a debt that gets paid is not written off any more
+        con.execute("delete from credit_notes where invoice_id in (select invoice_id from moved) "
+                    "and reason = 'bad debt write-off' and issue_date > ?", [day])
+        con.execute("update invoices set credit_amount = 0, credit_date = null, credit_reason = null "
+                    "where invoice_id in (select invoice_id from moved) and credit_reason = 'bad debt write-off' "
+                    "and credit_date > ?", [day])
         con.execute("""
             insert into payments by name
             select i.customer_id, i.invoice_id, m.pay_date::DATE as payment_date,

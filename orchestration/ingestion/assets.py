@@ -4,7 +4,7 @@ import dagster as dg
 
 from erp.contract import TABLES, load_order
 from erp.ingest import check_drop, load_table
-from orchestration.partitions import daily_partitions
+from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
 from orchestration.resources import ErpSourceResource, WarehouseResource
 
 ERP_DROP = dg.AssetKey("erp_drop")
@@ -15,6 +15,7 @@ def raw_key(table: str) -> dg.AssetKey:
 
 
 @dg.asset(key=ERP_DROP, group_name="erp_source", partitions_def=daily_partitions, compute_kind="python",
+          backfill_policy=ONE_RUN_PER_DAY,
           description="The ERP extraction of the partition date: simulated, converted by an adapter, "
                       "or read from RELANCE_ERP_DROP. Every file is checked whole before any row loads.")
 def erp_drop(context: dg.AssetExecutionContext, erp_source: ErpSourceResource) -> dg.MaterializeResult:
@@ -36,6 +37,7 @@ def build_raw_asset(table: str) -> dg.AssetsDefinition:
     spec = TABLES[table]
 
     @dg.asset(key=raw_key(table), group_name="ingestion", partitions_def=daily_partitions, compute_kind="duckdb",
+              backfill_policy=ONE_RUN_PER_DAY,
               deps=[ERP_DROP, *(raw_key(p) for p in spec.parents if p != table)],
               description=f"raw.{table}: the contract's {table} for the partition date, typed, with lineage "
                           "(_source_file, _source_line, _loaded_at). Rejected rows go to raw.rejects.")
