@@ -72,14 +72,25 @@ def simulator_size() -> dict[str, int]:
     }
 
 
+DAGSTER_YAML = """\
+# Written by Relance (orchestration/settings.py).
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    # DuckDB takes one writer at a time: queued runs (schedules, sensors, UI backfills) go one by one.
+    max_concurrent_runs: 1
+"""
+
+
 def dagster_home() -> Path:
-    """A persistent Dagster instance under RELANCE_HOME, shared by `make run` and `dagster dev`,
-    with telemetry off in its dagster.yaml."""
+    """A persistent Dagster instance under RELANCE_HOME, shared by `make run` and `dagster dev`:
+    telemetry off, one run at a time."""
     path = Path(os.environ.get("DAGSTER_HOME") or home() / "dagster")
     path.mkdir(parents=True, exist_ok=True)
     config = path / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+    if not config.exists() or config.read_text() != DAGSTER_YAML:
+        config.write_text(DAGSTER_YAML)
     return path
 
 
