@@ -2,12 +2,13 @@
 
 import dagster as dg
 
-from orchestration import ingestion, jobs, marts
+from orchestration import ingestion, jobs, marts, models
 from orchestration.resources import default_resources
 
 defs = dg.Definitions.merge(
     ingestion.defs,
     marts.defs,
+    models.defs,
     jobs.defs,
     dg.Definitions(resources=default_resources()),
 )

@@ -10,7 +10,8 @@ from orchestration.partitions import daily_partitions
 
 # DuckDB takes one writer at a time: the steps of a run execute one after the other in one process.
 daily_job = dg.define_asset_job(
-    "daily_job", selection=dg.AssetSelection.all(), partitions_def=daily_partitions,
+    "daily_job", selection=dg.AssetSelection.all() - dg.AssetSelection.groups("ml_training"),
+    partitions_def=daily_partitions,
     executor_def=dg.in_process_executor,
     description="Everything for one extraction date: drop → raw → checks → downstream stages.",
 )

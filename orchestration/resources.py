@@ -62,6 +62,11 @@ class MlflowResource(dg.ConfigurableResource):
     def uri(self) -> str:
         return self.tracking_uri or settings.tracking_uri()
 
+    def connect(self) -> None:
+        from ml import registry
+
+        registry.connect(self.uri(), settings.home() / "mlartifacts")
+
 
 class SendGridResource(dg.ConfigurableResource):
     """SendGrid delivery. Without SENDGRID_API_KEY every message goes to the dry-run outbox."""

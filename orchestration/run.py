@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         print("SENDGRID_API_KEY is not set: e-mail delivery runs in dry-run mode (outbox only).")
     days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
     failures = [day for day in days if not run_partition(day, source.kind)]
+    if not failures and not champions_exist():
+        print("\nNo champion model yet: training every model, then scoring the latest day again.")
+        failures = [] if train_models() and run_partition(days[-1], source.kind) else [days[-1]]
     if failures:
         print(f"\nRun FAILED for {', '.join(failures)}. See the runs in the Dagster UI for details.")
     return 1 if failures else 0
@@ -54,6 +57,36 @@ def run_partition(partition: str, source_kind: str) -> bool:
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         print(f"step(s) failed: {', '.join(failed)}")
+    return result.success
+
+
+def champions_exist() -> bool:
+    from ml import payment_delay, registry, self_cure
+    from orchestration.resources import MlflowResource
+
+    MlflowResource().connect()
+    return all(registry.champion_version(m.MODEL_NAME) is not None for m in (payment_delay, self_cure))
+
+
+def train_models() -> bool:
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("training_job").execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+    for event in result.get_asset_materialization_events():
+        meta = event.materialization.metadata
+        metrics = meta["metrics"].value if "metrics" in meta else {}
+        print(f"  {event.asset_key.to_user_string()}: version {meta['registered_version'].value}, "
+              f"champion={meta['promoted_to_champion'].value}, test MAE {metrics.get('mae', float('nan')):.2f} "
+              f"(customer-history baseline {metrics.get('baseline_customer_history_mae', float('nan')):.2f})"
+              if "mae" in metrics else
+              f"  {event.asset_key.to_user_string()}: version {meta['registered_version'].value}, "
+              f"champion={meta['promoted_to_champion'].value}, test Brier {metrics.get('brier', float('nan')):.3f} "
+              f"(customer-history baseline {metrics.get('baseline_customer_history_brier', float('nan')):.3f})")
     return result.success
 
 

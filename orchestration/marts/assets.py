@@ -14,8 +14,10 @@ from orchestration.marts.project import relance_dbt_project
 from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
 from orchestration.resources import WarehouseResource
 
-MART_NAMES = ["dim_customer_360", "fct_invoices", "fct_payments", "fct_contacts", "mart_ar_aging",
-             "mart_collections_kpis_daily", "mart_collections_kpis_monthly"]
+# Built after the ML stage has scored the day (they read ml.*); everything else builds before it.
+SCORED_MODELS = "dim_customer_360 mart_cash_forecast"
+MART_NAMES = ["fct_invoices", "fct_payments", "fct_contacts", "mart_ar_aging", "mart_collections_kpis_daily",
+              "mart_collections_kpis_monthly"]
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -26,18 +28,31 @@ class LayerTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "marts"
 
 
-@dbt_assets(manifest=relance_dbt_project().manifest_path, project=relance_dbt_project(),
-            partitions_def=daily_partitions, dagster_dbt_translator=LayerTranslator(),
-            backfill_policy=ONE_RUN_PER_DAY)
-def relance_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """`dbt build` as of the partition date: staging reads that day's snapshot, marts keep a slice per day."""
     os.environ["RELANCE_WAREHOUSE"] = str(warehouse.file)  # profiles.yml reads it
     as_of = {"as_of_date": context.partition_key}
     yield from dbt.cli(["build", "--vars", json.dumps(as_of)], context=context).stream()
 
 
+DBT_ASSET_OPTIONS = {"manifest": relance_dbt_project().manifest_path, "project": relance_dbt_project(),
+                     "partitions_def": daily_partitions, "dagster_dbt_translator": LayerTranslator(),
+                     "backfill_policy": ONE_RUN_PER_DAY}
+
+
+@dbt_assets(exclude=SCORED_MODELS, **DBT_ASSET_OPTIONS)
+def relance_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    yield from _build(context, dbt, warehouse)
+
+
+@dbt_assets(select=SCORED_MODELS, name="relance_dbt_scored_models", **DBT_ASSET_OPTIONS)
+def relance_dbt_scored_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    yield from _build(context, dbt, warehouse)
+
+
 @dg.asset(group_name="marts", partitions_def=daily_partitions, compute_kind="parquet", backfill_policy=ONE_RUN_PER_DAY,
-          deps=[get_asset_key_for_model([relance_dbt_models], name) for name in MART_NAMES],
+          deps=[get_asset_key_for_model([relance_dbt_models], name) for name in MART_NAMES]
+          + [get_asset_key_for_model([relance_dbt_scored_models], name) for name in SCORED_MODELS.split()],
           description="The marts' slice of the partition date as Parquet files for BI tools, one folder per "
                       "mart, Hive-partitioned by as_of_date, under RELANCE_HOME/exports.")
 def marts_parquet(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -1,3 +1,4 @@
+-- depends_on: {{ source('ml', 'customer_scores') }}
 -- One row per customer as of the partition date: identity and terms, credit use, open and
 -- overdue balance by aging bucket, payment behaviour, engagement, disputes and promises,
 -- contactability, a rule-based segment, and the model scores the ML stage fills in.
@@ -34,6 +35,10 @@ contacts as (
 behaviour as (select * from {{ ref('int_customers_payment_behaviour') }}),
 engagement as (select * from {{ ref('int_customers_engagement') }}),
 disputes as (select * from {{ ref('int_customers_disputes_promises') }}),
+scores as (
+    {{ ml_scores('customer_scores', {'customer_id': 'varchar', 'payment_delay_risk': 'double precision',
+                                     'self_cure_probability': 'double precision'}) }}
+),
 joined as (
     select
         customers.*,
@@ -82,9 +87,13 @@ joined as (
     left join engagement using (customer_id)
     left join disputes using (customer_id)
 ),
+scored as (
+    select joined.*, scores.payment_delay_risk, scores.self_cure_probability
+    from joined left join scores using (customer_id)
+),
 final as (
     select
-        joined.*,
+        scored.*,
         case
             when is_email_opted_out and contacts > 0 then 'letter'
             when contacts = 0 then 'call'
@@ -98,12 +107,12 @@ final as (
             when settled_invoices_365d >= 3 and avg_days_late_365d <= 0 and late_share_365d <= 0.2 then 'good_payer'
             else 'standard'
         end as segment,
-        -- Filled by the ML stage when its models exist (rule-based segment until then).
-        cast(null as double precision) as payment_delay_risk,
-        cast(null as double precision) as self_cure_probability,
+        -- payment_delay_risk and self_cure_probability come from the ML stage's champions (null
+        -- until one exists; the segment stays rule-based); send time and incentive come with
+        -- the journeys' models.
         cast(null as integer) as best_send_hour,
         cast(null as varchar) as best_incentive,
         {{ as_of_date() }} as as_of_date
-    from joined
+    from scored
 )
 select * from final

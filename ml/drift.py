@@ -1,0 +1,46 @@
+"""Feature drift of today's scoring rows against the training reference, with Evidently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+DRIFT_SHARE_THRESHOLD = 0.3  # warn (and retrain) when more than this share of features drifted
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    drifted_share: float
+    drifted_features: list[str]
+    report_path: Path
+
+    @property
+    def drifted(self) -> bool:
+        return self.drifted_share > DRIFT_SHARE_THRESHOLD
+
+
+def drift_report(reference: pd.DataFrame, current: pd.DataFrame, html_path: Path) -> DriftResult:
+    """Per-feature drift tests (Evidently defaults: K-S for numeric columns) saved as HTML."""
+    import os
+
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    from evidently import Report
+    from evidently.presets import DataDriftPreset
+
+    columns = [c for c in reference.columns if c in current.columns and reference[c].nunique() > 1]
+    snapshot = Report([DataDriftPreset(columns=columns)]).run(current_data=current[columns].astype(float),
+                                                             reference_data=reference[columns].astype(float))
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    snapshot.save_html(str(html_path))
+    drifted = []
+    for metric in snapshot.dict()["metrics"]:
+        config = metric.get("config", {})
+        if not str(config.get("type", "")).endswith("ValueDrift"):
+            continue
+        value, threshold, method = float(metric["value"]), float(config["threshold"]), str(config.get("method", ""))
+        p_value_method = "p_value" in method
+        if (value < threshold) if p_value_method else (value >= threshold):
+            drifted.append(config["column"])
+    return DriftResult(len(drifted) / max(len(columns), 1), sorted(drifted), html_path)

@@ -1,0 +1,9 @@
+"""Models domain: training (weekly / on demand / on drift) and daily scoring."""
+
+import dagster as dg
+
+from orchestration.models.assets import ml_scores, payment_delay_model, self_cure_model
+from orchestration.models.jobs import retrain_on_drift, training_job, weekly_training
+
+defs = dg.Definitions(assets=[payment_delay_model, self_cure_model, ml_scores], jobs=[training_job],
+                      schedules=[weekly_training], sensors=[retrain_on_drift])

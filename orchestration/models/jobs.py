@@ -1,0 +1,32 @@
+"""Training job (weekly, on demand, and when drift is detected)."""
+
+import dagster as dg
+
+from orchestration.models.assets import payment_delay_model, self_cure_model
+from orchestration.resources import WarehouseResource
+
+training_job = dg.define_asset_job(
+    "training_job", selection=dg.AssetSelection.assets(payment_delay_model, self_cure_model),
+    executor_def=dg.in_process_executor, description="Retrain every model on the latest marts.")
+
+weekly_training = dg.ScheduleDefinition(
+    name="weekly_training", job=training_job, cron_schedule="0 4 * * 1",
+    default_status=dg.DefaultScheduleStatus.STOPPED)
+
+
+@dg.sensor(job=training_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Retrains when a day's scoring features drifted past the threshold (ml.drift_reports).")
+def retrain_on_drift(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    if not warehouse.file.exists():
+        return dg.SkipReason("no warehouse yet")
+    with warehouse.connect(read_only=True) as con:
+        has_table = con.execute("select count(*) from information_schema.tables where table_schema = 'ml' "
+                                "and table_name = 'drift_reports'").fetchone()[0]
+        rows = con.execute("select as_of_date, model, drifted_share from ml.drift_reports where drifted "
+                           "and cast(as_of_date as varchar) > ? order by as_of_date",
+                           [context.cursor or ""]).fetchall() if has_table else []
+    if not rows:
+        return dg.SkipReason("no drift above the threshold since the last retrain request")
+    latest = str(rows[-1][0])
+    context.update_cursor(latest)
+    return dg.RunRequest(run_key=f"drift-{latest}", tags={"trigger": "feature_drift", "as_of_date": latest})
