@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 
 LABEL_CAP_DAYS = 90  # "at least 90 days late" (includes never paid): known 90 days after the due date
 HISTORY_FEATURES = [
@@ -127,3 +128,16 @@ def label_days_late(invoices: pd.DataFrame, known_on: pd.Timestamp) -> pd.Series
     overdue_enough = invoices.due_date <= known_on - pd.Timedelta(days=LABEL_CAP_DAYS)
     late = late.where(late.notna() | ~overdue_enough, float(LABEL_CAP_DAYS))
     return late.where(~(invoices.credited_by_dispute & known))
+
+
+class FillEmptyColumns(TransformerMixin, BaseEstimator):
+    """Gradient boosting handles missing values, but not a feature missing in every training row
+    (a source the ERP does not export, e.g. no e-mail history): such columns become constant 0."""
+
+    def fit(self, X: pd.DataFrame, y=None):
+        self.empty_columns_ = [c for c in X.columns if X[c].isna().all()]
+        self.feature_names_in_ = np.asarray(X.columns)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        return X[self.feature_names_in_].fillna({c: 0.0 for c in self.empty_columns_})

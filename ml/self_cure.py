@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.pipeline import Pipeline
 
 from ml import evaluation, plots, registry
-from ml.history import FEATURES, build_features
+from ml.history import FEATURES, FillEmptyColumns, build_features
 
 MODEL_NAME = "self_cure"
 EXPERIMENT = "relance-self-cure"
@@ -78,8 +79,9 @@ def training_frames(data: dict, as_of: pd.Timestamp):
 
 
 # ------------------------------------------------------------------ train / evaluate
-def train(X: pd.DataFrame, y: pd.Series, seed: int = SEED) -> HistGradientBoostingClassifier:
-    return HistGradientBoostingClassifier(random_state=seed, **PARAMS).fit(X, y)
+def train(X: pd.DataFrame, y: pd.Series, seed: int = SEED) -> Pipeline:
+    return Pipeline([("fill", FillEmptyColumns()),
+                     ("model", HistGradientBoostingClassifier(random_state=seed, **PARAMS))]).fit(X, y)
 
 
 def baseline(X: pd.DataFrame, y_train: pd.Series) -> np.ndarray:
@@ -114,7 +116,8 @@ def register(model, X_train, y_train, X_test, y_test, split) -> dict:
             mlflow.log_artifact(str(reference), artifact_path="reference")
         decision = registry.register_and_promote(
             MODEL_NAME, model, X_test.head(50), "brier", metrics["brier"],
-            lambda champion: evaluation.classification_metrics(y_test, champion.predict_proba(X_test)[:, 1])["brier"])
+            lambda champion: evaluation.classification_metrics(y_test, champion.predict_proba(X_test)[:, 1])["brier"],
+            trusted_types=(f"{FillEmptyColumns.__module__}.{FillEmptyColumns.__name__}",))
     return {"run_id": run.info.run_id, "metrics": metrics, **decision}
 
 
