@@ -46,11 +46,22 @@ def settled_history(invoices: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("settled_on", kind="stable")
 
 
+def _single_instant(rows: pd.DataFrame) -> pd.Timestamp | None:
+    """Scoring observes every row at the same instant: a plain filter and lookup then replaces
+    the as-of join, which is what makes scoring millions of invoices a minute possible."""
+    return rows.as_of.iloc[0] if len(rows) and (rows.as_of == rows.as_of.iloc[0]).all() else None
+
+
 def customer_history_at(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """Attach to each row (customer_id, as_of) its customer's history strictly before as_of."""
-    left = rows[["customer_id", "as_of"]].reset_index().sort_values("as_of")
-    merged = pd.merge_asof(left, history, left_on="as_of", right_on="settled_on", by="customer_id",
-                           allow_exact_matches=False, direction="backward").set_index("index").sort_index()
+    instant = _single_instant(rows)
+    if instant is not None:
+        latest = history[history.settled_on < instant].groupby("customer_id").tail(1).set_index("customer_id")
+        merged = latest.reindex(rows.customer_id.to_numpy()).set_index(rows.index).assign(as_of=rows.as_of)
+    else:
+        left = rows[["customer_id", "as_of"]].reset_index().sort_values("as_of")
+        merged = pd.merge_asof(left, history, left_on="as_of", right_on="settled_on", by="customer_id",
+                               allow_exact_matches=False, direction="backward").set_index("index").rename_axis(rows.index.name).sort_index()
     n = merged.hist_invoices
     mean = merged.sum_late / n
     out = pd.DataFrame(index=merged.index)
@@ -75,12 +86,18 @@ def events_before(rows: pd.DataFrame, events: pd.DataFrame, key: str, time_col: 
     """Count (or sum ``value``) of ``events`` per ``key`` strictly before each row's as_of."""
     if events.empty:
         return pd.Series(0.0, index=rows.index, name=name)
+    instant = _single_instant(rows)
+    if instant is not None:
+        before = events[events[time_col] < instant]
+        totals = before.groupby(key)[value].sum() if value else before.groupby(key).size()
+        return pd.Series(totals.reindex(rows[key].to_numpy()).fillna(0.0).to_numpy(dtype=float),
+                         index=rows.index, name=name)
     e = events[[key, time_col] + ([value] if value else [])].dropna(subset=[key, time_col]).sort_values(time_col)
     e = e.assign(_n=1.0 if value is None else e[value].astype(float))
     e["_cum"] = e.groupby(key)._n.cumsum()
     left = rows[[key, "as_of"]].reset_index().sort_values("as_of")
     merged = pd.merge_asof(left, e[[key, time_col, "_cum"]], left_on="as_of", right_on=time_col, by=key,
-                           allow_exact_matches=False, direction="backward").set_index("index").sort_index()
+                           allow_exact_matches=False, direction="backward").set_index("index").rename_axis(rows.index.name).sort_index()
     return merged._cum.fillna(0.0).rename(name)
 
 

@@ -127,11 +127,13 @@ def run_training(data: dict, as_of: pd.Timestamp) -> dict:
 
 
 # ------------------------------------------------------------------ score
-def score(model, data: dict, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """P(self-cure) for each open invoice already past due, observed after the as-of day."""
+def score(model, data: dict, as_of: pd.Timestamp, X_open: pd.DataFrame | None = None) -> pd.DataFrame:
+    """P(self-cure) for each open invoice already past due, observed after the as-of day.
+    ``X_open``: the open book's features when already computed (by the payment-delay scoring,
+    same rows, same instant), so they are not computed twice."""
     inv = data["invoices"]
     rows = inv[(inv.open_amount > 0) & (inv.due_date <= as_of)].copy()
     rows["as_of"] = as_of + pd.Timedelta(days=1)
-    X = features(data, rows)
+    X = X_open.loc[rows.index] if X_open is not None else features(data, rows)
     p = model.predict_proba(X)[:, 1] if len(X) else np.array([])
-    return rows[["invoice_id", "customer_id"]].assign(p_self_cure=p), X
+    return rows[["invoice_id", "customer_id"]].assign(p_self_cure=p)

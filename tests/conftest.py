@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -77,3 +78,18 @@ def small_world(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("world")
     return World.create(root, SimulationConfig(end=SMALL_WORLD_END, customers=600, months=18, seed=7))
+
+
+@contextmanager
+def pipeline_home(tmp_path_factory, name: str, customers: int, months: int):
+    """A RELANCE_HOME of its own for a module's end-to-end runs, with a simulated world of the
+    given size; the environment is restored afterwards."""
+    home = tmp_path_factory.mktemp(name)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RELANCE_HOME", str(home))
+        mp.setenv("DAGSTER_HOME", str(home / "dagster"))
+        mp.setenv("RELANCE_SIM_CUSTOMERS", str(customers))
+        mp.setenv("RELANCE_SIM_MONTHS", str(months))
+        for var in ("RELANCE_ERP_DROP", "RELANCE_ERP_ADAPTER", "MLFLOW_TRACKING_URI", "SENDGRID_API_KEY"):
+            mp.delenv(var, raising=False)
+        yield home

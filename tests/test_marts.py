@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import SMALL_WORLD_END
+from tests.conftest import pipeline_home
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
@@ -22,14 +22,7 @@ DAYS = ["2026-06-28", "2026-06-29", "2026-06-30"]
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Three daily runs (a backfill) of the whole pipeline on a small simulated world."""
-    home = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RELANCE_HOME", str(home))
-        mp.setenv("DAGSTER_HOME", str(home / "dagster"))
-        mp.setenv("RELANCE_SIM_CUSTOMERS", "150")
-        mp.setenv("RELANCE_SIM_MONTHS", "8")
-        for var in ("RELANCE_ERP_DROP", "RELANCE_ERP_ADAPTER"):
-            mp.delenv(var, raising=False)
+    with pipeline_home(tmp_path_factory, "marts", customers=150, months=8) as home:
         from orchestration import run
 
         # The world is created at the first day run, then advanced day by day.

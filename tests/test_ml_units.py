@@ -107,3 +107,23 @@ def test_drift_report_fires_on_a_shifted_batch_only(tmp_path):
     assert not calm.drifted and calm.drifted_share == 0
     assert alarm.drifted and alarm.drifted_features == ["f0", "f1", "f2"]
     assert alarm.report_path.stat().st_size > 100_000  # the self-contained HTML report
+
+
+def test_scoring_shortcut_gives_the_same_features_as_the_as_of_join():
+    """Rows observed at one instant take a lookup instead of merge_asof: same numbers."""
+    from ml.history import events_before
+
+    invoices = invoices_frame()
+    history = settled_history(invoices)
+    one_instant = pd.DataFrame({"customer_id": ["C", "K", "Z"], "invoice_id": ["c", "d", "z"],
+                                "as_of": pd.Timestamp("2025-03-06")})
+    mixed = pd.concat([one_instant, pd.DataFrame({"customer_id": ["C"], "invoice_id": ["c"],
+                                                  "as_of": [pd.Timestamp("2025-01-01")]})], ignore_index=True)
+    fast = customer_history_at(one_instant, history)
+    general = customer_history_at(mixed, history).iloc[:3]
+    pd.testing.assert_frame_equal(fast, general)
+    payments = pd.DataFrame({"invoice_id": ["c", "c", "d"], "payment_date": pd.to_datetime(
+        ["2025-03-01", "2025-03-06", "2025-01-20"]), "amount": [10.0, 5.0, 10.0]})
+    paid_fast = events_before(one_instant, payments, "invoice_id", "payment_date", "paid", value="amount")
+    paid_general = events_before(mixed, payments, "invoice_id", "payment_date", "paid", value="amount").iloc[:3]
+    assert paid_fast.tolist() == paid_general.tolist() == [10.0, 10.0, 0.0]  # the payment on the instant is not yet known

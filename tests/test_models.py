@@ -12,20 +12,14 @@ import pytest
 
 from ml import data as ml_data
 from ml import payment_delay, registry, self_cure
+from tests.conftest import pipeline_home
 
 AS_OF = "2026-06-30"
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    home = tmp_path_factory.mktemp("models")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RELANCE_HOME", str(home))
-        mp.setenv("DAGSTER_HOME", str(home / "dagster"))
-        mp.setenv("RELANCE_SIM_CUSTOMERS", "600")
-        mp.setenv("RELANCE_SIM_MONTHS", "18")
-        for var in ("RELANCE_ERP_DROP", "RELANCE_ERP_ADAPTER", "MLFLOW_TRACKING_URI"):
-            mp.delenv(var, raising=False)
+    with pipeline_home(tmp_path_factory, "models", customers=600, months=18) as home:
         from orchestration import run
 
         assert run.main(["--from", AS_OF, "--to", AS_OF]) == 0  # no champion: trains, then scores

@@ -29,29 +29,30 @@ def _training_result(result: dict) -> dg.MaterializeResult:
         "promoted_to_champion": result["promoted"], "metrics": dg.MetadataValue.json(metrics)})
 
 
-@dg.asset(group_name="ml_training", deps=TRAINING_INPUTS, compute_kind="scikit-learn",
-          description="Payment-delay model (P10/P50/P90 days late, P(> 30 days late)) trained on the latest "
-                      "marts, evaluated on a time-ordered test window against named baselines, logged to MLflow, "
-                      "registered as challenger and promoted to champion only when it beats it.")
-def payment_delay_model(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                        mlflow: MlflowResource) -> dg.MaterializeResult:
-    from ml import payment_delay
+def build_training_asset(name: str, module_name: str, description: str) -> dg.AssetsDefinition:
+    """Train one model (``ml.<module_name>.run_training``): logged to MLflow, registered as
+    challenger, promoted to champion only when it beats it."""
 
-    mlflow.connect()
-    data, as_of = _load(warehouse)
-    return _training_result(payment_delay.run_training(data, as_of))
+    @dg.asset(name=name, group_name="ml_training", deps=TRAINING_INPUTS, compute_kind="scikit-learn",
+              description=description)
+    def _train(warehouse: WarehouseResource, mlflow: MlflowResource) -> dg.MaterializeResult:
+        import importlib
+
+        mlflow.connect()
+        data, as_of = _load(warehouse)
+        return _training_result(importlib.import_module(f"ml.{module_name}").run_training(data, as_of))
+
+    return _train
 
 
-@dg.asset(group_name="ml_training", deps=TRAINING_INPUTS, compute_kind="scikit-learn",
-          description="Self-cure model: P(an overdue invoice is paid within 14 days without a reminder), "
-                      "learnt from the customers the dunning policy held out.")
-def self_cure_model(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                    mlflow: MlflowResource) -> dg.MaterializeResult:
-    from ml import self_cure
-
-    mlflow.connect()
-    data, as_of = _load(warehouse)
-    return _training_result(self_cure.run_training(data, as_of))
+payment_delay_model = build_training_asset(
+    "payment_delay_model", "payment_delay",
+    "Payment-delay model (P10/P50/P90 days late, P(> 30 days late)) trained on the latest marts, evaluated on "
+    "a time-ordered test window against named baselines.")
+self_cure_model = build_training_asset(
+    "self_cure_model", "self_cure",
+    "Self-cure model: P(an overdue invoice is paid within 14 days without a reminder), learnt from the "
+    "customers the dunning policy held out.")
 
 
 @dg.multi_asset(
@@ -92,7 +93,7 @@ def _score(delay_model, delay_version, cure_model, data, as_of):
     delay, X = payment_delay.score(delay_model, data, as_of)
     out = delay.rename(columns={"p10": "p10_days_late", "p50": "p50_days_late", "p90": "p90_days_late"})
     if cure_model is not None:
-        cure, _ = self_cure.score(cure_model, data, as_of)
+        cure = self_cure.score(cure_model, data, as_of, X_open=X)
         out = out.merge(cure[["invoice_id", "p_self_cure"]], on="invoice_id", how="left")
     else:
         out["p_self_cure"] = float("nan")
