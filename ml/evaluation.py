@@ -25,6 +25,21 @@ class TimeSplit:
         return {"split_cutoff": str(self.cutoff.date()), "test_end": str(self.end.date())}
 
 
+MIN_TRAIN_ROWS, MIN_TEST_ROWS = 200, 50
+
+
+class NotEnoughHistory(ValueError):
+    """The export does not cover enough settled history to train and evaluate a model."""
+
+
+def require_rows(model: str, n_train: int, n_test: int, split: TimeSplit) -> None:
+    if n_train < MIN_TRAIN_ROWS or n_test < MIN_TEST_ROWS:
+        raise NotEnoughHistory(
+            f"{model}: {n_train} training rows before {split.cutoff.date()} and {n_test} test rows up to "
+            f"{split.end.date()}; at least {MIN_TRAIN_ROWS} and {MIN_TEST_ROWS} are needed. The export must "
+            "cover more settled invoices (about a year of history).")
+
+
 def pinball(y: np.ndarray, q_pred: np.ndarray, q: float) -> float:
     diff = y - q_pred
     return float(np.mean(np.maximum(q * diff, (q - 1) * diff)))

@@ -132,6 +132,7 @@ def training_frames(data: dict, as_of: pd.Timestamp, options: Options = Options(
     test = test[(test.as_of >= split.cutoff) & (test.as_of <= split.end) & y_end.notna()]
     if options.observe_at != "issue_date":
         test = test[test.due_date <= split.end]
+    evaluation.require_rows(MODEL_NAME, len(train), len(test), split)
     return (features(data, train), y_cut[train.index], features(data, test), y_end[test.index], train.as_of, split)
 
 

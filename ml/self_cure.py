@@ -75,6 +75,7 @@ def training_frames(data: dict, as_of: pd.Timestamp):
     # a training row's label must be known at the cutoff: its window closed before it
     train = rows[rows.as_of + pd.Timedelta(days=WINDOW_DAYS) < split.cutoff]
     test = rows[(rows.as_of >= split.cutoff) & (rows.as_of <= split.end)]
+    evaluation.require_rows(MODEL_NAME, len(train), len(test), split)
     return features(data, train), label(train), features(data, test), label(test), test, split
 
 

@@ -32,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     failures = [day for day in days if not run_partition(day, source.kind)]
     if not failures and not champions_exist():
         print("\nNo champion model yet: training every model, then scoring the latest day again.")
-        failures = [] if train_models() and run_partition(days[-1], source.kind) else [days[-1]]
+        if train_models():
+            failures = [] if run_partition(days[-1], source.kind) else [days[-1]]
+        else:
+            print("Models were not trained (see the reason above): the pipeline ran without scores.")
     if failures:
         print(f"\nRun FAILED for {', '.join(failures)}. See the runs in the Dagster UI for details.")
     return 1 if failures else 0
@@ -77,6 +80,9 @@ def train_models() -> bool:
         result = defs.resolve_job_def("training_job").execute_in_process(
             instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+    for event in result.all_events:
+        if event.is_step_failure:
+            print(f"  {event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[-1]}")
     for event in result.get_asset_materialization_events():
         meta = event.materialization.metadata
         metrics = meta["metrics"].value if "metrics" in meta else {}
