@@ -19,8 +19,15 @@ def connect(tracking_uri: str, artifact_root: Path) -> None:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     import mlflow
 
+    # mlflow.set_tracking_uri also exports MLFLOW_TRACKING_URI, which would then override the
+    # store of any later run in this process (another RELANCE_HOME): keep the user's value.
+    user_setting = os.environ.get("MLFLOW_TRACKING_URI")
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
+    if user_setting is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = user_setting
     os.environ["RELANCE_MLFLOW_ARTIFACTS"] = str(artifact_root)
 
 

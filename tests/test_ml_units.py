@@ -127,3 +127,11 @@ def test_scoring_shortcut_gives_the_same_features_as_the_as_of_join():
     paid_fast = events_before(one_instant, payments, "invoice_id", "payment_date", "paid", value="amount")
     paid_general = events_before(mixed, payments, "invoice_id", "payment_date", "paid", value="amount").iloc[:3]
     assert paid_fast.tolist() == paid_general.tolist() == [10.0, 10.0, 0.0]  # the payment on the instant is not yet known
+
+
+def test_connecting_does_not_leak_the_store_into_the_environment(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    registry.connect(f"sqlite:///{tmp_path / 'a.db'}", tmp_path)
+    assert "MLFLOW_TRACKING_URI" not in os.environ  # a later RELANCE_HOME gets its own default store
