@@ -18,3 +18,8 @@
 {% macro rounded(expression, decimals=4) -%}
     cast(round(cast({{ expression }} as numeric(38, 10)), {{ decimals }}) as double precision)
 {%- endmacro %}
+
+{# One ERP table as extracted on the as-of date (raw keeps one full snapshot per extraction). #}
+{% macro erp_snapshot(table) -%}
+    select * from {{ source('erp', table) }} where _partition = {{ as_of_date() }}
+{%- endmacro %}

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('erp', 'contact_history') }} where _partition = {{ as_of_date() }}
+    {{ erp_snapshot('contact_history') }}
 ),
 renamed as (
     select

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('erp', 'contacts') }} where _partition = {{ as_of_date() }}
+    {{ erp_snapshot('contacts') }}
 ),
 renamed as (
     select

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('erp', 'credit_notes') }} where _partition = {{ as_of_date() }}
+    {{ erp_snapshot('credit_notes') }}
 ),
 renamed as (
     select

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('erp', 'customers') }} where _partition = {{ as_of_date() }}
+    {{ erp_snapshot('customers') }}
 ),
 renamed as (
     select

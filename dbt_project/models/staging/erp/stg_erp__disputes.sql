@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('erp', 'disputes') }} where _partition = {{ as_of_date() }}
+    {{ erp_snapshot('disputes') }}
 ),
 renamed as (
     select

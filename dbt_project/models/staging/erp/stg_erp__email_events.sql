@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('erp', 'email_events') }} where _partition = {{ as_of_date() }}
+    {{ erp_snapshot('email_events') }}
 ),
 renamed as (
     select

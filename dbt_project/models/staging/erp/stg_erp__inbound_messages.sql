@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('erp', 'inbound_messages') }} where _partition = {{ as_of_date() }}
+    {{ erp_snapshot('inbound_messages') }}
 ),
 renamed as (
     select

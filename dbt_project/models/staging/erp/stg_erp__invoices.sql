@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('erp', 'invoices') }} where _partition = {{ as_of_date() }}
+    {{ erp_snapshot('invoices') }}
 ),
 renamed as (
     select

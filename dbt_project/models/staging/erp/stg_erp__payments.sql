@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('erp', 'payments') }} where _partition = {{ as_of_date() }}
+    {{ erp_snapshot('payments') }}
 ),
 renamed as (
     select

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('erp', 'promises_to_pay') }} where _partition = {{ as_of_date() }}
+    {{ erp_snapshot('promises_to_pay') }}
 ),
 renamed as (
     select
