@@ -191,12 +191,8 @@ def register(model: DelayModel, X_train, y_train, X_test, y_test, split, params:
         decision = registry.register_and_promote(
             MODEL_NAME, model, X_test.head(50), "mae", metrics["mae"],
             lambda champion: evaluation.regression_metrics(y_test, *_quantiles(champion.predict(X_test)))["mae"],
-            trusted_types=(_qualified(DelayModel), _qualified(FillEmptyColumns)))
+            trusted_types=(DelayModel, FillEmptyColumns))
     return {"run_id": run.info.run_id, "metrics": metrics, **decision}
-
-
-def _qualified(cls) -> str:
-    return f"{cls.__module__}.{cls.__name__}"
 
 
 def _quantiles(pred: pd.DataFrame):

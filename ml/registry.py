@@ -71,7 +71,7 @@ TRUSTED_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredict
 
 
 def register_and_promote(model_name: str, model, input_example, metric: str, challenger_score: float,
-                         score_champion: Callable[[object], float], trusted_types: tuple[str, ...] = ()) -> dict:
+                         score_champion: Callable[[object], float], trusted_types: tuple[type, ...] = ()) -> dict:
     """Log ``model`` on the active run, register it as challenger, and promote it to champion if
     its ``metric`` (lower is better) beats the current champion's on the same test rows."""
     import mlflow
@@ -83,7 +83,7 @@ def register_and_promote(model_name: str, model, input_example, metric: str, cha
     info = mlflow.sklearn.log_model(model, name="model", signature=signature, input_example=input_example.head(5),
                                     registered_model_name=model_name,
                                     pip_requirements=[f"scikit-learn=={sklearn.__version__}", "pandas"],
-                                    skops_trusted_types=TRUSTED_TYPES + list(trusted_types))
+                                    skops_trusted_types=TRUSTED_TYPES + [f"{t.__module__}.{t.__name__}" for t in trusted_types])
     version = info.registered_model_version
     client = MlflowClient()
     client.set_registered_model_alias(model_name, CHALLENGER, version)
@@ -98,7 +98,7 @@ def register_and_promote(model_name: str, model, input_example, metric: str, cha
     promote = current is None or math.isnan(champion_score) or challenger_score < champion_score
     if promote:
         client.set_registered_model_alias(model_name, CHAMPION, version)
-    decision = {"promoted": promote, "version": int(version), "previous_champion": current_version,
+    decision = {"metric": metric, "promoted": promote, "version": int(version), "previous_champion": current_version,
                 f"challenger_{metric}": challenger_score, f"champion_{metric}": champion_score}
     mlflow.log_metrics({f"challenger_{metric}": challenger_score,
                         **({f"champion_{metric}": champion_score} if not math.isnan(champion_score) else {})})

@@ -85,14 +85,8 @@ def train_models() -> bool:
             print(f"  {event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[-1]}")
     for event in result.get_asset_materialization_events():
         meta = event.materialization.metadata
-        metrics = meta["metrics"].value if "metrics" in meta else {}
         print(f"  {event.asset_key.to_user_string()}: version {meta['registered_version'].value}, "
-              f"champion={meta['promoted_to_champion'].value}, test MAE {metrics.get('mae', float('nan')):.2f} "
-              f"(customer-history baseline {metrics.get('baseline_customer_history_mae', float('nan')):.2f})"
-              if "mae" in metrics else
-              f"  {event.asset_key.to_user_string()}: version {meta['registered_version'].value}, "
-              f"champion={meta['promoted_to_champion'].value}, test Brier {metrics.get('brier', float('nan')):.3f} "
-              f"(customer-history baseline {metrics.get('baseline_customer_history_brier', float('nan')):.3f})")
+              f"champion={meta['promoted_to_champion'].value}, {meta['summary'].value}")
     return result.success
 
 

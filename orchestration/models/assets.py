@@ -24,9 +24,12 @@ def _load(warehouse: WarehouseResource):
 
 def _training_result(result: dict) -> dg.MaterializeResult:
     metrics = {k: round(v, 4) for k, v in result["metrics"].items() if pd.notna(v)}
+    metric = result["metric"]
+    summary = (f"test {metric} {metrics[metric]:.3f} (customer-history baseline "
+               f"{metrics[f'baseline_customer_history_{metric}']:.3f})")
     return dg.MaterializeResult(metadata={
         "mlflow_run_id": result["run_id"], "registered_version": result["version"],
-        "promoted_to_champion": result["promoted"], "metrics": dg.MetadataValue.json(metrics)})
+        "promoted_to_champion": result["promoted"], "summary": summary, "metrics": dg.MetadataValue.json(metrics)})
 
 
 def build_training_asset(name: str, module_name: str, description: str) -> dg.AssetsDefinition:
