@@ -191,7 +191,7 @@ def register(model: DelayModel, X_train, y_train, X_test, y_test, split, params:
         decision = registry.register_and_promote(
             MODEL_NAME, model, X_test.head(50), "mae", metrics["mae"],
             lambda champion: evaluation.regression_metrics(y_test, *_quantiles(champion.predict(X_test)))["mae"],
-            trusted_types=(DelayModel, FillEmptyColumns))
+            baseline_score=metrics["baseline_customer_history_mae"], trusted_types=(DelayModel, FillEmptyColumns))
     return {"run_id": run.info.run_id, "metrics": metrics, **decision}
 
 

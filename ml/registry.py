@@ -71,9 +71,11 @@ TRUSTED_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredict
 
 
 def register_and_promote(model_name: str, model, input_example, metric: str, challenger_score: float,
-                         score_champion: Callable[[object], float], trusted_types: tuple[type, ...] = ()) -> dict:
+                         score_champion: Callable[[object], float], baseline_score: float,
+                         trusted_types: tuple[type, ...] = ()) -> dict:
     """Log ``model`` on the active run, register it as challenger, and promote it to champion if
-    its ``metric`` (lower is better) beats the current champion's on the same test rows."""
+    its ``metric`` (lower is better) beats both the named baseline and the current champion on
+    the same test rows. A model no better than the baseline never scores the book, even first."""
     import mlflow
     import sklearn
     from mlflow import MlflowClient
@@ -95,13 +97,18 @@ def register_and_promote(model_name: str, model, input_example, metric: str, cha
         except Exception as err:  # a champion that cannot score today's features cannot stay champion
             log.warning("champion v%s of %s cannot be evaluated (%s): promoting the challenger",
                         current_version, model_name, err)
-    promote = current is None or math.isnan(champion_score) or challenger_score < champion_score
+    beats_baseline = challenger_score < baseline_score
+    promote = beats_baseline and (current is None or math.isnan(champion_score) or challenger_score < champion_score)
     if promote:
         client.set_registered_model_alias(model_name, CHAMPION, version)
     decision = {"metric": metric, "promoted": promote, "version": int(version), "previous_champion": current_version,
-                f"challenger_{metric}": challenger_score, f"champion_{metric}": champion_score}
+                f"challenger_{metric}": challenger_score, f"champion_{metric}": champion_score,
+                f"baseline_{metric}": baseline_score, "beats_baseline": beats_baseline}
     mlflow.log_metrics({f"challenger_{metric}": challenger_score,
                         **({f"champion_{metric}": champion_score} if not math.isnan(champion_score) else {})})
+    if not beats_baseline:
+        log.warning("%s v%s does not beat its baseline (%s %.4f vs %.4f): not promoted",
+                    model_name, version, metric, challenger_score, baseline_score)
     mlflow.set_tags({"promotion": "champion" if promote else "kept challenger",
                      "previous_champion_version": str(current_version)})
     mlflow.log_dict(decision, "promotion_decision.json")

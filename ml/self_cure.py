@@ -118,7 +118,7 @@ def register(model, X_train, y_train, X_test, y_test, split) -> dict:
         decision = registry.register_and_promote(
             MODEL_NAME, model, X_test.head(50), "brier", metrics["brier"],
             lambda champion: evaluation.classification_metrics(y_test, champion.predict_proba(X_test)[:, 1])["brier"],
-            trusted_types=(FillEmptyColumns,))
+            baseline_score=metrics["baseline_customer_history_brier"], trusted_types=(FillEmptyColumns,))
     return {"run_id": run.info.run_id, "metrics": metrics, **decision}
 
 

@@ -53,14 +53,14 @@ def linear_data(seed: int, n: int = 200):
     return X, 3 * X.x + rng.normal(scale=0.1, size=n)
 
 
-def register(model, X, y, X_test, y_test):
+def register(model, X, y, X_test, y_test, baseline_mae: float = np.inf):
     import mlflow
 
     registry.use_experiment("unit-test")
     score = lambda m: float(np.mean(np.abs(m.predict(X_test) - y_test)))  # noqa: E731
     with mlflow.start_run():
         return registry.register_and_promote("unit_model", model.fit(X, y), X_test.head(5), "mae",
-                                             score(model), score)
+                                             score(model), score, baseline_score=baseline_mae)
 
 
 def test_promotion_happens_only_when_the_challenger_beats_the_champion(mlflow_store):
@@ -79,6 +79,17 @@ def test_promotion_happens_only_when_the_challenger_beats_the_champion(mlflow_st
     assert not worse["promoted"] and worse["champion_mae"] < worse["challenger_mae"]
     aliases = {k: int(v) for k, v in MlflowClient().get_registered_model("unit_model").aliases.items()}
     assert aliases == {"champion": better["version"], "challenger": worse["version"]}
+
+
+def test_a_model_no_better_than_its_baseline_is_never_champion(mlflow_store):
+    X, y = linear_data(1)
+    X_test, y_test = linear_data(2)
+    always_zero_mae = float(np.mean(np.abs(y_test)))
+    first = register(DummyRegressor(strategy="constant", constant=5.0), X, y, X_test, y_test, always_zero_mae)
+    assert not first["promoted"] and not first["beats_baseline"]
+    assert registry.load_champion("unit_model") == (None, None)
+    fitted = register(LinearRegression(), X, y, X_test, y_test, always_zero_mae)
+    assert fitted["promoted"] and fitted["beats_baseline"]
 
 
 def test_champion_loads_by_alias_in_a_new_process(mlflow_store, tmp_path):
