@@ -25,7 +25,9 @@ SEED = 42
 WINDOW_DAYS = 14
 REMINDER_EVIDENCE_DAYS = 5  # unpaid this long past due, a non-held-out customer gets a reminder
 TEST_DAYS = 120
-PARAMS = {"max_iter": 150, "learning_rate": 0.08, "max_leaf_nodes": 15, "min_samples_leaf": 50,
+# 80 trees at a higher learning rate score as well as 150 slower ones and take half the time to
+# predict the daily overdue book.
+PARAMS = {"max_iter": 80, "learning_rate": 0.15, "max_leaf_nodes": 15, "min_samples_leaf": 50,
           "l2_regularization": 1.0, "early_stopping": False}
 
 

@@ -24,7 +24,8 @@ disputes as (
 ),
 promises as (
     select invoice_id, count(*) filter (where promise_status = 'pending') > 0 as has_active_promise,
-           max(case when promise_status = 'pending' then promised_for end) as active_promise_date
+           max(case when promise_status = 'pending' then promised_for end) as active_promise_date,
+           max(case when promise_status = 'broken' then promised_for end) as last_broken_promise_date
     from {{ ref('int_promises_to_pay_evaluated') }}
     group by 1
 ),
@@ -42,7 +43,8 @@ amounts as (
         coalesce(disputes.is_in_dispute, false) as is_in_dispute,
         {{ money('coalesce(disputes.open_disputed_amount, 0)') }} as open_disputed_amount,
         coalesce(promises.has_active_promise, false) as has_active_promise,
-        promises.active_promise_date
+        promises.active_promise_date,
+        promises.last_broken_promise_date
     from invoices
     left join payments using (invoice_id)
     left join credits using (invoice_id)
@@ -93,6 +95,7 @@ final as (
         open_disputed_amount,
         has_active_promise,
         active_promise_date,
+        last_broken_promise_date,
         {{ as_of_date() }} as as_of_date
     from settled
 )

@@ -1,0 +1,82 @@
+"""Read the day's book from the warehouse: open invoices with their customer's 360° profile and
+model scores, contacts with their e-mail suppressions, every past touch (the ERP's contact
+history and Relance's own outbox), and the dunning blocks."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from journeys import store
+from journeys.catalog import INVOICE_COLUMNS
+from journeys.contact_list import Book
+from journeys.policy import SUPPRESSING_EVENTS
+
+CUSTOMER_COLUMNS = ["country_code", "timezone", "language_code", "account_owner", "customer_name"]
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                       [schema, table]).fetchall()[0][0] > 0
+
+
+def open_invoices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    scores = _exists(con, "ml", "invoice_scores")
+    frame = con.execute(f"""
+        select i.invoice_id, i.customer_id, i.currency_code, i.issue_date, i.due_date, i.po_number,
+               i.invoice_amount::DOUBLE as invoice_amount, i.paid_amount::DOUBLE as paid_amount,
+               i.open_amount::DOUBLE as open_amount, i.days_past_due, i.is_in_dispute, i.has_active_promise,
+               coalesce(i.active_promise_date, i.last_broken_promise_date) as promise_date,
+               i.active_promise_date is null and i.last_broken_promise_date is not null as promise_broken,
+               date_diff('day', i.last_broken_promise_date, i.as_of_date) as days_since_promise,
+               c.segment, c.payment_delay_risk, c.self_cure_probability, c.late_share_365d, c.avg_days_late_365d,
+               c.days_late_trend, c.open_balance::DOUBLE as open_balance,
+               c.overdue_balance::DOUBLE as overdue_balance, c.max_days_past_due, c.best_send_hour,
+               c.best_incentive, {'s.p50_days_late, s.p_late_30' if scores else 'null as p50_days_late, null as p_late_30'},
+               c.country_code, c.timezone, c.language_code, c.account_owner, c.customer_name
+        from marts.fct_invoices i
+        join marts.dim_customer_360 c using (customer_id)
+        {'left join ml.invoice_scores s on s.invoice_id = i.invoice_id and s.as_of_date = i.as_of_date' if scores else ''}
+        where i.open_amount > 0
+        order by i.invoice_id""").df()
+    for column, dtype in INVOICE_COLUMNS.items():
+        if dtype == "float":
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        elif dtype == "bool":
+            frame[column] = frame[column].fillna(False).astype(bool)
+        elif dtype.startswith("datetime"):
+            frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def contacts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Contacts with ``suppressed`` set when an e-mail event (from the ERP or from SendGrid's
+    webhook) unsubscribed, bounced or reported spam for their address."""
+    suppressing = ["""select h.contact_id from staging.stg_erp__email_events e
+                      join staging.stg_erp__contact_history h using (message_id)
+                      where e.event_type in (select unnest($events))"""]
+    if _exists(con, "journeys", "sendgrid_events"):
+        suppressing.append("select contact_id from journeys.sendgrid_events where event in (select unnest($events))")
+    return con.execute(f"""
+        with suppressing as ({' union all '.join(suppressing)})
+        select c.contact_id, c.customer_id, c.email, c.full_name, c.contact_role as role, c.is_primary,
+               c.opted_out_at, c.contact_timezone as timezone,
+               c.contact_id in (select contact_id from suppressing) as suppressed
+        from staging.stg_erp__contacts c""", {"events": list(SUPPRESSING_EVENTS)}).df()
+
+
+def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every touch: one row per (message, invoice). The outbox's own rows count from the moment
+    they are planned, so a message scheduled but not yet sent is never planned again."""
+    erp = con.execute("""
+        select message_id, customer_id, invoice_id, channel, sent_at, journey, journey_step as step, tone
+        from marts.fct_contacts""").df()
+    own = store.touches(con)
+    # Relance's own record wins: it knows every invoice a statement covered and the step.
+    return pd.concat([erp[~erp.message_id.isin(own.message_id)], own], ignore_index=True) if len(own) else erp
+
+
+def load(con: duckdb.DuckDBPyConnection) -> Book:
+    as_of = pd.Timestamp(con.execute("select max(as_of_date) from marts.fct_invoices").fetchall()[0][0])
+    return Book(as_of=as_of, invoices=open_invoices(con), contacts=contacts(con), history=history(con),
+                blocks=store.blocks(con))

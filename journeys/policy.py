@@ -1,0 +1,84 @@
+"""Contact rules enforced on every send, whatever a journey says.
+
+Each rule has a code; when it blocks a send, the send and the code are recorded (``Blocked``)
+so that "why was this customer (not) contacted?" always has an answer. Rules on an invoice
+(dispute, promise, block, fresh invoice) take the invoice out of a message; rules on a message
+(opt-out, spacing, weekly cap, owner notice, calendar) stop the whole message.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from journeys.catalog import Policy
+
+CUSTOMER_FACING = ("email", "call", "sms", "letter")
+FIRM_TONES = ("firm", "final")
+# A suppressing SendGrid event on an address: the contact is not e-mailed again.
+SUPPRESSING_EVENTS = ("unsubscribe", "group_unsubscribe", "bounce", "spamreport", "dropped")
+
+RULES = {
+    "open_dispute": "the invoice is in an open dispute: no dunning until it is resolved",
+    "promise_pending": "the customer promised to pay this invoice on a date not yet passed",
+    "invoice_block": "a dunning block on the invoice (reason and end date in journeys.dunning_blocks)",
+    "customer_block": "a dunning block on the customer (reason and end date in journeys.dunning_blocks)",
+    "too_soon_after_invoice": "the invoice was issued too recently for a reminder",
+    "call_cap_per_debt": "the stricter profile's cap on call attempts per debt in 7 days is reached",
+    "no_reachable_contact": "no contact can be e-mailed: opted out, unsubscribed, bounced or no address",
+    "one_touch_per_day": "the customer already gets another message (any channel) that day",
+    "min_spacing": "another reminder reached the customer too recently (first 60 days past due)",
+    "weekly_cap": "the customer already had the weekly maximum of touches, all channels",
+    "owner_notice_pending": "the account owner is told before a firm or final message; sent tomorrow at the earliest",
+    "weekend": "the send day is a weekend day in the contact's time zone",
+    "public_holiday": "the send day is a public holiday in the customer's country",
+    "beyond_72h": "no allowed send slot within SendGrid's 72-hour scheduling limit",
+    "experiment_holdout": "held out of reminders by the experiment (measures what reminders change)",
+}
+
+
+def active_blocks(blocks: pd.DataFrame, day: pd.Timestamp) -> tuple[dict[str, str], dict[str, str]]:
+    """(customer blocks, invoice blocks) in force on ``day``: id → reason."""
+    live = blocks[blocks.until.isna() | (pd.to_datetime(blocks.until) >= day)]
+    customer = live[live.invoice_id.isna()]
+    invoice = live[live.invoice_id.notna()]
+    return dict(zip(customer.customer_id, customer.reason)), dict(zip(invoice.invoice_id, invoice.reason))
+
+
+def invoice_rule(row: pd.Series, invoice_id: str, channel: str, policy: Policy, send_day: pd.Timestamp,
+                 invoice_blocks: dict, calls_7d: dict) -> tuple[str, str] | None:
+    """The first rule that keeps this invoice out of a message (or an escalation), if any."""
+    if row.is_in_dispute:
+        return "open_dispute", "dispute open"
+    if row.has_active_promise and pd.notna(row.promise_date) and row.promise_date >= send_day:
+        return "promise_pending", f"promised for {row.promise_date:%Y-%m-%d}"
+    if invoice_id in invoice_blocks:
+        return "invoice_block", str(invoice_blocks[invoice_id])
+    if channel in CUSTOMER_FACING and (send_day - row.issue_date).days < policy.days_after_invoice_email:
+        return "too_soon_after_invoice", f"issued {row.issue_date:%Y-%m-%d}"
+    if channel == "call" and policy.max_calls_per_debt_7d is not None \
+            and calls_7d.get(invoice_id, 0) >= policy.max_calls_per_debt_7d:
+        return "call_cap_per_debt", f"{calls_7d[invoice_id]} calls in 7 days"
+    return None
+
+
+def reachable_contact(contacts: pd.DataFrame, channel: str = "email") -> pd.DataFrame:
+    """Per customer, the contact a reminder goes to: the primary contact if it can be reached,
+    else a billing / accounts-payable contact, else any other that can. An opt-out, an
+    unsubscribe or a bounce stops e-mail to that address only; calls go to any contact."""
+    ok = pd.Series(True, index=contacts.index)
+    if channel == "email":
+        ok = contacts.email.fillna("").str.contains("@") & ~contacts.suppressed.fillna(False).astype(bool)
+        ok &= contacts.opted_out_at.isna()  # any opt-out in the snapshot has happened
+    rank = (~contacts.is_primary.fillna(False).astype(bool)).astype(int) * 2 \
+        + (~contacts.role.isin(["billing", "accounts_payable"])).astype(int)
+    best = contacts[ok].assign(_rank=rank[ok]).sort_values(["customer_id", "_rank", "contact_id"])
+    return best.drop_duplicates("customer_id").set_index("customer_id")
+
+
+def firm_tone_allowed(policy: Policy, max_days_past_due: int) -> bool:
+    return max_days_past_due >= policy.firm_tone_from_dpd
+
+
+def recent_touches(history: pd.DataFrame, customer_id: str, since: pd.Timestamp) -> pd.DataFrame:
+    h = history[(history.customer_id == customer_id) & (history.sent_at >= since)]
+    return h[h.channel.isin(CUSTOMER_FACING)].drop_duplicates("message_id")
