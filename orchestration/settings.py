@@ -7,6 +7,10 @@
 | RELANCE_ERP_ADAPTER | `<adapter>:<path>`: convert a real export into a drop (e.g. `ibm_ar:/data/ar.csv`) | unset |
 | MLFLOW_TRACKING_URI | MLflow tracking store | `sqlite:///$RELANCE_HOME/mlflow.db` |
 | SENDGRID_API_KEY | live e-mail delivery; absent means dry-run | unset (dry-run) |
+| SENDGRID_HOST / SENDGRID_SANDBOX / SENDGRID_ASM_GROUP_ID | API host (EU region, test server), validate-only mode, unsubscribe group | api.sendgrid.com / off / branding's group |
+| SENDGRID_WEBHOOK_PUBLIC_KEY | verification key of the signed Event Webhook (`python -m journeys.webhook`) | unset |
+| RELANCE_POLICY_PROFILE | contact-rule profile: `b2b` or the stricter `consumer_reg_f` | b2b |
+| RELANCE_BRAND_<KEY> | overrides a key of journeys/config/branding.yaml (e.g. RELANCE_BRAND_COMPANY_NAME) | the file |
 | RELANCE_RETENTION_DAYS | raw partitions and simulator drops kept behind the newest | 35 |
 | RELANCE_SCHEDULE_TIMEZONE | time zone of the 06:00 daily schedule (read when Dagster loads the definitions) | UTC |
 | RELANCE_SIM_CUSTOMERS / RELANCE_SIM_MONTHS / RELANCE_SIM_SEED | size of the simulated world created on first run | 1000 / 24 / 42 |
@@ -46,6 +50,16 @@ def erp_adapter() -> tuple[str, Path] | None:
     if not sep or not path:
         raise ValueError(f"RELANCE_ERP_ADAPTER={value!r}: expected <adapter>:<path to the export>")
     return name, Path(path).resolve()
+
+
+def events_dir() -> Path:
+    """Where the Event Webhook receiver lands SendGrid events for the next run to ingest."""
+    return home() / "events"
+
+
+def outbox_dir() -> Path:
+    """Dry-run e-mails as .eml files, one folder per send day."""
+    return home() / "outbox"
 
 
 def tracking_uri() -> str:
