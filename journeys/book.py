@@ -65,18 +65,18 @@ def contacts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         from staging.stg_erp__contacts c""", {"events": list(SUPPRESSING_EVENTS)}).df()
 
 
-def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def history(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame:
     """Every touch: one row per (message, invoice). The outbox's own rows count from the moment
     they are planned, so a message scheduled but not yet sent is never planned again."""
     erp = con.execute("""
         select message_id, customer_id, invoice_id, channel, sent_at, journey, journey_step as step, tone
         from marts.fct_contacts""").df()
-    own = store.touches(con)
+    own = store.touches(con, before=as_of.date())
     # Relance's own record wins: it knows every invoice a statement covered and the step.
     return pd.concat([erp[~erp.message_id.isin(own.message_id)], own], ignore_index=True) if len(own) else erp
 
 
 def load(con: duckdb.DuckDBPyConnection) -> Book:
     as_of = pd.Timestamp(con.execute("select max(as_of_date) from marts.fct_invoices").fetchall()[0][0])
-    return Book(as_of=as_of, invoices=open_invoices(con), contacts=contacts(con), history=history(con),
+    return Book(as_of=as_of, invoices=open_invoices(con), contacts=contacts(con), history=history(con, as_of),
                 blocks=store.blocks(con))

@@ -266,11 +266,11 @@ def _finish(con, message_id: str, status: str, error: str | None = None, provide
                 [status, error, provider_id, delivered_at.replace(tzinfo=None) if delivered_at else None, message_id])
 
 
-def sender_from_env(outbox_dir: Path):
-    """Live through SendGrid when SENDGRID_API_KEY is set (SENDGRID_HOST for another server or
+def sender_from_env(outbox_dir: Path, api_key: str | None = None):
+    """Live through SendGrid when ``api_key`` or SENDGRID_API_KEY is set (SENDGRID_HOST for another server or
     region, SENDGRID_SANDBOX=1 to validate without sending, SENDGRID_ASM_GROUP_ID for the
     unsubscribe group); otherwise dry-run into ``outbox_dir``. The key is never logged."""
-    key = os.environ.get("SENDGRID_API_KEY")
+    key = api_key or os.environ.get("SENDGRID_API_KEY")
     if not key:
         return DryRunSender(outbox_dir)
     group = os.environ.get("SENDGRID_ASM_GROUP_ID")

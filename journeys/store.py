@@ -90,13 +90,26 @@ def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan, as_of: pd.Timestamp) -
             "tasks": int((plan.contact_list.action == "task").sum()), "blocked": len(plan.blocked), "queued": int(added)}
 
 
-def touches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The outbox as contact history: one row per (message, invoice) for every live touch."""
+def touches(con: duckdb.DuckDBPyConnection, before) -> pd.DataFrame:
+    """The outbox as contact history: one row per (message, invoice) for every live touch
+    planned by runs before ``before`` — a re-run of a day must not see its own first plan as
+    touches already made, or it would block itself."""
     ensure(con)
     return con.execute("""
         select message_id, customer_id, unnest(string_split(invoice_ids, ',')) as invoice_id, channel,
                coalesce(delivered_at, send_at) as sent_at, journey, step, tone
-        from journeys.outbox where status in (select unnest(?))""", [list(LIVE_STATUSES)]).df()
+        from journeys.outbox where status in (select unnest(?)) and as_of_date < ?""",
+                       [list(LIVE_STATUSES), before]).df()
+
+
+def call_tasks(con: duckdb.DuckDBPyConnection, as_of: str) -> pd.DataFrame:
+    """The day's work for people — calls to customers and internal tasks (owner notices,
+    dispute routing) — with ids, amounts and reasons; names and numbers stay in the ERP."""
+    return con.execute("""
+        select send_day, account_owner, channel, step, customer_id, contact_id, invoice_ids, amount_due,
+               currency_code, max_days_past_due, journey, reason_customer, reason_now
+        from journeys.contact_list where as_of_date = ? and channel in ('call', 'task') and action in ('send', 'task')
+        order by account_owner, customer_id, step""", [as_of]).df()
 
 
 def blocks(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

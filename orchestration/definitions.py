@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from orchestration import ingestion, jobs, marts, models
+from orchestration import ingestion, jobs, journeys, marts, models
 from orchestration.resources import default_resources
 
 defs = dg.Definitions.merge(
     ingestion.defs,
     marts.defs,
     models.defs,
+    journeys.defs,
     jobs.defs,
     dg.Definitions(resources=default_resources()),
 )

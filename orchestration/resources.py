@@ -80,6 +80,13 @@ class SendGridResource(dg.ConfigurableResource):
     def dry_run(self) -> bool:
         return self.key() is None
 
+    def sender(self):
+        """The dry-run outbox or the live client (host, sandbox and unsubscribe group from the
+        environment, see orchestration/settings.py)."""
+        from journeys.delivery import sender_from_env
+
+        return sender_from_env(settings.outbox_dir(), api_key=self.key())
+
 
 def default_resources() -> dict:
     return {

@@ -101,8 +101,11 @@ def print_summary(con, partition: str, checks: list[tuple]) -> None:
     for asset, name, _, severity in failing:
         print(f"  {severity:<5} {asset} · {name}")
     print_headline_kpis(con, partition)
+    print_contact_list(con, partition)
     print(f"\nWarehouse (DuckDB): {settings.warehouse_path()}")
     print(f"Marts as Parquet:   {settings.home() / 'exports'}")
+    print(f"Contact list:       {settings.home() / 'exports' / 'contact_list'} (call tasks: exports/call_tasks)")
+    print(f"E-mails:            {settings.outbox_dir() if settings.sendgrid_api_key() is None else 'SendGrid (live)'}")
     print(f"MLflow store:       {settings.tracking_uri()}")
     print("Dagster UI:         make dagster-dev   then open http://127.0.0.1:3000")
     print("MLflow UI:          make mlflow-ui     then open http://127.0.0.1:5000")
@@ -124,6 +127,26 @@ def print_headline_kpis(con, partition: str) -> None:
     for cur, ar, overdue, dso, bpdso, add, cei, current in rows:
         print(f"{cur:<9}{ar:>15,.2f}{overdue:>15,.2f}{dso or 0:>8.1f}{bpdso or 0:>8.1f}{add or 0:>8.1f}"
               f"{cei or 0:>8.1f}{current or 0:>11.1f}")
+
+
+def print_contact_list(con, partition: str) -> None:
+    """Tomorrow's plan in a few lines: actions, channels, and what the rules stopped."""
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'journeys' "
+                         "and table_name = 'contact_list'").fetchone()[0]
+    if not exists:
+        return
+    actions = con.execute("""select action, channel, count(*) from journeys.contact_list where as_of_date = ?
+                             group by all order by 3 desc""", [partition]).fetchall()
+    blocked = con.execute("""select rule, count(*) from journeys.blocked_sends where as_of_date = ?
+                             group by 1 order by 2 desc""", [partition]).fetchall()
+    delivered = con.execute("""select status, count(*) from journeys.outbox where as_of_date = ? and channel = 'email'
+                               group by 1 order by 2 desc""", [partition]).fetchall()
+    print(f"\nContact list for the day after {partition}: "
+          + (", ".join(f"{n} {action} ({channel})" for action, channel, n in actions) or "nothing to do"))
+    if blocked:
+        print("  blocked by rule: " + ", ".join(f"{rule} {n}" for rule, n in blocked))
+    if delivered:
+        print("  e-mails: " + ", ".join(f"{n} {status}" for status, n in delivered))
 
 
 if __name__ == "__main__":

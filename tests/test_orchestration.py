@@ -45,19 +45,32 @@ def test_definitions_load_and_graph_is_stable(defs):
     assert {(f"raw/{t}", "great_expectations") for t in TABLES} <= checks
     assert ("raw/invoices", "fresh_extraction") in checks
     assert ("marts/fct_invoices", "unique_fct_invoices_invoice_id") in checks  # dbt tests as asset checks
+    assert {"marts/dim_customer_360", "ml/invoice_scores", "journeys/sendgrid_events"} <= set(parents["journeys/contact_list"])
+    assert parents["journeys/outbox"] == ["journeys/contact_list"]
+    assert ("journeys/contact_list", "no_send_breaks_a_rule") in checks
     assert {"warehouse", "erp_source", "mlflow", "sendgrid"} <= set(defs.resources)
     assert defs.resolve_job_def("daily_job") is not None
+
+
+def journeys_state(home) -> tuple:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        plan = con.execute("select * from journeys.contact_list order by message_id").fetchall()
+        outbox = con.execute("select message_id, status from journeys.outbox order by 1").fetchall()
+    return plan, outbox
 
 
 def test_make_run_materializes_everything_and_is_idempotent(relance_home, capsys):
     from orchestration import run
 
     assert run.main() == 0
-    first = raw_counts(relance_home)
+    first, first_journeys = raw_counts(relance_home), journeys_state(relance_home)
     out = capsys.readouterr().out
     assert "Asset checks:" in out and "0 failed" in out and str(relance_home / "warehouse.duckdb") in out
+    assert "Contact list for the day after" in out and len(first_journeys[0]) > 0
     assert run.main() == 0
     assert raw_counts(relance_home) == first
+    assert journeys_state(relance_home) == first_journeys  # same plan, no message queued or sent twice
+    assert list((relance_home / "exports" / "contact_list").glob("as_of_date=*/data.parquet"))
     assert first["invoices"] > 1000 and first["rejects"] == 0
     assert all(n > 0 for t, n in first.items() if t != "rejects")
 

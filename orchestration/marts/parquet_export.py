@@ -13,12 +13,13 @@ def export_marts(con: duckdb.DuckDBPyConnection, root: Path, as_of_date: str) ->
     marts = [r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_schema = ? order by 1",
         [MARTS_SCHEMA]).fetchall()]
-    written = {}
-    for mart in marts:
-        folder = Path(root) / mart / f"as_of_date={as_of_date}"
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / "data.parquet"
-        con.execute(f"copy (select * exclude (as_of_date) from {MARTS_SCHEMA}.{mart} where as_of_date = ?) "
-                    f"to '{target}' (format parquet)", [as_of_date])
-        written[mart] = con.execute(f"select count(*) from read_parquet('{target}')").fetchone()[0]
-    return written
+    return {mart: export_slice(con, f"{MARTS_SCHEMA}.{mart}", Path(root) / mart, as_of_date) for mart in marts}
+
+
+def export_slice(con: duckdb.DuckDBPyConnection, table: str, folder: Path, as_of_date: str) -> int:
+    """Write one table's rows for ``as_of_date`` to ``<folder>/as_of_date=…/data.parquet``."""
+    target = Path(folder) / f"as_of_date={as_of_date}" / "data.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"copy (select * exclude (as_of_date) from {table} where as_of_date = ?) "
+                f"to '{target}' (format parquet)", [as_of_date])
+    return con.execute(f"select count(*) from read_parquet('{target}')").fetchone()[0]

@@ -1,0 +1,83 @@
+"""Journeys as Dagster assets: SendGrid events in, the daily contact list, delivery."""
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from orchestration import settings
+from orchestration.marts.assets import relance_dbt_models, relance_dbt_scored_models
+from orchestration.marts.parquet_export import export_slice
+from orchestration.models.assets import INVOICE_SCORES
+from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
+from orchestration.resources import SendGridResource, WarehouseResource
+
+SENDGRID_EVENTS = dg.AssetKey(["journeys", "sendgrid_events"])
+CONTACT_LIST = dg.AssetKey(["journeys", "contact_list"])
+OUTBOX = dg.AssetKey(["journeys", "outbox"])
+BOOK_INPUTS = [get_asset_key_for_model([relance_dbt_scored_models], "dim_customer_360"),
+               get_asset_key_for_model([relance_dbt_models], "fct_invoices"),
+               get_asset_key_for_model([relance_dbt_models], "fct_contacts"), INVOICE_SCORES, SENDGRID_EVENTS]
+DAILY = {"partitions_def": daily_partitions, "backfill_policy": ONE_RUN_PER_DAY, "group_name": "journeys"}
+
+
+@dg.asset(key=SENDGRID_EVENTS, compute_kind="sendgrid", **DAILY,
+          description="SendGrid Event Webhook events landed by `python -m journeys.webhook`, one row per "
+                      "sg_event_id; unsubscribes and bounces take effect in the same day's contact list.")
+def sendgrid_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from journeys import events
+
+    with warehouse.connect() as con:
+        report = events.ingest(con, settings.events_dir())
+    return dg.MaterializeResult(metadata={"files": report.files, "events": report.events, "new_events": report.new,
+                                          "rejected_files": report.rejected_files})
+
+
+@dg.asset(key=CONTACT_LIST, deps=BOOK_INPUTS, compute_kind="python", **DAILY,
+          check_specs=[dg.AssetCheckSpec("no_send_breaks_a_rule", asset=CONTACT_LIST,
+                                         description="Re-reads the stored list: no send to an opted-out or "
+                                                     "suppressed contact, about a disputed or promised invoice, "
+                                                     "under a block, twice a day, or beyond 72 h.")],
+          description="Tomorrow's contact list: per customer the contact, invoices, journey and step, channel, "
+                      "tone, template, incentive, send time (UTC), A/B variant or holdout and reason codes; the "
+                      "sends each rule blocked in journeys.blocked_sends. Also Parquet and a CSV of call tasks.")
+def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from journeys import audit, book, catalog, store
+    from journeys.contact_list import blocked_summary, plan_day
+
+    with warehouse.connect() as con:
+        day = book.load(con)
+        if str(day.as_of.date()) != context.partition_key:
+            raise ValueError(f"the marts hold {day.as_of.date()}, not partition {context.partition_key}: "
+                             "materialize the day's dbt models first")
+        plan = plan_day(day, catalog.load_journeys(), catalog.load_policy(), catalog.load_experiments())
+        counts = store.save_plan(con, plan, day.as_of)
+        exports = settings.home() / "exports"
+        export_slice(con, "journeys.contact_list", exports / "contact_list", context.partition_key)
+        calls = exports / "call_tasks" / f"call_tasks_{context.partition_key}.csv"
+        calls.parent.mkdir(parents=True, exist_ok=True)
+        store.call_tasks(con, context.partition_key).to_csv(calls, index=False)
+        breaches = audit.violations(con, context.partition_key)
+    yield dg.MaterializeResult(asset_key=CONTACT_LIST, metadata={
+        **counts, "blocked_by_rule": dg.MetadataValue.json(blocked_summary(plan.blocked)),
+        "journeys": dg.MetadataValue.json(plan.contact_list.journey.value_counts().to_dict()),
+        "call_tasks_csv": dg.MetadataValue.path(str(calls)), "policy_profile": catalog.load_policy().name})
+    yield dg.AssetCheckResult(check_name="no_send_breaks_a_rule", asset_key=CONTACT_LIST,
+                              passed=not any(breaches.values()), metadata={"breaches": dg.MetadataValue.json(breaches)})
+
+
+@dg.asset(key=OUTBOX, deps=[CONTACT_LIST], compute_kind="sendgrid", **DAILY,
+          check_specs=[dg.AssetCheckSpec("no_failed_sends", asset=OUTBOX,
+                                         description="Warns when SendGrid refused a message (detail in last_error).")],
+          description="The day's e-mails rendered and delivered exactly once: through SendGrid when "
+                      "SENDGRID_API_KEY is set, else as .eml files in the dry-run outbox.")
+def email_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sendgrid: SendGridResource):
+    from journeys import catalog, delivery
+
+    sender = sendgrid.sender()
+    with warehouse.connect() as con:
+        report = delivery.deliver(con, sender, catalog.load_branding(), context.partition_key)
+    yield dg.MaterializeResult(asset_key=OUTBOX, metadata={
+        "mode": "live" if sender.live else "dry-run", "sent": report.sent, "failed": report.failed,
+        "deferred": report.deferred, "outbox_dir": dg.MetadataValue.path(str(settings.outbox_dir()))})
+    yield dg.AssetCheckResult(check_name="no_failed_sends", asset_key=OUTBOX, passed=report.failed == 0,
+                              severity=dg.AssetCheckSeverity.WARN,
+                              metadata={"errors": dg.MetadataValue.json(dict(list(report.errors.items())[:20]))})
