@@ -14,8 +14,10 @@ from orchestration.marts.project import relance_dbt_project
 from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
 from orchestration.resources import WarehouseResource
 
-# Built after the ML stage has scored the day (they read ml.*); everything else builds before it.
+# Built after the ML stage has scored the day (they read ml.*), and after the day's contact list
+# (they read journeys.*); everything else builds before both.
 SCORED_MODELS = "dim_customer_360 mart_cash_forecast"
+JOURNEY_MODELS = "stg_journeys__experiment_exposures mart_experiment_results"
 MART_NAMES = ["fct_invoices", "fct_payments", "fct_contacts", "mart_ar_aging", "mart_collections_kpis_daily",
               "mart_collections_kpis_monthly"]
 
@@ -40,7 +42,7 @@ DBT_ASSET_OPTIONS = {"manifest": relance_dbt_project().manifest_path, "project":
                      "backfill_policy": ONE_RUN_PER_DAY}
 
 
-@dbt_assets(exclude=SCORED_MODELS, **DBT_ASSET_OPTIONS)
+@dbt_assets(exclude=f"{SCORED_MODELS} {JOURNEY_MODELS}", **DBT_ASSET_OPTIONS)
 def relance_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     yield from _build(context, dbt, warehouse)
 
@@ -50,9 +52,15 @@ def relance_dbt_scored_models(context: dg.AssetExecutionContext, dbt: DbtCliReso
     yield from _build(context, dbt, warehouse)
 
 
+@dbt_assets(select=JOURNEY_MODELS, name="relance_dbt_journey_models", **DBT_ASSET_OPTIONS)
+def relance_dbt_journey_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    yield from _build(context, dbt, warehouse)
+
+
 @dg.asset(group_name="marts", partitions_def=daily_partitions, compute_kind="parquet", backfill_policy=ONE_RUN_PER_DAY,
           deps=[get_asset_key_for_model([relance_dbt_models], name) for name in MART_NAMES]
-          + [get_asset_key_for_model([relance_dbt_scored_models], name) for name in SCORED_MODELS.split()],
+          + [get_asset_key_for_model([relance_dbt_scored_models], name) for name in SCORED_MODELS.split()]
+          + [get_asset_key_for_model([relance_dbt_journey_models], "mart_experiment_results")],
           description="The marts' slice of the partition date as Parquet files for BI tools, one folder per "
                       "mart, Hive-partitioned by as_of_date, under RELANCE_HOME/exports.")
 def marts_parquet(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
