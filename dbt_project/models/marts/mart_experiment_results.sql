@@ -43,7 +43,7 @@ rates as (
     select
         arms.*,
         cast(customers_paid as double precision) / nullif(customers_matured, 0) as p,
-        cast(customers_matured as double precision) as n
+        cast(nullif(customers_matured, 0) as double precision) as n  -- no matured customer: no rate, no interval
     from arms
 ),
 wilson as (
