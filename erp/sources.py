@@ -52,11 +52,13 @@ class ErpSource:
     def drop_dir(self, partition: str) -> Path:
         return self.drop_root / partition
 
-    def prepare(self, partition: str) -> Path:
-        """Make sure the drop for ``partition`` exists and return its folder."""
+    def prepare(self, partition: str, sends=None) -> Path:
+        """Make sure the drop for ``partition`` exists and return its folder. ``sends`` (rows in
+        the contract's contact_history shape) are the reminders the pipeline sent: the simulator
+        applies them as it reaches the day, so its customers react to what Relance did."""
         day = date.fromisoformat(partition)
         if self.kind == "simulator":
-            return self._simulate(day)
+            return self._simulate(day, sends)
         if self.kind == "adapter":
             folder = adapters.convert(*self.adapter, self.drop_root)
             if folder.name != partition:
@@ -69,13 +71,13 @@ class ErpSource:
             raise FileNotFoundError(f"no drop folder {folder}; latest drops: {', '.join(latest) or 'none'}")
         return folder
 
-    def _simulate(self, day: date) -> Path:
+    def _simulate(self, day: date, sends=None) -> Path:
         try:
             world = World(self.simulator_root)
         except FileNotFoundError:
             world = World.create(self.simulator_root, SimulationConfig(end=day, **self.simulator_size))
         world.prune_drops(self.retention_days)  # before emitting: a backfilled old day is kept
         if day > world.current_day:
-            return world.advance(day)
+            return world.advance(day, sends)
         folder = world.drop_root / day.isoformat()
         return folder if folder.is_dir() else world.emit(day)

@@ -102,6 +102,20 @@ def touches(con: duckdb.DuckDBPyConnection, before) -> pd.DataFrame:
                        [list(LIVE_STATUSES), before]).df()
 
 
+def delivered_sends(con: duckdb.DuckDBPyConnection, through_day) -> pd.DataFrame:
+    """Customer-facing touches made up to ``through_day`` (e-mails sent or dry-run, calls
+    assigned), in the ERP contract's contact_history shape: what the ERP — or the simulator —
+    records as sent. A statement covering several invoices has no single invoice_id."""
+    ensure(con)
+    return con.execute("""
+        select message_id, customer_id, contact_id,
+               case when invoice_ids not like '%,%' then invoice_ids end as invoice_id,
+               channel, send_at as sent_at, journey, step, tone, coalesce(incentive, 'none') as incentive, variant
+        from journeys.outbox
+        where channel in ('email', 'call') and status in ('sent', 'dry_run', 'assigned') and send_day <= ?
+        order by send_at, message_id""", [through_day]).df()
+
+
 def call_tasks(con: duckdb.DuckDBPyConnection, as_of: str) -> pd.DataFrame:
     """The day's work for people — calls to customers and internal tasks (owner notices,
     dispute routing) — with ids, amounts and reasons; names and numbers stay in the ERP."""

@@ -221,7 +221,7 @@ def _history_rows(sends: pd.DataFrame) -> pd.DataFrame:
         "message_id": sends.message_id, "customer_id": sends.customer_id, "contact_id": sends.contact_id,
         "invoice_id": sends.invoice_id, "channel": "email", "sent_at": sends.sent_at.dt.floor("s"),
         "journey": sends.journey, "step": sends.step, "tone": sends.tone, "incentive": sends.incentive,
-        "variant": None,
+        "variant": pd.array([None] * len(sends), dtype="string"),  # typed VARCHAR, not NULL, in the world table
     })
 
 

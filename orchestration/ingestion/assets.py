@@ -18,9 +18,11 @@ def raw_key(table: str) -> dg.AssetKey:
           backfill_policy=ONE_RUN_PER_DAY,
           description="The ERP extraction of the partition date: simulated, converted by an adapter, "
                       "or read from RELANCE_ERP_DROP. Every file is checked whole before any row loads.")
-def erp_drop(context: dg.AssetExecutionContext, erp_source: ErpSourceResource) -> dg.MaterializeResult:
+def erp_drop(context: dg.AssetExecutionContext, erp_source: ErpSourceResource,
+             warehouse: WarehouseResource) -> dg.MaterializeResult:
     source = erp_source.source()
-    folder = source.prepare(context.partition_key)
+    sends = _our_sends(warehouse, context.partition_key) if source.kind == "simulator" else None
+    folder = source.prepare(context.partition_key, sends)
     files = check_drop(folder)
     absent = sorted(set(TABLES) - set(files))
     if absent:
@@ -31,6 +33,16 @@ def erp_drop(context: dg.AssetExecutionContext, erp_source: ErpSourceResource) -
         "files": dg.MetadataValue.json({t: str(f.path.name) for t, f in files.items()}),
         "absent_tables": absent,
     })
+
+
+def _our_sends(warehouse: WarehouseResource, partition: str):
+    """The reminders Relance made up to the day (the simulator ignores the ones it has applied)."""
+    from journeys import store
+
+    if not warehouse.file.exists():
+        return None
+    with warehouse.connect() as con:
+        return store.delivered_sends(con, partition)
 
 
 def build_raw_asset(table: str) -> dg.AssetsDefinition:

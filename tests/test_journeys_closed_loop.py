@@ -1,0 +1,57 @@
+"""The closed loop's joint: what Relance sent reaches the simulated ERP, once, in the
+contract's contact_history shape, and moves the customers who respond."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import pandas as pd
+
+from erp.simulator import SimulationConfig, World
+from journeys import store
+
+
+def outbox_with(con, rows: list[dict]) -> None:
+    store.ensure(con)
+    frame = pd.DataFrame(rows)
+    con.register("rows", frame)
+    con.execute("insert into journeys.outbox by name select * from rows")
+    con.unregister("rows")
+
+
+def test_sent_reminders_reach_the_simulator_exactly_once(tmp_path):
+    world = World.create(tmp_path / "world", SimulationConfig(end=date(2026, 3, 31), customers=80, months=6, seed=3,
+                                                                future_days=60))
+    with world._connect(read_only=True) as sim:
+        overdue = sim.execute("""select i.invoice_id, i.customer_id, c.contact_id from invoices i
+                                 join contacts c on c.customer_id = i.customer_id and c.is_primary
+                                 where i.due_date < '2026-03-01' and (i.settled_on is null or i.settled_on > '2026-04-20')
+                                 order by i.invoice_id limit 40""").df()
+    assert len(overdue) >= 10, "the world needs overdue invoices for this test"
+    send_day = pd.Timestamp("2026-04-01")
+    rows = [{"message_id": f"rl-{i}", "as_of_date": send_day - pd.Timedelta(days=1), "send_day": send_day,
+             "customer_id": r.customer_id, "contact_id": r.contact_id, "channel": "email", "journey": "at_risk",
+             "step": "first_reminder", "tone": "firm", "incentive": "payment_plan", "variant": "control",
+             "invoice_ids": r.invoice_id, "send_at": send_day + pd.Timedelta(hours=9), "status": "dry_run"}
+            for i, r in enumerate(overdue.itertuples())]
+    rows.append(rows[0] | {"message_id": "rl-not-sent", "status": "failed"})
+    rows.append(rows[0] | {"message_id": "rl-task", "channel": "task", "status": "assigned"})
+    rows.append(rows[0] | {"message_id": "rl-tomorrow", "send_day": send_day + pd.Timedelta(days=1)})
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        outbox_with(con, rows)
+        sends = store.delivered_sends(con, "2026-04-01")
+    assert sorted(sends.message_id) == sorted(f"rl-{i}" for i in range(len(overdue)))
+    assert dict(zip(sends.message_id, sends.invoice_id)) == {r["message_id"]: r["invoice_ids"] for r in rows[:len(overdue)]}
+
+    drop = world.advance(date(2026, 4, 1), sends)
+    world.advance(date(2026, 4, 2), sends)  # the same sends again: already applied, ignored
+    history = pd.read_csv(world.emit(date(2026, 4, 2)) / "contact_history.csv")
+    ours = history[history.message_id.str.startswith("rl-")]
+    assert sorted(ours.message_id) == sorted(sends.message_id)
+    assert set(ours.journey) == {"at_risk"} and set(ours.variant) == {"control"}
+    assert (drop / "contact_history.csv").exists()
+    with world._connect(read_only=True) as sim:
+        moved = sim.execute("select count(*) from invoices where invoice_id in (select unnest(?)) "
+                            "and settled_on <= '2026-04-20'", [overdue.invoice_id.tolist()]).fetchone()[0]
+    assert moved > 0, "no customer responded to 40 firm reminders with a payment plan"
