@@ -17,7 +17,7 @@ include .env
 export
 endif
 
-.PHONY: install run backfill test lock simulate dagster-dev mlflow-ui bench clean
+.PHONY: install run backfill test lock simulate simulate-days webhook dagster-dev mlflow-ui bench clean
 
 install: $(VENV)/.installed
 
@@ -45,6 +45,14 @@ lock: install
 
 simulate: install
 	$(PY) -m erp.simulator $(ARGS)
+
+# make simulate-days N=90: Relance against a static dunning schedule, closed loop on one simulated company.
+simulate-days: install
+	$(PY) benchmarks/closed_loop.py --days $(or $(N),90)
+
+# The SendGrid Event Webhook receiver (needs SENDGRID_WEBHOOK_PUBLIC_KEY).
+webhook: install
+	$(PY) -m journeys.webhook --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8025)
 
 dagster-dev: install
 	DAGSTER_HOME="$$($(PY) -m orchestration.settings dagster-home)" $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

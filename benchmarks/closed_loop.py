@@ -65,7 +65,8 @@ def run_policy(workdir: Path, policy: str, first: date, days: int) -> dict:
             for table in load_order():
                 load_table(con, folder, table, day.isoformat(), retention_days=3)
         result = dbt.invoke(["--quiet", "run", "--project-dir", str(ROOT / "dbt_project"), "--profiles-dir",
-                             str(ROOT / "dbt_project"), "--select", *DBT_SELECT,
+                             str(ROOT / "dbt_project"), "--target-path", str(home / "dbt_target"),
+                             "--log-path", str(home / "dbt_logs"), "--select", *DBT_SELECT,
                              "--vars", json.dumps({"as_of_date": day.isoformat()})])
         if not result.success:
             raise RuntimeError(f"{policy} {day}: dbt run failed: {result.exception}")

@@ -1,0 +1,67 @@
+"""The audit behind the `no_send_breaks_a_rule` asset check finds each kind of breach in a
+stored contact list (and nothing in a compliant one)."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from journeys import audit, store
+from journeys.contact_list import PLAN_COLUMNS, Plan
+
+AS_OF = pd.Timestamp("2026-03-02")
+SEND_DAY = AS_OF + pd.Timedelta(days=1)
+
+
+def send(message_id: str, customer_id: str, contact_id: str, invoice_ids: str, **extra) -> dict:
+    return {column: None for column in PLAN_COLUMNS} | {
+        "as_of_date": AS_OF, "send_day": SEND_DAY, "message_id": message_id, "action": "send", "channel": "email",
+        "customer_id": customer_id, "contact_id": contact_id, "invoice_ids": invoice_ids, "invoice_count": 1,
+        "amount_due": 10.0, "send_at_utc": SEND_DAY + pd.Timedelta(hours=9)} | extra
+
+
+@pytest.fixture
+def con(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema staging; create schema marts")
+    con.execute("""create table staging.stg_erp__contacts as select * from (values
+        ('K1', null::TIMESTAMP), ('K2', TIMESTAMP '2026-01-01'), ('K3', null)) t(contact_id, opted_out_at)""")
+    con.execute("""create table marts.fct_invoices as select * from (values
+        ('I1', DATE '2026-03-02', false, false, null::DATE), ('I2', DATE '2026-03-02', true, false, null),
+        ('I3', DATE '2026-03-02', false, true, DATE '2026-03-10')) t(invoice_id, as_of_date, is_in_dispute,
+        has_active_promise, active_promise_date)""")
+    store.ensure(con)
+    yield con
+    con.close()
+
+
+def store_plan(con, rows: list[dict]) -> None:
+    store.save_plan(con, Plan(pd.DataFrame(rows, columns=PLAN_COLUMNS), pd.DataFrame(columns=["as_of_date"])), AS_OF)
+
+
+def test_a_compliant_list_has_no_breach(con):
+    store_plan(con, [send("m1", "C1", "K1", "I1")])
+    assert set(audit.violations(con, "2026-03-02").values()) == {0}
+
+
+@pytest.mark.parametrize("rows, rule", [
+    ([send("m1", "C1", "K2", "I1")], "opted_out_or_suppressed_contact"),
+    ([send("m1", "C1", "K1", "I2")], "invoice_in_open_dispute"),
+    ([send("m1", "C1", "K1", "I3")], "before_promised_date"),
+    ([send("m1", "C1", "K1", "I1"), send("m2", "C1", "K1", "I1", channel="call")], "more_than_one_touch_a_day"),
+    ([send("m1", "C1", "K1", "I1", send_at_utc=SEND_DAY + pd.Timedelta(days=4))], "send_time_outside_72h"),
+])
+def test_each_breach_is_found(con, rows, rule):
+    store_plan(con, rows)
+    found = audit.violations(con, "2026-03-02")
+    assert found[rule] == 1 and sum(found.values()) == 1, found
+
+
+def test_a_dunning_block_and_a_suppressing_event_are_breaches(con):
+    store.add_block(con, "C1", "customer disputes the whole account", until="2026-04-01")
+    con.execute("insert into journeys.sendgrid_events (sg_event_id, event, occurred_at, contact_id) "
+                "values ('e1', 'bounce', TIMESTAMP '2026-02-01', 'K3')")
+    store_plan(con, [send("m1", "C1", "K1", "I1"), send("m2", "C2", "K3", "I1")])
+    found = audit.violations(con, "2026-03-02")
+    assert found["blocked_customer_or_invoice"] == 1 and found["opted_out_or_suppressed_contact"] == 1
