@@ -73,7 +73,8 @@ def run_policy(workdir: Path, policy: str, first: date, days: int) -> dict:
         with duckdb.connect(str(warehouse)) as con:
             today = book.load(con)
             if policy == "static":  # one size fits all: the same hour and no offer for everyone
-                today.invoices = today.invoices.assign(best_send_hour=float("nan"), best_incentive=None)
+                today.invoices = today.invoices.assign(best_send_hour=float("nan"), most_frequent_open_hour=float("nan"),
+                                                       best_incentive=None)
             store.save_plan(con, plan_day(today, journeys, rules, experiments), today.as_of)
             send_day = today.as_of + timedelta(days=1)
             delivery.deliver(con, sender, brand, day.isoformat(), now=not_before(send_day))

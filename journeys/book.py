@@ -29,9 +29,11 @@ def open_invoices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                coalesce(i.active_promise_date, i.last_broken_promise_date) as promise_date,
                i.active_promise_date is null and i.last_broken_promise_date is not null as promise_broken,
                date_diff('day', i.last_broken_promise_date, i.as_of_date) as days_since_promise,
-               c.segment, c.payment_delay_risk, c.self_cure_probability, c.late_share_365d, c.avg_days_late_365d,
+               c.segment, c.payment_delay_risk, c.self_cure_probability, c.late_share_365d, c.self_cure_share_365d,
+               c.avg_days_late_365d,
                c.days_late_trend, c.open_balance::DOUBLE as open_balance,
                c.overdue_balance::DOUBLE as overdue_balance, c.max_days_past_due, c.best_send_hour,
+               c.most_frequent_open_hour,
                c.best_incentive, {'s.p50_days_late, s.p_late_30' if scores else 'null as p50_days_late, null as p_late_30'},
                c.country_code, c.timezone, c.language_code, c.account_owner, c.customer_name
         from marts.fct_invoices i

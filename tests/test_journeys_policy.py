@@ -35,7 +35,9 @@ def books(draw) -> Book:
             "payment_delay_risk": draw(st.one_of(st.none(), st.floats(0, 1))),
             "self_cure_probability": draw(st.one_of(st.none(), st.floats(0, 1))),
             "late_share_365d": draw(st.floats(0, 1)), "avg_days_late_365d": draw(st.floats(-5, 60)),
+            "self_cure_share_365d": draw(st.one_of(st.none(), st.floats(0, 1))),
             "days_late_trend": draw(st.floats(-10, 10)), "best_send_hour": draw(st.one_of(st.none(), st.integers(0, 23))),
+            "most_frequent_open_hour": draw(st.one_of(st.none(), st.integers(0, 23))),
             "best_incentive": draw(st.sampled_from([None, "early_pay_discount", "payment_plan"])),
             "country_code": country, "timezone": zone, "language_code": lang, "account_owner": "owner-1",
             "customer_name": "Customer",
@@ -162,7 +164,9 @@ def test_every_wanted_send_is_planned_or_blocked_with_a_rule(book):
 def test_a_broken_promise_resumes_reminders_and_a_pending_one_holds_them():
     as_of = pd.Timestamp("2026-03-09")  # a Monday: the send day is a Tuesday
     base = {"customer_id": "C1", "segment": "standard", "payment_delay_risk": 0.3, "self_cure_probability": None,
-            "late_share_365d": 0.5, "avg_days_late_365d": 10.0, "days_late_trend": 0.0, "best_send_hour": 10,
+            "late_share_365d": 0.5, "self_cure_share_365d": 0.2, "avg_days_late_365d": 10.0, "days_late_trend": 0.0,
+            "best_send_hour": 10,
+            "most_frequent_open_hour": 9,
             "best_incentive": None, "country_code": "FR", "timezone": "Europe/Paris", "language_code": "fr",
             "account_owner": "o", "customer_name": "n", "currency_code": "EUR", "po_number": None,
             "invoice_amount": 100.0, "paid_amount": 0.0, "open_amount": 100.0, "is_in_dispute": False,
@@ -209,3 +213,11 @@ def test_the_built_in_configuration_has_the_journeys_the_team_expects():
     for journey in JOURNEYS:
         firm = [s for s in journey.steps if s.tone in ("firm", "final") and s.channel == "email"]
         assert all(s.touchpoint == "account_owner" for s in firm), journey.name
+
+
+@pytest.mark.parametrize("model, reading, expected", [(14, 9, 14.0), (None, 9, 9.0), (None, None, None)])
+def test_send_hour_prefers_the_model_then_the_customers_reading_habit(model, reading, expected):
+    from journeys.contact_list import preferred_hour
+
+    hour, reason = preferred_hour(pd.Series({"best_send_hour": model, "most_frequent_open_hour": reading}))
+    assert hour == expected and ("model" in reason if model else "usually reads" in reason if reading else "default" in reason)

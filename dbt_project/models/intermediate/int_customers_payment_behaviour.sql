@@ -24,6 +24,9 @@ lateness as (
             as late_share_{{ w }}d,
         {% endfor %}
         stddev_samp(case when settled_days_ago < 365 then days_late_at_settlement end) as days_late_stddev_365d,
+        -- of the invoices that went overdue, the share paid within two weeks of the due date
+        avg(case when settled_days_ago < 365 and days_late_at_settlement > 0
+                 then case when days_late_at_settlement <= 14 then 1.0 else 0.0 end end) as self_cure_share_365d,
         avg(case when settled_days_ago < 365 then days_to_pay end) as avg_days_to_pay_365d
     from settled
     group by 1
@@ -56,6 +59,7 @@ final as (
         lateness.late_share_{{ w }}d,
         {% endfor %}
         lateness.days_late_stddev_365d,
+        lateness.self_cure_share_365d,
         lateness.avg_days_to_pay_365d,
         lateness.avg_days_late_90d - lateness.avg_days_late_365d as days_late_trend,
         {% for m in methods %}

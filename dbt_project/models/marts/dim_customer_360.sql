@@ -62,6 +62,7 @@ joined as (
         cast(behaviour.days_late_stddev_365d as double precision) as days_late_stddev_365d,
         cast(behaviour.days_late_trend as double precision) as days_late_trend,
         cast(behaviour.late_share_365d as double precision) as late_share_365d,
+        cast(behaviour.self_cure_share_365d as double precision) as self_cure_share_365d,
         cast(behaviour.avg_days_to_pay_365d as double precision) as avg_days_to_pay_365d,
         behaviour.dominant_method_90d,
         coalesce(behaviour.payment_method_changed, false) as payment_method_changed,
