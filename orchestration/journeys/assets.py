@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration import settings
+from orchestration.ingestion.assets import ERP_DROP
 from orchestration.marts.assets import relance_dbt_models, relance_dbt_scored_models
 from orchestration.marts.parquet_export import export_slice
 from orchestration.models.assets import INVOICE_SCORES
@@ -19,7 +20,8 @@ BOOK_INPUTS = [get_asset_key_for_model([relance_dbt_scored_models], "dim_custome
 DAILY = {"partitions_def": daily_partitions, "backfill_policy": ONE_RUN_PER_DAY, "group_name": "journeys"}
 
 
-@dg.asset(key=SENDGRID_EVENTS, compute_kind="sendgrid", **DAILY,
+# After the day's drop: a run whose drop fails its pre-flight writes nothing at all.
+@dg.asset(key=SENDGRID_EVENTS, deps=[ERP_DROP], compute_kind="sendgrid", **DAILY,
           description="SendGrid Event Webhook events landed by `python -m journeys.webhook`, one row per "
                       "sg_event_id; unsubscribes and bounces take effect in the same day's contact list.")
 def sendgrid_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
