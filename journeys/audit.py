@@ -11,7 +11,7 @@ from datetime import date
 
 import duckdb
 
-from journeys.policy import SUPPRESSING_EVENTS
+from journeys.book import suppressed_contacts_sql
 
 CHECKS = {
     "opted_out_or_suppressed_contact": """
@@ -43,10 +43,5 @@ def violations(con: duckdb.DuckDBPyConnection, as_of) -> dict[str, int]:
     con.execute("""create or replace temp view day_invoices as
                    select s.as_of_date, s.send_day, s.customer_id, unnest(string_split(s.invoice_ids, ',')) as invoice_id
                    from day_sends s""")
-    has_events = con.execute("select count(*) from information_schema.tables where table_schema = 'journeys' "
-                             "and table_name = 'sendgrid_events'").fetchall()[0][0]
-    con.execute(f"""create or replace temp view suppressed as select contact_id from journeys.sendgrid_events
-                    where event in {SUPPRESSING_EVENTS}
-                      and occurred_at < (select min(send_day) from day_sends)"""
-                if has_events else "create or replace temp view suppressed as select null::VARCHAR as contact_id")
+    con.execute(f"create or replace temp view suppressed as {suppressed_contacts_sql(con)}")
     return {rule: int(con.execute(query).fetchall()[0][0]) for rule, query in CHECKS.items()}

@@ -10,7 +10,7 @@ import pandas as pd
 from journeys import store
 from journeys.catalog import INVOICE_COLUMNS
 from journeys.contact_list import Book
-from journeys.policy import SUPPRESSING_EVENTS
+from journeys.policy import BOUNCE_EVENTS, OPT_OUT_EVENTS
 
 CUSTOMER_COLUMNS = ["country_code", "timezone", "language_code", "account_owner", "customer_name"]
 
@@ -51,20 +51,33 @@ def open_invoices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame
 
 
-def contacts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Contacts with ``suppressed`` set when an e-mail event (from the ERP or from SendGrid's
-    webhook) unsubscribed, bounced or reported spam for their address."""
-    suppressing = ["""select h.contact_id from staging.stg_erp__email_events e
-                      join staging.stg_erp__contact_history h using (message_id)
-                      where e.event_type in (select unnest($events))"""]
+def suppressed_contacts_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """A query of the contact ids no e-mail may go to: an unsubscribe or spam report, ever; a
+    bounce or drop not followed by a successful delivery (a later delivery proves the address
+    works again). Events come from the ERP's history and from SendGrid's webhook."""
+    events = ["""select h.contact_id, e.event_type as event, e.occurred_at from staging.stg_erp__email_events e
+                 join staging.stg_erp__contact_history h using (message_id)"""]
     if _exists(con, "journeys", "sendgrid_events"):
-        suppressing.append("select contact_id from journeys.sendgrid_events where event in (select unnest($events))")
+        events.append("select contact_id, event, occurred_at from journeys.sendgrid_events")
+    return f"""
+        with events as ({' union all '.join(events)}),
+        bounced as (select contact_id, max(occurred_at) as last_bounce from events
+                    where event in {BOUNCE_EVENTS} group by contact_id)
+        select contact_id from events where event in {OPT_OUT_EVENTS}
+        union
+        select b.contact_id from bounced b
+        where not exists (select 1 from events d where d.contact_id = b.contact_id and d.event = 'delivered'
+                          and d.occurred_at > b.last_bounce)"""
+
+
+def contacts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Contacts with ``suppressed`` set when their address may not be e-mailed (see above)."""
     return con.execute(f"""
-        with suppressing as ({' union all '.join(suppressing)})
+        with suppressing as ({suppressed_contacts_sql(con)})
         select c.contact_id, c.customer_id, c.email, c.full_name, c.contact_role as role, c.is_primary,
                c.opted_out_at, c.contact_timezone as timezone,
                c.contact_id in (select contact_id from suppressing) as suppressed
-        from staging.stg_erp__contacts c""", {"events": list(SUPPRESSING_EVENTS)}).df()
+        from staging.stg_erp__contacts c""").df()
 
 
 def history(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -81,4 +94,4 @@ def history(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame
 def load(con: duckdb.DuckDBPyConnection) -> Book:
     as_of = pd.Timestamp(con.execute("select max(as_of_date) from marts.fct_invoices").fetchall()[0][0])
     return Book(as_of=as_of, invoices=open_invoices(con), contacts=contacts(con), history=history(con, as_of),
-                blocks=store.blocks(con))
+                blocks=store.blocks(con), delivered_today=store.delivered_on(con, as_of.date()))

@@ -47,6 +47,9 @@ class Book:
     history: pd.DataFrame
     blocks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["customer_id", "invoice_id", "reason", "until"]))
+    # message id → customer id of what an earlier run of this same day already sent: a re-run
+    # keeps those and plans nothing else for their customers that day.
+    delivered_today: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -115,7 +118,8 @@ class _Planner:
         self.calls_7d = week.dropna(subset=["invoice_id"]).groupby("invoice_id").message_id.nunique().to_dict()
         self.planned: list[dict] = []
         self.blocked: list[dict] = []
-        self.planned_touches: dict[str, list[pd.Timestamp]] = {}
+        self.planned_touches: dict[str, list[pd.Timestamp]] = {
+            customer: [send_day] for customer in set(book.delivered_today.values())}
 
     # -------------------------------------------------------------- invoice rules
     def invoice_rules(self, candidates: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:
@@ -183,7 +187,7 @@ class _Planner:
         msg["contact_id"] = contacts.at[customer_id, "contact_id"]
         contact_zone = contacts.at[customer_id, "timezone"]
         msg["timezone"] = contact_zone if isinstance(contact_zone, str) and contact_zone else msg["timezone"]
-        if customer_id in self.planned_touches:
+        if customer_id in self.planned_touches and msg["message_id"] not in self.book.delivered_today:
             return "one_touch_per_day", "another message to this customer is planned for the same day"
         touches = self._touch_times(customer_id)
         spacing = self.send_day - pd.Timedelta(days=self.policy.min_days_between_reminders - 1)

@@ -14,8 +14,9 @@ from journeys.catalog import Policy
 
 CUSTOMER_FACING = ("email", "call", "sms", "letter")
 FIRM_TONES = ("firm", "final")
-# A suppressing SendGrid event on an address: the contact is not e-mailed again.
-SUPPRESSING_EVENTS = ("unsubscribe", "group_unsubscribe", "bounce", "spamreport", "dropped")
+# Events that stop e-mail to an address: opt-outs for good, bounces until a later delivery.
+OPT_OUT_EVENTS = ("unsubscribe", "group_unsubscribe", "spamreport")
+BOUNCE_EVENTS = ("bounce", "dropped")
 
 RULES = {
     "open_dispute": "the invoice is in an open dispute: no dunning until it is resolved",

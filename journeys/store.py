@@ -102,6 +102,14 @@ def touches(con: duckdb.DuckDBPyConnection, before) -> pd.DataFrame:
                        [list(LIVE_STATUSES), before]).df()
 
 
+def delivered_on(con: duckdb.DuckDBPyConnection, as_of) -> dict[str, str]:
+    """Message id → customer id of the e-mails an earlier run of ``as_of`` already handed over
+    (or may have: ``sending``)."""
+    ensure(con)
+    return dict(con.execute("""select message_id, customer_id from journeys.outbox
+                               where as_of_date = ? and status in ('sending', 'sent', 'dry_run')""", [as_of]).fetchall())
+
+
 def delivered_sends(con: duckdb.DuckDBPyConnection, through_day) -> pd.DataFrame:
     """Customer-facing touches made up to ``through_day`` (e-mails sent or dry-run, calls
     assigned), in the ERP contract's contact_history shape: what the ERP — or the simulator —

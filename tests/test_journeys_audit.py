@@ -31,6 +31,8 @@ def con(tmp_path):
         ('I1', DATE '2026-03-02', false, false, null::DATE), ('I2', DATE '2026-03-02', true, false, null),
         ('I3', DATE '2026-03-02', false, true, DATE '2026-03-10')) t(invoice_id, as_of_date, is_in_dispute,
         has_active_promise, active_promise_date)""")
+    con.execute("create table staging.stg_erp__email_events (message_id VARCHAR, event_type VARCHAR, occurred_at TIMESTAMP)")
+    con.execute("create table staging.stg_erp__contact_history (message_id VARCHAR, contact_id VARCHAR)")
     store.ensure(con)
     yield con
     con.close()

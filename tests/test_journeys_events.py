@@ -92,7 +92,7 @@ def warehouse_with_a_message(path) -> duckdb.DuckDBPyConnection:
     con.execute("""create table staging.stg_erp__contacts as select 'K1' as contact_id, 'C1' as customer_id,
                    'jeanne.dupont@client.example' as email, 'Jeanne' as full_name, 'billing' as contact_role,
                    true as is_primary, null::TIMESTAMP as opted_out_at, 'Europe/Paris' as contact_timezone""")
-    con.execute("create table staging.stg_erp__email_events (message_id VARCHAR, event_type VARCHAR)")
+    con.execute("create table staging.stg_erp__email_events (message_id VARCHAR, event_type VARCHAR, occurred_at TIMESTAMP)")
     con.execute("create table staging.stg_erp__contact_history (message_id VARCHAR, contact_id VARCHAR)")
     return con
 
@@ -116,3 +116,12 @@ def test_ingestion_deduplicates_flags_machine_opens_and_suppresses_unsubscribes(
     assert landed(tmp_path) == [] and len(list((tmp_path / "events" / "ingested").glob("*/*.json"))) == 2
     assert events.ingest(con, tmp_path / "events").files == 0
     assert book.contacts(con).set_index("contact_id").suppressed["K1"]
+
+
+def test_a_bounce_suppresses_until_a_later_delivery(tmp_path):
+    con = warehouse_with_a_message(tmp_path / "w.duckdb")
+    con.execute("insert into staging.stg_erp__contact_history values ('M1', 'K1'), ('M2', 'K1')")
+    con.execute("insert into staging.stg_erp__email_events values ('M1', 'bounce', TIMESTAMP '2026-01-01 10:00')")
+    assert book.contacts(con).suppressed.all()
+    con.execute("insert into staging.stg_erp__email_events values ('M2', 'delivered', TIMESTAMP '2026-02-01 10:00')")
+    assert not book.contacts(con).suppressed.any()

@@ -161,6 +161,20 @@ def test_every_wanted_send_is_planned_or_blocked_with_a_rule(book):
     pd.testing.assert_frame_equal(plan.contact_list, again.contact_list)  # deterministic ids and choices
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(book=books(), segment=st.sampled_from(["good_payer", "at_risk", "high_risk"]))
+def test_a_rerun_of_the_day_never_adds_a_second_message_to_a_customer_already_reached(book, segment):
+    from dataclasses import replace
+
+    first = sends_of(plan_day(book, JOURNEYS, POLICIES[0], EXPERIMENTS))
+    delivered = dict(zip(first.message_id, first.customer_id))
+    # the day is re-run on changed data (e.g. after the models were trained): other journeys apply
+    changed = replace(book, invoices=book.invoices.assign(segment=segment), delivered_today=delivered)
+    again = sends_of(plan_day(changed, JOURNEYS, POLICIES[0], EXPERIMENTS))
+    reached = again[again.customer_id.isin(set(delivered.values()))]
+    assert reached.message_id.isin(list(delivered)).all(), "a second message to a customer already reached today"
+
+
 def test_a_broken_promise_resumes_reminders_and_a_pending_one_holds_them():
     as_of = pd.Timestamp("2026-03-09")  # a Monday: the send day is a Tuesday
     base = {"customer_id": "C1", "segment": "standard", "payment_delay_risk": 0.3, "self_cure_probability": None,
