@@ -190,6 +190,8 @@ class _Planner:
         if customer_id in self.planned_touches and msg["message_id"] not in self.book.delivered_today:
             return "one_touch_per_day", "another message to this customer is planned for the same day"
         touches = self._touch_times(customer_id)
+        if msg["message_id"] in self.book.delivered_today:
+            touches.remove(self.send_day)  # the message's own touch, seeded above: it does not cap itself
         spacing = self.send_day - pd.Timedelta(days=self.policy.min_days_between_reminders - 1)
         recent = [t for t in touches if t >= spacing]
         if recent and msg["max_days_past_due"] <= self.policy.spacing_until_dpd:

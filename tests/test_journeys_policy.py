@@ -162,44 +162,64 @@ def test_every_wanted_send_is_planned_or_blocked_with_a_rule(book):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(book=books(), segment=st.sampled_from(["good_payer", "at_risk", "high_risk"]))
-def test_a_rerun_of_the_day_never_adds_a_second_message_to_a_customer_already_reached(book, segment):
+@given(book=books(), segment=st.sampled_from([None, "good_payer", "at_risk", "high_risk"]))
+def test_a_rerun_of_the_day_keeps_what_it_sent_and_adds_nothing_for_customers_reached(book, segment):
     from dataclasses import replace
 
     first = sends_of(plan_day(book, JOURNEYS, POLICIES[0], EXPERIMENTS))
     delivered = dict(zip(first.message_id, first.customer_id))
-    # the day is re-run on changed data (e.g. after the models were trained): other journeys apply
-    changed = replace(book, invoices=book.invoices.assign(segment=segment), delivered_today=delivered)
+    # the day is re-run on the same data, or on changed data (e.g. after the models were trained)
+    invoices = book.invoices if segment is None else book.invoices.assign(segment=segment)
+    changed = replace(book, invoices=invoices, delivered_today=delivered)
     again = sends_of(plan_day(changed, JOURNEYS, POLICIES[0], EXPERIMENTS))
     reached = again[again.customer_id.isin(set(delivered.values()))]
     assert reached.message_id.isin(list(delivered)).all(), "a second message to a customer already reached today"
+    if segment is None:  # unchanged data: the re-run keeps every message it already handed over
+        assert set(delivered) <= set(again.message_id), "a re-run dropped a message already sent"
+
+
+MONDAY = pd.Timestamp("2026-03-09")  # the send day is a Tuesday, a working day everywhere
+ONE_CONTACT = pd.DataFrame([{"contact_id": "K1", "customer_id": "C1", "email": "a@example.com", "full_name": None,
+                             "role": "billing", "is_primary": True, "suppressed": False, "opted_out_at": None,
+                             "timezone": None}])
+HISTORY_COLUMNS = ["message_id", "customer_id", "invoice_id", "channel", "sent_at", "journey", "step", "tone"]
+
+
+def one_invoice(days_past_due: int, **changes) -> pd.DataFrame:
+    """One open invoice of a standard customer C1 with a reachable contact, as of MONDAY."""
+    return pd.DataFrame([{
+        "customer_id": "C1", "invoice_id": "I1", "segment": "standard", "payment_delay_risk": 0.15,
+        "self_cure_probability": None, "late_share_365d": 0.5, "self_cure_share_365d": 0.2,
+        "avg_days_late_365d": 10.0, "days_late_trend": 0.0, "best_send_hour": 10, "most_frequent_open_hour": 9,
+        "best_incentive": None, "country_code": "FR", "timezone": "Europe/Paris", "language_code": "fr",
+        "account_owner": "o", "customer_name": "n", "currency_code": "EUR", "po_number": None,
+        "invoice_amount": 100.0, "paid_amount": 0.0, "open_amount": 100.0, "is_in_dispute": False,
+        "issue_date": MONDAY - pd.Timedelta(days=days_past_due + 30),
+        "due_date": MONDAY - pd.Timedelta(days=days_past_due), "days_past_due": days_past_due,
+        "p50_days_late": float("nan"), "p_late_30": float("nan"), "has_active_promise": False,
+        "promise_date": pd.NaT, "promise_broken": False, "days_since_promise": float("nan")} | changes])
 
 
 def test_a_broken_promise_resumes_reminders_and_a_pending_one_holds_them():
-    as_of = pd.Timestamp("2026-03-09")  # a Monday: the send day is a Tuesday
-    base = {"customer_id": "C1", "segment": "standard", "payment_delay_risk": 0.3, "self_cure_probability": None,
-            "late_share_365d": 0.5, "self_cure_share_365d": 0.2, "avg_days_late_365d": 10.0, "days_late_trend": 0.0,
-            "best_send_hour": 10,
-            "most_frequent_open_hour": 9,
-            "best_incentive": None, "country_code": "FR", "timezone": "Europe/Paris", "language_code": "fr",
-            "account_owner": "o", "customer_name": "n", "currency_code": "EUR", "po_number": None,
-            "invoice_amount": 100.0, "paid_amount": 0.0, "open_amount": 100.0, "is_in_dispute": False,
-            "issue_date": as_of - pd.Timedelta(days=60), "due_date": as_of - pd.Timedelta(days=30),
-            "days_past_due": 30, "p50_days_late": float("nan"), "p_late_30": float("nan")}
-    pending = base | {"invoice_id": "I1", "has_active_promise": True, "promise_date": as_of + pd.Timedelta(days=3),
-                      "promise_broken": False, "days_since_promise": float("nan")}
-    broken = base | {"invoice_id": "I1", "has_active_promise": False, "promise_date": as_of - pd.Timedelta(days=1),
-                     "promise_broken": True, "days_since_promise": 1.0}
-    contacts = pd.DataFrame([{"contact_id": "K1", "customer_id": "C1", "email": "a@example.com", "full_name": None,
-                              "role": "billing", "is_primary": True, "suppressed": False, "opted_out_at": None,
-                              "timezone": None}])
-    empty = pd.DataFrame(columns=["message_id", "customer_id", "invoice_id", "channel", "sent_at", "journey", "step", "tone"])
-    policy = POLICIES[0]
-    held = plan_day(Book(as_of, pd.DataFrame([pending]), contacts, empty), JOURNEYS, policy)
+    no_history = pd.DataFrame(columns=HISTORY_COLUMNS)
+    pending = one_invoice(30, has_active_promise=True, promise_date=MONDAY + pd.Timedelta(days=3))
+    broken = one_invoice(30, promise_date=MONDAY - pd.Timedelta(days=1), promise_broken=True, days_since_promise=1.0)
+    held = plan_day(Book(MONDAY, pending, ONE_CONTACT, no_history), JOURNEYS, POLICIES[0])
     assert sends_of(held).empty
-    resumed = plan_day(Book(as_of, pd.DataFrame([broken]), contacts, empty), JOURNEYS, policy)
-    sent = sends_of(resumed)
+    sent = sends_of(plan_day(Book(MONDAY, broken, ONE_CONTACT, no_history), JOURNEYS, POLICIES[0]))
     assert list(sent.step) == ["promise_follow_up"] and list(sent.journey) == ["promise_to_pay"]
+
+
+def test_a_rerun_keeps_a_reminder_that_used_the_last_slot_under_the_weekly_cap():
+    """Past 60 days the spacing rule is off and the weekly cap alone limits touches: the
+    message's own touch must not count against itself when the day is run again."""
+    earlier = pd.DataFrame([["M0", "C1", "I1", "email", MONDAY - pd.Timedelta(days=3), "standard",
+                             "second_reminder", "neutral"]], columns=HISTORY_COLUMNS)
+    book = Book(MONDAY, one_invoice(61), ONE_CONTACT, earlier)
+    first = sends_of(plan_day(book, JOURNEYS, POLICIES[0]))
+    assert list(first.step) == ["third_reminder"]
+    rerun = Book(MONDAY, book.invoices, ONE_CONTACT, earlier, delivered_today={first.message_id.iloc[0]: "C1"})
+    assert list(sends_of(plan_day(rerun, JOURNEYS, POLICIES[0])).message_id) == list(first.message_id)
 
 
 @pytest.mark.parametrize("broken_yaml, message", [
