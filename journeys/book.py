@@ -33,7 +33,7 @@ def open_invoices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                c.avg_days_late_365d,
                c.days_late_trend, c.open_balance::DOUBLE as open_balance,
                c.overdue_balance::DOUBLE as overdue_balance, c.max_days_past_due, c.best_send_hour,
-               c.most_frequent_open_hour,
+               c.most_frequent_open_hour, c.dominant_method_90d,
                c.best_incentive, {'s.p50_days_late, s.p_late_30' if scores else 'null as p50_days_late, null as p_late_30'},
                c.country_code, c.timezone, c.language_code, c.account_owner, c.customer_name
         from marts.fct_invoices i

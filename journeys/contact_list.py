@@ -24,6 +24,7 @@ TONE_RANK = {"friendly": 0, "neutral": 1, "firm": 2, "final": 3}
 CHANNEL_ORDER = {"email": 0, "call": 1, "task": 2}
 INTERNAL_TASKS = ("dispute_routing", "owner_notice")  # internal work, not dunning: no block stops it
 RUN_HOUR_UTC = 7  # the daily run has finished by then: the earliest a message can leave
+PLAN_FROM_DAYS_LATE = 30  # habitual delay from which instalments beat another plain reminder
 
 PLAN_COLUMNS = [
     "as_of_date", "send_day", "message_id", "action", "customer_id", "contact_id", "channel", "journey", "segment",
@@ -151,7 +152,7 @@ class _Planner:
             "account_owner": first.account_owner, "contact_id": None,
         }
         msg["message_id"] = message_id(customer_id, self.send_day, lead.journey, lead.step, lead.channel, currency)
-        msg["incentive"], msg["reason_offer"] = _incentive(lead.incentive, first.best_incentive)
+        msg["incentive"], msg["reason_offer"] = _incentive(lead.incentive, first)
         msg["reason_customer"] = _why_customer(lead, first)
         msg["reason_now"] = (f"{lead.step} due {lead.days_from_anchor} days from the "
                              f"{'promised date' if lead.journey == 'promise_to_pay' else 'due date'}; "
@@ -269,12 +270,22 @@ def preferred_hour(invoice) -> tuple[float | None, str]:
     return None, "at the default hour (no reading history)"
 
 
-def _incentive(step_incentive: str, best: str | None) -> tuple[str, str]:
-    if step_incentive == "best":
-        if isinstance(best, str) and best:
-            return best, "next-best-action model's pick for this customer"
-        return "none", "no next-best-action score yet: no incentive"
-    return step_incentive, "the journey step's incentive" if step_incentive != "none" else "no incentive at this step"
+def _incentive(step_incentive: str, invoice) -> tuple[str, str]:
+    """The offer of a step whose incentive is ``best``: the next-best-action model's pick, else
+    what a credit manager offers without one — instalments to a customer who habitually pays a
+    month late (the debt is a cash problem, not forgetfulness), a card link to one who pays by
+    card (one click instead of a bank transfer), nothing otherwise."""
+    if step_incentive != "best":
+        return step_incentive, "the journey step's incentive" if step_incentive != "none" else "no incentive at this step"
+    best = invoice.get("best_incentive")
+    if isinstance(best, str) and best:
+        return best, "next-best-action model's pick for this customer"
+    if pd.notna(invoice.get("avg_days_late_365d")) and invoice["avg_days_late_365d"] >= PLAN_FROM_DAYS_LATE:
+        return "payment_plan", (f"no next-best-action score yet: usually pays {invoice['avg_days_late_365d']:.0f} "
+                                "days late, offered instalments")
+    if invoice.get("dominant_method_90d") == "card":
+        return "card_payment_link", "no next-best-action score yet: pays by card, offered a card payment link"
+    return "none", "no next-best-action score yet: no incentive"
 
 
 def _why_customer(lead, invoice) -> str:

@@ -38,6 +38,7 @@ def books(draw) -> Book:
             "self_cure_share_365d": draw(st.one_of(st.none(), st.floats(0, 1))),
             "days_late_trend": draw(st.floats(-10, 10)), "best_send_hour": draw(st.one_of(st.none(), st.integers(0, 23))),
             "most_frequent_open_hour": draw(st.one_of(st.none(), st.integers(0, 23))),
+            "dominant_method_90d": draw(st.sampled_from([None, "wire", "card"])),
             "best_incentive": draw(st.sampled_from([None, "early_pay_discount", "payment_plan"])),
             "country_code": country, "timezone": zone, "language_code": lang, "account_owner": "owner-1",
             "customer_name": "Customer",
@@ -220,6 +221,20 @@ def test_a_rerun_keeps_a_reminder_that_used_the_last_slot_under_the_weekly_cap()
     assert list(first.step) == ["third_reminder"]
     rerun = Book(MONDAY, book.invoices, ONE_CONTACT, earlier, delivered_today={first.message_id.iloc[0]: "C1"})
     assert list(sends_of(plan_day(rerun, JOURNEYS, POLICIES[0])).message_id) == list(first.message_id)
+
+
+@pytest.mark.parametrize("profile, offer", [
+    ({"avg_days_late_365d": 40.0, "dominant_method_90d": "card"}, "payment_plan"),
+    ({"avg_days_late_365d": 8.0, "dominant_method_90d": "card"}, "card_payment_link"),
+    ({"avg_days_late_365d": 8.0, "dominant_method_90d": "wire"}, "none"),
+    ({"avg_days_late_365d": 40.0, "best_incentive": "early_pay_discount"}, "early_pay_discount"),
+])
+def test_a_best_offer_step_uses_the_model_else_the_credit_managers_rule(profile, offer):
+    """The standard second reminder offers the best incentive: the model's when scored."""
+    earlier = pd.DataFrame([["M0", "C1", "I1", "email", MONDAY - pd.Timedelta(days=16), "standard",
+                             "first_reminder", "neutral"]], columns=HISTORY_COLUMNS)
+    sent = sends_of(plan_day(Book(MONDAY, one_invoice(20, **profile), ONE_CONTACT, earlier), JOURNEYS, POLICIES[0]))
+    assert list(zip(sent.step, sent.incentive)) == [("second_reminder", offer)]
 
 
 @pytest.mark.parametrize("broken_yaml, message", [
