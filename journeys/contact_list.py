@@ -119,8 +119,8 @@ class _Planner:
         self.calls_7d = week.dropna(subset=["invoice_id"]).groupby("invoice_id").message_id.nunique().to_dict()
         self.planned: list[dict] = []
         self.blocked: list[dict] = []
-        self.planned_touches: dict[str, list[pd.Timestamp]] = {
-            customer: [send_day] for customer in set(book.delivered_today.values())}
+        self.planned_touches: dict[str, list[pd.Timestamp]] = {}
+        self.reached_today = set(book.delivered_today.values())  # by an earlier run of this day
 
     # -------------------------------------------------------------- invoice rules
     def invoice_rules(self, candidates: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:
@@ -188,11 +188,10 @@ class _Planner:
         msg["contact_id"] = contacts.at[customer_id, "contact_id"]
         contact_zone = contacts.at[customer_id, "timezone"]
         msg["timezone"] = contact_zone if isinstance(contact_zone, str) and contact_zone else msg["timezone"]
-        if customer_id in self.planned_touches and msg["message_id"] not in self.book.delivered_today:
+        already_sent = msg["message_id"] in self.book.delivered_today
+        if not already_sent and (customer_id in self.planned_touches or customer_id in self.reached_today):
             return "one_touch_per_day", "another message to this customer is planned for the same day"
         touches = self._touch_times(customer_id)
-        if msg["message_id"] in self.book.delivered_today:
-            touches.remove(self.send_day)  # the message's own touch, seeded above: it does not cap itself
         spacing = self.send_day - pd.Timedelta(days=self.policy.min_days_between_reminders - 1)
         recent = [t for t in touches if t >= spacing]
         if recent and msg["max_days_past_due"] <= self.policy.spacing_until_dpd:

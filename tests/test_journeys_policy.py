@@ -223,6 +223,14 @@ def test_a_rerun_keeps_a_reminder_that_used_the_last_slot_under_the_weekly_cap()
     assert list(sends_of(plan_day(rerun, JOURNEYS, POLICIES[0])).message_id) == list(first.message_id)
 
 
+def test_a_rerun_sends_nothing_new_to_a_customer_an_earlier_run_of_the_day_reached():
+    book = Book(MONDAY, one_invoice(20), ONE_CONTACT, pd.DataFrame(columns=HISTORY_COLUMNS),
+                delivered_today={"rl-sent-by-the-first-run": "C1"})
+    plan = plan_day(book, JOURNEYS, POLICIES[0])
+    assert sends_of(plan).empty
+    assert set(plan.blocked.rule) == {"one_touch_per_day"}
+
+
 @pytest.mark.parametrize("profile, offer", [
     ({"avg_days_late_365d": 40.0, "dominant_method_90d": "card"}, "payment_plan"),
     ({"avg_days_late_365d": 8.0, "dominant_method_90d": "card"}, "card_payment_link"),
