@@ -17,7 +17,7 @@ include .env
 export
 endif
 
-.PHONY: install run backfill test lock simulate simulate-days webhook dagster-dev mlflow-ui bench clean
+.PHONY: install run backfill test lint lock simulate simulate-days webhook dagster-dev mlflow-ui bench clean
 
 install: $(VENV)/.installed
 
@@ -39,9 +39,16 @@ backfill: install
 test: install
 	$(PY) -m pytest
 
+# Python (ruff: lint and format) and the dbt models (sqlfluff, rendered by dbt itself against a
+# scratch warehouse, so the lint never touches the real one).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	RELANCE_HOME="$$(mktemp -d)" $(VENV)/bin/sqlfluff lint dbt_project/models
+
 # Regenerate the lock after editing pyproject.toml dependencies.
 lock: install
-	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --no-header --no-annotate -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra lint --python-version 3.11 --no-header --no-annotate -o requirements.lock
 
 simulate: install
 	$(PY) -m erp.simulator $(ARGS)
