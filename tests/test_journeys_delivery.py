@@ -223,18 +223,18 @@ def test_dry_run_writes_eml_files_once(tmp_path):
 
 
 @pytest.mark.parametrize("language, expected", [
-    ("fr", ["INV-1", "PO-1", "1\u202f234,50\xa0€", "15 février 2026", "Total dû"]),
-    ("en", ["INV-1", "PO-1", "€1,234.50", "February 15, 2026", "Total due"]),
+    ("fr", ["INV-1", "PO-1", "1\u202f234,50\xa0€", "15 février 2026", "Total échu"]),
+    ("en", ["INV-1", "PO-1", "€1,234.50", "February 15, 2026", "Total overdue"]),
 ])
 def test_messages_carry_what_the_customer_needs_to_pay(language, expected):
     message = {"language_code": language, "currency_code": "EUR", "tone": "firm", "template": "firm",
                "max_days_past_due": 70, "incentive": "payment_plan", "variant": "social_proof",
-               "account_owner": "Marie Martin"}
+               "account_owner": "owner_07", "send_day": "2026-04-26"}
     lines = pd.DataFrame({"invoice_id": ["INV-1", "INV-2"], "po_number": ["PO-1", None],
                           "due_date": pd.to_datetime(["2026-02-15", "2026-03-01"]), "open_amount": [1234.5, 100.0]})
     out = render.render(message, lines, BRAND, contact_name="<b>Jeanne</b>")
     for part in (out.text, out.html):
-        for needle in expected + ["INV-2", BRAND["iban"], "Marie Martin", BRAND["phone"],
+        for needle in expected + ["INV-2", BRAND["iban"], "Emma Petit", BRAND["account_owners"]["owner_07"]["phone"],
                                   "https://pay.relance.example/invoices/INV-1"]:
             assert needle in part, f"{needle!r} missing from the {language} message"
     assert 10 < len(out.subject) < 120 and "\n" not in out.subject and "INV" not in out.subject
