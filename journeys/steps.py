@@ -2,7 +2,9 @@
 
 The step due is the last one whose offset from the anchor has been reached; it is a candidate
 until it has been sent (or scheduled) for that invoice. Earlier steps that never went out are
-not sent late: a customer who joins a journey mid-way starts where the calendar stands.
+not sent late: a customer who joins a journey mid-way starts where the calendar stands. A message
+meant for before the anchor (a pre-due e-mail or call) expires once the anchor has passed: "falls due on"
+about an invoice already late would be untrue, so such an invoice waits for its first overdue step.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ def due_steps(invoices: pd.DataFrame, journeys: tuple[Journey, ...], send_day: p
         current = pd.Series(-1, index=group.index)
         for i, step in enumerate(journey.steps):
             reached = elapsed >= step.offset_days
+            if step.offset_days < 0 and step.channel != "task":  # tasks are internal work, never untrue
+                reached &= elapsed <= 0
             if step.when:
                 reached &= matches(group, step.when)
             current = current.where(~reached, i)

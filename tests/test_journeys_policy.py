@@ -201,6 +201,27 @@ def one_invoice(days_past_due: int, **changes) -> pd.DataFrame:
         "promise_date": pd.NaT, "promise_broken": False, "days_since_promise": float("nan")} | changes])
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(book=books())
+def test_a_pre_due_message_covers_only_invoices_not_yet_due(book):
+    plan = plan_day(book, JOURNEYS, POLICIES[0], EXPERIMENTS)
+    due = book.invoices.set_index("invoice_id").due_date
+    for msg in sends_of(plan).itertuples():
+        if msg.template == "pre_due":
+            assert (due.loc[list(msg.invoice_ids.split(","))] >= msg.send_day).all()
+
+
+def test_an_invoice_already_late_whose_pre_due_step_never_went_out_waits_for_its_first_reminder():
+    """A high-risk invoice 2 days late (pre-due at -3 days never sent, first reminder at +13) gets
+    no "falls due on" e-mail; one due in 2 days does."""
+    no_history = pd.DataFrame(columns=HISTORY_COLUMNS)
+    late = one_invoice(2, segment="high_risk", payment_delay_risk=0.9)
+    assert sends_of(plan_day(Book(MONDAY, late, ONE_CONTACT, no_history), JOURNEYS, POLICIES[0])).empty
+    soon = one_invoice(-2, segment="high_risk", payment_delay_risk=0.9)
+    sent = sends_of(plan_day(Book(MONDAY, soon, ONE_CONTACT, no_history), JOURNEYS, POLICIES[0]))
+    assert list(sent.template) == ["pre_due"]
+
+
 def test_a_broken_promise_resumes_reminders_and_a_pending_one_holds_them():
     no_history = pd.DataFrame(columns=HISTORY_COLUMNS)
     pending = one_invoice(30, has_active_promise=True, promise_date=MONDAY + pd.Timedelta(days=3))
