@@ -44,6 +44,7 @@ def sendgrid_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
 def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from journeys import audit, book, catalog, store
     from journeys.contact_list import blocked_summary, plan_day
+    from journeys.csv_export import write_csv
 
     with warehouse.connect() as con:
         day = book.load(con)
@@ -55,8 +56,7 @@ def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         exports = settings.home() / "exports"
         export_slice(con, "journeys.contact_list", exports / "contact_list", context.partition_key)
         calls = exports / "call_tasks" / f"call_tasks_{context.partition_key}.csv"
-        calls.parent.mkdir(parents=True, exist_ok=True)
-        store.call_tasks(con, context.partition_key).to_csv(calls, index=False)
+        write_csv(store.call_tasks(con, context.partition_key), calls)
         breaches = audit.violations(con, context.partition_key)
     yield dg.MaterializeResult(asset_key=CONTACT_LIST, metadata={
         **counts, "blocked_by_rule": dg.MetadataValue.json(blocked_summary(plan.blocked)),
