@@ -112,7 +112,7 @@ def _id(name: str, **kw) -> Column:
 TABLES: dict[str, Table] = {t.name: t for t in (
     Table(
         "customers", required=True, key=("customer_id",), event_time="created_at",
-        description="Customers of the as-of snapshot, renamed and typed.",
+        description="Customers of the as-of snapshot.",
         columns=(
             _id("customer_id", unique=True),
             Column("name", "string", staged_as="customer_name"),
