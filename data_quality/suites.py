@@ -1,73 +1,84 @@
-"""Expectations for each raw table, derived from the contract declarations.
+"""The plausibility suite of each raw table, generated from the contract and ``checks.yml``.
 
-``critical`` expectations restate the contract (ingestion already quarantined violating rows, so
-a failure means ingestion let something through: block downstream). ``warning`` ones are
-plausibility checks on data that is valid but suspicious (it still flows, and the UI says so).
+Ingestion quarantines every row that breaks the contract (``erp/ingest/rules.py``), so restating
+the contract here could never fail on a real drop. What ingestion cannot judge row by row is
+whether the drop as a whole is believable: dates in a plausible range, amounts far from a
+customer's usual, the share of rows it had to reject, a table that shrank overnight. Each
+expectation is validated on a frame (``data_quality/frames.py``) and carries the severity its
+section of ``checks.yml`` sets.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
 
-from erp import codes
-from erp.contract import Table
-from erp.ingest.rules import EMAIL_PATTERN
+import yaml
 
-CRITICAL, WARNING = "critical", "warning"
-WHOLE_COLUMN = "whole_column"  # needs every row at once (uniqueness), validated on the key alone
-MAX_PLAUSIBLE_AMOUNT = 10_000_000
-MAX_PLAUSIBLE_TERMS_GAP_DAYS = 370
+from erp.contract import Column, Table
 
-PAIR_RULES = {  # table: (later column, earlier column) pairs the contract orders
-    "invoices": [("due_date", "issue_date")],
-    "disputes": [("resolved_at", "opened_at")],
-    "promises_to_pay": [("promised_date", "created_at")],
-}
+CONFIG = Path(__file__).with_name("checks.yml")
+ERROR, WARN = "error", "warn"
+DATE_KINDS = ("date", "timestamp")
 
 
 @dataclass(frozen=True)
 class Expectation:
-    severity: str
-    scope: str  # "rows" (chunkable) or WHOLE_COLUMN
-    build: object  # () -> gxe.Expectation, built lazily so that importing this stays cheap
-    column: str | None = None
+    check: str  # the section of checks.yml it comes from
+    severity: str  # ERROR blocks downstream assets, WARN does not
+    frame: str  # which frame it validates: "rows", "amounts" or "load" (see frames.py)
+    column: str
+    build: Callable  # () -> gxe.Expectation, built lazily so that importing this stays cheap
+
+    @property
+    def label(self) -> str:
+        return f"{self.check}({self.column})"
 
 
-def suite_for(table: Table, extraction_date: str) -> list[Expectation]:
+@cache
+def thresholds(path: Path = CONFIG) -> dict:
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for name, section in config.items():
+        if section.get("severity") not in (ERROR, WARN):
+            raise ValueError(f"{path}: {name}.severity must be {ERROR!r} or {WARN!r}")
+    return config
+
+
+def amount_columns(table: Table) -> tuple[Column, Column] | None:
+    """The (customer column, amount column) pair of a table whose rows belong to a customer and
+    carry a positive amount, or None: only such rows have a customer's "usual" to compare to."""
+    customer = next((c for c in table.columns if c.references == "customers"), None)
+    amount = next((c for c in table.columns if c.kind == "money" and c.positive), None)
+    return (customer, amount) if customer and amount and table.key else None
+
+
+def suite_for(table: Table, extraction_date: str, config: dict | None = None) -> list[Expectation]:
     import great_expectations.expectations as gxe
 
+    config = config or thresholds()
     out: list[Expectation] = []
 
-    def add(severity, factory, subject=None, scope="rows", **kwargs):
-        out.append(Expectation(severity, scope, lambda: factory(severity=severity, **kwargs), subject))
+    def add(check, frame, column, factory, **kwargs):
+        severity = config[check]["severity"]
+        out.append(Expectation(check, severity, frame, column, lambda: factory(column=column, **kwargs)))
 
-    for c in table.columns:
-        if c.required:
-            add(CRITICAL, gxe.ExpectColumnValuesToNotBeNull, c.name, column=c.name)
-        if c.unique:
-            add(CRITICAL, gxe.ExpectColumnValuesToBeUnique, c.name, WHOLE_COLUMN, column=c.name)
-        value_set = {"enum": lambda: c.values, "country": codes.countries, "currency": codes.currencies,
-                     "lang": codes.languages, "tz": codes.time_zones}.get(c.kind)
-        if value_set:
-            add(CRITICAL, gxe.ExpectColumnValuesToBeInSet, c.name, column=c.name, value_set=sorted(value_set()))
-        if c.kind == "email":
-            add(CRITICAL, gxe.ExpectColumnValuesToMatchRegex, c.name, column=c.name, regex=f"^{EMAIL_PATTERN}$")
-        if c.positive or c.min_value is not None or c.max_value is not None:
-            low = 0.01 if c.positive else c.min_value
-            add(CRITICAL, gxe.ExpectColumnValuesToBeBetween, c.name, column=c.name, min_value=low,
-                max_value=c.max_value)
-        if c.kind == "money":
-            add(WARNING, gxe.ExpectColumnValuesToBeBetween, c.name, column=c.name,
-                max_value=MAX_PLAUSIBLE_AMOUNT, mostly=0.999)
-        if c.kind == "date" and c.name == table.event_time:
-            add(WARNING, gxe.ExpectColumnValuesToBeBetween, c.name, column=c.name,
-                max_value=datetime.fromisoformat(extraction_date))
-    for later, earlier in PAIR_RULES.get(table.name, []):
-        add(CRITICAL, gxe.ExpectColumnPairValuesAToBeGreaterThanB, later, column_A=later, column_B=earlier,
-            or_equal=True, ignore_row_if="either_value_is_missing")
-    if table.name == "invoices":
-        add(WARNING, gxe.ExpectColumnValuesToBeBetween, "amount", column="amount", min_value=1, mostly=0.99)
+    extracted = date.fromisoformat(extraction_date)
+    for c in (c for c in table.columns if c.kind in DATE_KINDS):
+        latest = extracted + timedelta(days=c.horizon_days + 1)
+        add("dates", "rows", c.name, gxe.ExpectColumnValuesToBeBetween,
+            min_value=datetime.fromisoformat(c.earliest or config["dates"]["earliest"]),
+            max_value=datetime.combine(latest, datetime.min.time()), strict_max=True)
+    if amount_columns(table):
+        ratio = config["amounts"]["max_ratio"]
+        add("amounts", "amounts", "ratio_to_usual", gxe.ExpectColumnValuesToBeBetween,
+            min_value=1 / ratio, max_value=ratio)
+    add("rejected_share", "load", "rejected_share", gxe.ExpectColumnValuesToBeBetween,
+        max_value=config["rejected_share"]["max_share"])
+    add("shrink", "load", "shrunk_share", gxe.ExpectColumnValuesToBeBetween,
+        max_value=config["shrink"]["max_share"])
     if table.required:
-        add(CRITICAL, gxe.ExpectTableRowCountToBeBetween, None, WHOLE_COLUMN, min_value=1)
+        add("non_empty", "load", "rows_loaded", gxe.ExpectColumnValuesToBeBetween, min_value=1)
     return out

@@ -1,4 +1,4 @@
-"""Validate one partition of a warehouse table against its suite, chunk by chunk."""
+"""Validate one partition of a raw table against its plausibility suite, frame by frame."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from functools import cache
 import duckdb
 import pandas as pd
 
-from data_quality.suites import CRITICAL, WHOLE_COLUMN, suite_for
+from data_quality import frames
+from data_quality.suites import ERROR, suite_for, thresholds
 from erp.contract import TABLES
 
-CHUNK_ROWS = 250_000
+FRAMES = ("rows", "amounts", "load")
 
 
 @dataclass
@@ -22,14 +23,16 @@ class TableValidation:
     evaluated: int = 0
     failed: dict[str, int] = field(default_factory=dict)  # expectation label -> unexpected count
     failed_severity: dict[str, str] = field(default_factory=dict)
+    load: dict = field(default_factory=dict)  # the load metrics the table-level checks judged
 
     @property
-    def critical_failures(self) -> dict[str, int]:
-        return {k: v for k, v in self.failed.items() if self.failed_severity[k] == CRITICAL}
+    def errors(self) -> dict[str, int]:
+        """Failures that block downstream assets."""
+        return {k: v for k, v in self.failed.items() if self.failed_severity[k] == ERROR}
 
     @property
-    def warning_failures(self) -> dict[str, int]:
-        return {k: v for k, v in self.failed.items() if self.failed_severity[k] != CRITICAL}
+    def warnings(self) -> dict[str, int]:
+        return {k: v for k, v in self.failed.items() if self.failed_severity[k] != ERROR}
 
 
 @cache
@@ -52,23 +55,18 @@ def _batch(df: pd.DataFrame):
 
 
 def _run(df: pd.DataFrame, expectations, result: TableValidation) -> None:
-    if not expectations:
-        return
     batch, source, asset_name = _batch(df)
     try:
         for exp in expectations:
             outcome = batch.validate(exp.build())
-            label = f"{outcome.expectation_config.type}({exp.column or 'table'})"
-            if exp.severity != CRITICAL:
-                label += ":warning"  # the same expectation type may be both, with other bounds
-            result.failed_severity[label] = exp.severity
             error = _raised(outcome.exception_info or {})
             if error:
                 # An expectation that cannot run is a broken check, not a data failure: say so.
-                raise RuntimeError(f"{result.table}: expectation {label} could not be evaluated: {error}")
+                raise RuntimeError(f"{result.table}: expectation {exp.label} could not be evaluated: {error}")
             if not outcome.success:
                 unexpected = int(outcome.result.get("unexpected_count") or 1)
-                result.failed[label] = result.failed.get(label, 0) + unexpected
+                result.failed[exp.label] = result.failed.get(exp.label, 0) + unexpected
+                result.failed_severity[exp.label] = exp.severity
     finally:
         source.delete_asset(asset_name)
 
@@ -81,22 +79,17 @@ def _raised(info: dict) -> str | None:
     return next((v.get("exception_message") for v in nested if v.get("raised_exception")), None)
 
 
-def validate_table(con: duckdb.DuckDBPyConnection, table: str, partition: str, schema: str = "raw") -> TableValidation:
-    """Validate ``schema.table`` rows of ``partition`` (contract columns only)."""
-    spec = TABLES[table]
-    suite = suite_for(spec, partition)
-    columns = ", ".join(f'"{c}"' for c in spec.column_names)
-    where = f"from {schema}.{table} where _partition = ?"
-    result = TableValidation(table)
-    result.rows = con.execute(f"select count(*) {where}", [partition]).fetchone()[0]
-    row_scope = [e for e in suite if e.scope != WHOLE_COLUMN]
-    cursor = con.cursor()
-    cursor.execute(f"select {columns} {where} order by _source_line", [partition])
-    while not (chunk := cursor.fetch_df_chunk(CHUNK_ROWS // 2048)).empty:
-        _run(chunk, row_scope, result)
-    for exp in (e for e in suite if e.scope == WHOLE_COLUMN):
-        frame = (con.execute(f'select "{exp.column}" {where}', [partition]).df() if exp.column
-                 else pd.DataFrame({"n": range(result.rows)}))
-        _run(frame, [exp], result)
-    result.evaluated = len(suite)
+def validate_table(con: duckdb.DuckDBPyConnection, table: str, partition: str,
+                   config: dict | None = None) -> TableValidation:
+    """Validate the ``partition`` of ``raw.<table>`` as ingestion loaded it (see ``raw.load_log``)."""
+    spec, config = TABLES[table], config or thresholds()
+    suite = suite_for(spec, partition, config)
+    load = frames.load_metrics(con, table, partition).iloc[0]
+    result = TableValidation(table, rows=int(load["rows_loaded"]), evaluated=len(suite),
+                             load={k: (None if pd.isna(v) else v) for k, v in load.to_dict().items()})
+    for frame in FRAMES:
+        expectations = [e for e in suite if e.frame == frame]
+        if expectations:
+            for chunk in frames.chunks(con, frame, spec, partition, config):
+                _run(chunk, expectations, result)
     return result

@@ -1,8 +1,9 @@
 """The ERP input contract (v1) as data.
 
 Everything that reads or writes ERP drops — the simulator, the adapters, ingestion, the Great
-Expectations suites — derives its behaviour from these declarations, so a contract change is made
-here once. The prose version lives in ``shared/contract/erp_contract.md``.
+Expectations suites, and dbt's source and staging YAML (written by ``python -m erp.contract_codegen``)
+— derives its behaviour from these declarations, so a contract change is made here once. The prose
+version lives in ``shared/contract/erp_contract.md``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ class Column:
 
     ``kind`` is the contract type (id, string, date, timestamp, money, currency, country, tz,
     lang, bool, int, email, enum). ``references`` names the parent table whose key this column
-    must match in the same extraction.
+    must match in the same extraction. ``staged_as`` is the column's name in the dbt staging
+    model (when it differs), so that the generated staging tests follow a contract rename.
+    ``horizon_days``: for dates and timestamps, how many days after the extraction date a value
+    may plausibly lie (a due date may be a year ahead, an issue date not at all); ``earliest``
+    overrides the plausibility floor of ``data_quality/checks.yml`` for this column.
     """
 
     name: str
@@ -47,6 +52,13 @@ class Column:
     positive: bool = False
     references: str | None = None
     default: str | None = None
+    staged_as: str | None = None
+    horizon_days: int = 0
+    earliest: str | None = None
+
+    @property
+    def staged_name(self) -> str:
+        return self.staged_as or self.name
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,7 @@ class RowRule:
 class Table:
     name: str
     columns: tuple[Column, ...]
+    description: str = ""
     required: bool = False
     key: tuple[str, ...] = ()
     rules: tuple[RowRule, ...] = field(default_factory=tuple)
@@ -99,31 +112,34 @@ def _id(name: str, **kw) -> Column:
 TABLES: dict[str, Table] = {t.name: t for t in (
     Table(
         "customers", required=True, key=("customer_id",), event_time="created_at",
+        description="Customers of the as-of snapshot.",
         columns=(
             _id("customer_id", unique=True),
-            Column("name", "string"),
-            Column("country", "country"),
-            Column("currency", "currency"),
+            Column("name", "string", staged_as="customer_name"),
+            Column("country", "country", staged_as="country_code"),
+            Column("currency", "currency", staged_as="currency_code"),
             Column("industry", "string", required=False),
             Column("credit_limit", "money", required=False, min_value=0),
             Column("payment_terms_days", "int", min_value=0, max_value=365),
             Column("account_owner", "string", required=False),
-            Column("language", "lang", default="en"),
+            Column("language", "lang", default="en", staged_as="language_code"),
             Column("timezone", "tz", default="from_country"),
-            Column("created_at", "date"),
+            # A long-standing customer may predate any plausible invoice date.
+            Column("created_at", "date", staged_as="created_on", earliest="1900-01-01"),
         ),
     ),
     Table(
         "contacts", key=("contact_id",),
+        description="Contacts of the as-of snapshot. `opted_out_at` set means no more reminder e-mails to them.",
         columns=(
             _id("contact_id", unique=True),
             _id("customer_id", references="customers"),
             Column("email", "email"),
             Column("full_name", "string", required=False),
-            Column("role", "enum", values=CONTACT_ROLES),
+            Column("role", "enum", values=CONTACT_ROLES, staged_as="contact_role"),
             Column("is_primary", "bool"),
             Column("opted_out_at", "timestamp", required=False),
-            Column("timezone", "tz", required=False),
+            Column("timezone", "tz", required=False, staged_as="contact_timezone"),
         ),
         rules=(
             RowRule("more than one primary contact for this customer",
@@ -134,27 +150,29 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     ),
     Table(
         "invoices", required=True, key=("invoice_id",), event_time="issue_date",
+        description="Invoices of the as-of snapshot (every open one, settled ones over the history window).",
         columns=(
             _id("invoice_id", unique=True),
             _id("customer_id", references="customers"),
             Column("issue_date", "date"),
-            Column("due_date", "date"),
-            Column("amount", "money", positive=True),
-            Column("currency", "currency"),
+            Column("due_date", "date", horizon_days=400),  # payment terms reach 365 days
+            Column("amount", "money", positive=True, staged_as="invoice_amount"),
+            Column("currency", "currency", staged_as="currency_code"),
             Column("po_number", "string", required=False),
         ),
         rules=(RowRule("due_date before issue_date", "t.due_date < t.issue_date"),),
     ),
     Table(
         "payments", required=True, key=("payment_id", "invoice_id"), event_time="payment_date",
+        description="One row per amount applied to one invoice; `is_unapplied` = cash on account.",
         columns=(
             _id("payment_id"),
             _id("customer_id", references="customers"),
             _id("invoice_id", required=False, references="invoices"),
             Column("payment_date", "date"),
-            Column("amount", "money", positive=True),
-            Column("currency", "currency"),
-            Column("method", "enum", values=PAYMENT_METHODS),
+            Column("amount", "money", positive=True, staged_as="payment_amount"),
+            Column("currency", "currency", staged_as="currency_code"),
+            Column("method", "enum", values=PAYMENT_METHODS, staged_as="payment_method"),
         ),
         rules=(
             RowRule("payment_date before the invoice's issue_date",
@@ -165,41 +183,45 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     ),
     Table(
         "credit_notes", key=("credit_note_id",), event_time="issue_date",
+        description="Credit notes of the as-of snapshot, each against one invoice.",
         columns=(
             _id("credit_note_id", unique=True),
             _id("invoice_id", references="invoices"),
-            Column("issue_date", "date"),
-            Column("amount", "money", positive=True),
-            Column("reason", "string", required=False),
+            Column("issue_date", "date", staged_as="credited_on"),
+            Column("amount", "money", positive=True, staged_as="credit_amount"),
+            Column("reason", "string", required=False, staged_as="credit_reason"),
         ),
         rules=(RowRule("amount exceeds the invoice amount", "t.amount > p.amount",
                        parent="invoices", fk="invoice_id"),),
     ),
     Table(
         "disputes", key=("dispute_id",), event_time="opened_at",
+        description="Disputes on invoices of the as-of snapshot; open while `resolved_on` is null.",
         columns=(
             _id("dispute_id", unique=True),
             _id("invoice_id", references="invoices"),
-            Column("opened_at", "date"),
-            Column("resolved_at", "date", required=False),
-            Column("reason", "enum", values=DISPUTE_REASONS),
-            Column("amount", "money", positive=True),
+            Column("opened_at", "date", staged_as="opened_on"),
+            Column("resolved_at", "date", required=False, staged_as="resolved_on"),
+            Column("reason", "enum", values=DISPUTE_REASONS, staged_as="dispute_reason"),
+            Column("amount", "money", positive=True, staged_as="disputed_amount"),
         ),
         rules=(RowRule("resolved_at before opened_at", "t.resolved_at < t.opened_at"),),
     ),
     Table(
         "promises_to_pay", key=("promise_id",), event_time="created_at",
+        description="Promises to pay an invoice by a date, as recorded in the ERP.",
         columns=(
             _id("promise_id", unique=True),
             _id("invoice_id", references="invoices"),
-            Column("created_at", "date"),
-            Column("promised_date", "date"),
-            Column("amount", "money", positive=True),
+            Column("created_at", "date", staged_as="promised_on"),
+            Column("promised_date", "date", staged_as="promised_for", horizon_days=400),
+            Column("amount", "money", positive=True, staged_as="promised_amount"),
         ),
         rules=(RowRule("promised_date before created_at", "t.promised_date < t.created_at"),),
     ),
     Table(
         "contact_history", key=("message_id",), event_time="sent_at",
+        description="Every outbound collections touch, whichever system sent it.",
         columns=(
             _id("message_id", unique=True),
             _id("customer_id", references="customers"),
@@ -208,7 +230,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
             Column("channel", "enum", values=CHANNELS),
             Column("sent_at", "timestamp"),
             Column("journey", "string", required=False),
-            Column("step", "string", required=False),
+            Column("step", "string", required=False, staged_as="journey_step"),
             Column("tone", "enum", values=TONES),
             Column("incentive", "enum", values=INCENTIVES),
             Column("variant", "string", required=False),
@@ -216,9 +238,10 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     ),
     Table(
         "email_events", key=(), event_time="occurred_at",
+        description="SendGrid events for the messages in contact history.",
         columns=(
             _id("message_id", references="contact_history"),
-            Column("event", "enum", values=EMAIL_EVENTS),
+            Column("event", "enum", values=EMAIL_EVENTS, staged_as="event_type"),
             Column("occurred_at", "timestamp"),
         ),
         rules=(RowRule("occurred_at before the message's sent_at", "t.occurred_at < p.sent_at",
@@ -226,6 +249,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     ),
     Table(
         "inbound_messages", key=("inbound_id",), event_time="received_at",
+        description="Customer e-mails received by the AR mailbox (sender address lower-cased for matching).",
         columns=(
             _id("inbound_id", unique=True),
             Column("from_email", "string"),

@@ -75,27 +75,22 @@ def test_make_run_materializes_everything_and_is_idempotent(relance_home, capsys
     assert all(n > 0 for t, n in first.items() if t != "rejects")
 
 
-def test_blocking_check_stops_downstream_assets(relance_home, defs, monkeypatch):
-    import data_quality
-    from data_quality.validate import TableValidation
-
-    def failing(con, table, partition, schema="raw"):
-        result = TableValidation(table, rows=1, evaluated=1)
-        if table == "invoices":
-            result.failed = {"expect_column_values_to_not_be_null(amount)": 3}
-            result.failed_severity = {"expect_column_values_to_not_be_null(amount)": "critical"}
-        return result
-
-    monkeypatch.setattr(data_quality, "validate_table", failing)
+def test_implausible_dates_fail_a_blocking_check_that_stops_downstream_assets(relance_home, valid_drop, defs,
+                                                                             monkeypatch):
+    """A real drop, valid row by row (ingestion loads every row), with invoices issued in 1890."""
+    invoices = valid_drop / "invoices.csv"
+    invoices.write_text(invoices.read_text().replace("2025-01-01,2025-01-31", "1890-01-01,1890-01-31"))
+    monkeypatch.setenv("RELANCE_ERP_DROP", str(valid_drop.parent))
     job = defs.resolve_job_def("daily_job")
-    result = job.execute_in_process(partition_key="2026-06-30", instance=dg.DagsterInstance.ephemeral(),
+    result = job.execute_in_process(partition_key=valid_drop.name, instance=dg.DagsterInstance.ephemeral(),
                                     raise_on_error=False)
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "raw/invoices" in materialized
     assert "raw/payments" not in materialized  # blocked by the failed ERROR check upstream
-    failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
-    assert [(c.asset_key.to_user_string(), c.severity) for c in failed] == [
-        ("raw/invoices", dg.AssetCheckSeverity.ERROR)]
+    failed = [c for c in result.get_asset_check_evaluations()
+              if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
+    assert [(c.asset_key.to_user_string(), c.check_name) for c in failed] == [("raw/invoices", "great_expectations")]
+    assert failed[0].metadata["blocking_failures"].data == {"dates(issue_date)": 1, "dates(due_date)": 1}
 
 
 def test_new_drop_sensor_requests_each_new_folder_once(tmp_path, relance_home, monkeypatch, defs):
