@@ -10,4 +10,4 @@ select
     disputes.resolved_on is null as is_open,
     {{ as_of_date() }} as as_of_date
 from {{ ref('stg_erp__disputes') }} as disputes
-join {{ ref('stg_erp__invoices') }} as invoices using (invoice_id)
+left join {{ ref('stg_erp__invoices') }} as invoices using (invoice_id)
