@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from journeys.vocabulary import SEGMENTS
 from tests.conftest import pipeline_home
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -45,8 +46,9 @@ def dbt(home: Path, *args: str, target: Path) -> subprocess.CompletedProcess:
 def test_kpi_unit_tests_pass(built, tmp_path):
     result = dbt(built, "test", "--select", "test_type:unit", target=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
-    # countback ×2, open balances, CEI month, two-part invoice, promises, 2 mart KPIs, experiment intervals
-    assert "PASS=9" in result.stdout
+    # countback ×2, open balances, CEI month, two-part invoice, promises, 2 mart KPIs, experiment intervals,
+    # contact suppression
+    assert "PASS=10" in result.stdout
 
 
 def test_marts_keep_one_slice_per_as_of_date(built):
@@ -89,8 +91,17 @@ def test_customer_360_has_one_row_per_customer_and_scores_once_models_exist(buil
     scored = dim[dim.payment_delay_risk.notna()]
     assert scored.payment_delay_risk.between(0, 1).all()
     assert (scored.open_balance > 0).all()  # only customers with open invoices are scored
-    assert set(dim.segment) <= {"disputed", "promise_to_pay", "high_risk", "at_risk", "good_payer", "standard"}
+    assert set(dim.segment) <= set(SEGMENTS)
     assert dim.segment.nunique() >= 4
+
+
+def test_the_dunning_book_is_built_after_scoring(built):
+    """mart_dunning_book reads ml.invoice_scores: built after the day's scoring, it carries the scores."""
+    book = query(built, "select * from marts.mart_dunning_book")
+    scores = query(built, "select invoice_id, p_late_30 from ml.invoice_scores where as_of_date = ?", [DAYS[-1]])
+    merged = book.merge(scores, on="invoice_id", suffixes=("", "_ml"))
+    assert len(merged) == len(book) > 0 and (merged.p_late_30 == merged.p_late_30_ml).all()
+    assert book.as_of_date.astype(str).eq(DAYS[-1]).all()
 
 
 def test_marts_are_exported_as_parquet_per_as_of_date(built):
