@@ -109,6 +109,8 @@ def test_marts_are_exported_as_parquet_per_as_of_date(built):
     assert sorted(p.name for p in export.iterdir()) == [f"as_of_date={d}" for d in DAYS]
     frame = pd.read_parquet(built / "exports" / "dim_customer_360")  # Hive partitions, as a BI tool reads them
     assert set(frame.as_of_date.astype(str)) == set(DAYS)
+    assert (built / "exports" / "mart_dunning_book").is_dir()
+    assert not (built / "exports" / "dim_contacts").exists()  # addresses and names are not exported
 
 
 def test_rerunning_a_day_replaces_its_slice(built, monkeypatch):
