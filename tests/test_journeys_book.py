@@ -61,9 +61,27 @@ def sendgrid_events(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {customer: case for (customer, _), case in zip(contacts, "ABC")}
 
 
+def model_scores(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """What the scoring stage would have written (ml.invoice_scores' shape) for twenty invoices,
+    today and, to be ignored, yesterday."""
+    ids = [r[0] for r in con.execute(f"select invoice_id from raw.invoices where _partition = DATE '{DAY}' "
+                                     "order by invoice_id desc limit 20").fetchall()]
+    scores = {invoice: round(0.01 * i, 2) for i, invoice in enumerate(ids)}
+    con.execute("""create schema ml; create table ml.invoice_scores (as_of_date DATE, invoice_id VARCHAR,
+        customer_id VARCHAR, currency_code VARCHAR, due_date DATE, open_amount DECIMAL(18,2), p10_days_late DOUBLE,
+        p50_days_late DOUBLE, p90_days_late DOUBLE, p_late_30 DOUBLE, p_self_cure DOUBLE, model_version VARCHAR)""")
+    for as_of, p_late in ((DAY, scores), (date(2026, 3, 30), dict.fromkeys(ids, 0.99))):
+        con.register("p_late", pd.DataFrame({"invoice_id": list(p_late), "p_late_30": list(p_late.values())}))
+        con.execute(f"""insert into ml.invoice_scores select DATE '{as_of}', invoice_id, customer_id, currency,
+                        due_date, amount, 0, 3.0, 9, p_late_30, 0.1, 'test'
+                        from raw.invoices join p_late using (invoice_id) where _partition = DATE '{DAY}'""")
+        con.unregister("p_late")
+    return scores
+
+
 @pytest.fixture(scope="module")
 def day(tmp_path_factory):
-    """One simulated day loaded, SendGrid events landed, then `dbt build` (models and tests)."""
+    """One simulated day loaded, SendGrid events landed and invoices scored, then `dbt build`."""
     from dbt.cli.main import dbtRunner
 
     from erp.contract import load_order
@@ -76,7 +94,7 @@ def day(tmp_path_factory):
     with duckdb.connect(str(warehouse)) as con:
         for table in load_order():
             load_table(con, world.emit(DAY), table, DAY.isoformat())
-        cases = sendgrid_events(con)
+        cases, scores = sendgrid_events(con), model_scores(con)
     project = str(ROOT / "dbt_project")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RELANCE_WAREHOUSE", str(warehouse))
@@ -85,7 +103,7 @@ def day(tmp_path_factory):
                                      "--vars", json.dumps({"as_of_date": DAY.isoformat()})])
     assert result.success, result.exception
     manifest = json.loads((root / "target" / "manifest.json").read_text())
-    return {"warehouse": warehouse, "cases": cases, "manifest": manifest, "outbox": root / "outbox"}
+    return {"warehouse": warehouse, "cases": cases, "scores": scores, "manifest": manifest, "outbox": root / "outbox"}
 
 
 def test_the_360_and_the_planner_agree_on_who_can_be_emailed(day):
@@ -165,6 +183,9 @@ def test_the_book_is_every_open_invoice_with_the_columns_journeys_use(day):
             assert invoices[column].dtype == dtype, column
     for journey in catalog.load_journeys():  # every condition evaluates on the real book
         assert catalog.matches(invoices, journey.applies_when).dtype == bool
+    scored = invoices[invoices.invoice_id.isin(list(day["scores"]))]
+    assert len(scored) > 0 and scored.p_late_30.tolist() == [day["scores"][i] for i in scored.invoice_id]
+    assert invoices[~invoices.invoice_id.isin(list(day["scores"]))].p_late_30.isna().all()
 
 
 @pytest.mark.parametrize("model, tag", [("mart_dunning_book", "after_scoring"), ("int_contacts_suppression", None),

@@ -95,15 +95,6 @@ def test_customer_360_has_one_row_per_customer_and_scores_once_models_exist(buil
     assert dim.segment.nunique() >= 4
 
 
-def test_the_dunning_book_is_built_after_scoring(built):
-    """mart_dunning_book reads ml.invoice_scores: built after the day's scoring, it carries the scores."""
-    book = query(built, "select * from marts.mart_dunning_book")
-    scores = query(built, "select invoice_id, p_late_30 from ml.invoice_scores where as_of_date = ?", [DAYS[-1]])
-    merged = book.merge(scores, on="invoice_id", suffixes=("", "_ml"))
-    assert len(merged) == len(book) > 0 and (merged.p_late_30 == merged.p_late_30_ml).all()
-    assert book.as_of_date.astype(str).eq(DAYS[-1]).all()
-
-
 def test_marts_are_exported_as_parquet_per_as_of_date(built):
     export = built / "exports" / "mart_collections_kpis_daily"
     assert sorted(p.name for p in export.iterdir()) == [f"as_of_date={d}" for d in DAYS]
