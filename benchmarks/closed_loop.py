@@ -36,7 +36,7 @@ for switch, value in (("DBT_SEND_ANONYMOUS_USAGE_STATS", "false"), ("DBT_VERSION
     os.environ.setdefault(switch, value)  # telemetry off even when run outside make
 
 POLICIES = {"relance": "journeys.yaml", "static": "static_schedule.yaml"}
-DBT_SELECT = ["+fct_invoices", "+fct_contacts", "+dim_customer_360"]
+DBT_SELECT = ["+mart_dunning_book", "+dim_contacts", "+fct_contacts"]
 
 
 def run_policy(workdir: Path, policy: str, first: date, days: int) -> dict:

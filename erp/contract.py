@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The contact history's channels, tones and incentives are the words Relance's own sends use
+# (they come back through this contract): defined once, in journeys/config/vocabulary.yaml.
+from journeys.vocabulary import CUSTOMER_FACING as CHANNELS
+from journeys.vocabulary import INCENTIVES, TONES
+
 CONTRACT_VERSION = "v1"
 
 # Value sets of the contract's enumerated string columns.
 CONTACT_ROLES = ("billing", "accounts_payable", "owner", "other")
 PAYMENT_METHODS = ("wire", "check", "card", "direct_debit", "ach", "other")
-CHANNELS = ("email", "sms", "call", "letter")
-TONES = ("friendly", "neutral", "firm", "final")
-INCENTIVES = ("none", "early_pay_discount", "late_fee_warning", "payment_plan", "card_payment_link")
 EMAIL_EVENTS = (
     "processed", "delivered", "open", "click", "bounce", "dropped", "deferred",
     "spamreport", "unsubscribe", "group_unsubscribe",

@@ -11,12 +11,11 @@ from datetime import date
 
 import duckdb
 
-from journeys.book import suppressed_contacts_sql
-
 CHECKS = {
+    # dim_contacts.is_emailable is dbt's suppression rule (int_contacts_suppression), the planner's too.
     "opted_out_or_suppressed_contact": """
-        select count(*) from day_sends s join staging.stg_erp__contacts c using (contact_id)
-        where s.channel = 'email' and (c.opted_out_at is not null or c.contact_id in (select contact_id from suppressed))""",
+        select count(*) from day_sends s left join marts.dim_contacts c using (contact_id)
+        where s.channel = 'email' and not coalesce(c.is_emailable, false)""",
     "invoice_in_open_dispute": """
         select count(*) from day_invoices d join marts.fct_invoices i
           on i.invoice_id = d.invoice_id and i.as_of_date = d.as_of_date where i.is_in_dispute""",
@@ -43,5 +42,4 @@ def violations(con: duckdb.DuckDBPyConnection, as_of) -> dict[str, int]:
     con.execute("""create or replace temp view day_invoices as
                    select s.as_of_date, s.send_day, s.customer_id, unnest(string_split(s.invoice_ids, ',')) as invoice_id
                    from day_sends s""")
-    con.execute(f"create or replace temp view suppressed as {suppressed_contacts_sql(con)}")
     return {rule: int(con.execute(query).fetchall()[0][0]) for rule, query in CHECKS.items()}

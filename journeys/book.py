@@ -1,6 +1,10 @@
-"""Read the day's book from the warehouse: open invoices with their customer's 360° profile and
-model scores, contacts with their e-mail suppressions, every past touch (the ERP's contact
-history and Relance's own outbox), and the dunning blocks."""
+"""Read the day's book from the marts: the dunning book (mart_dunning_book: open invoices with
+their customer's profile and scores), the contacts and whether each can be e-mailed
+(dim_contacts), every past touch (fct_contacts and Relance's own outbox) and the dunning blocks.
+
+What the book holds is defined in dbt, with contracts and tests; this module only reads it and
+gives the columns the dtypes a journey condition expects (journeys.catalog.INVOICE_COLUMNS).
+"""
 
 from __future__ import annotations
 
@@ -10,39 +14,17 @@ import pandas as pd
 from journeys import store
 from journeys.catalog import INVOICE_COLUMNS
 from journeys.contact_list import Book
-from journeys.policy import BOUNCE_EVENTS, OPT_OUT_EVENTS
 
 CUSTOMER_COLUMNS = ["country_code", "timezone", "language_code", "account_owner", "customer_name"]
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                       [schema, table]).fetchall()[0][0] > 0
+CONTACT_COLUMNS = ["contact_id", "customer_id", "email", "full_name", "role", "is_primary", "timezone",
+                   "is_emailable"]
 
 
 def open_invoices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    scores = _exists(con, "ml", "invoice_scores")
-    frame = con.execute(f"""
-        select i.invoice_id, i.customer_id, i.currency_code, i.issue_date, i.due_date, i.po_number,
-               i.invoice_amount::DOUBLE as invoice_amount, i.paid_amount::DOUBLE as paid_amount,
-               i.open_amount::DOUBLE as open_amount, i.days_past_due, i.is_in_dispute, i.has_active_promise,
-               coalesce(i.active_promise_date, i.last_broken_promise_date) as promise_date,
-               i.active_promise_date is null and i.last_broken_promise_date is not null as promise_broken,
-               date_diff('day', i.last_broken_promise_date, i.as_of_date) as days_since_promise,
-               c.segment, c.payment_delay_risk, c.self_cure_probability, c.late_share_365d, c.self_cure_share_365d,
-               c.avg_days_late_365d,
-               c.days_late_trend, c.open_balance::DOUBLE as open_balance,
-               c.overdue_balance::DOUBLE as overdue_balance, c.max_days_past_due, c.best_send_hour,
-               c.most_frequent_open_hour, c.dominant_method_90d,
-               c.best_incentive, {'s.p50_days_late, s.p_late_30' if scores else 'null as p50_days_late, null as p_late_30'},
-               c.country_code, c.timezone, c.language_code, c.account_owner, c.customer_name
-        from marts.fct_invoices i
-        join marts.dim_customer_360 c using (customer_id)
-        {'left join ml.invoice_scores s on s.invoice_id = i.invoice_id and s.as_of_date = i.as_of_date' if scores else ''}
-        where i.open_amount > 0
-        order by i.invoice_id""").df()
+    frame = con.execute(f"""select {', '.join([*INVOICE_COLUMNS, *CUSTOMER_COLUMNS])}
+                            from marts.mart_dunning_book order by invoice_id""").df()
     for column, dtype in INVOICE_COLUMNS.items():
-        if dtype == "float":
+        if dtype == "float":  # DECIMAL money and nullable integers become floats, as conditions expect
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         elif dtype == "bool":
             frame[column] = frame[column].fillna(False).astype(bool)
@@ -51,33 +33,10 @@ def open_invoices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame
 
 
-def suppressed_contacts_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """A query of the contact ids no e-mail may go to: an unsubscribe or spam report, ever; a
-    bounce or drop not followed by a successful delivery (a later delivery proves the address
-    works again). Events come from the ERP's history and from SendGrid's webhook."""
-    events = ["""select h.contact_id, e.event_type as event, e.occurred_at from staging.stg_erp__email_events e
-                 join staging.stg_erp__contact_history h using (message_id)"""]
-    if _exists(con, "journeys", "sendgrid_events"):
-        events.append("select contact_id, event, occurred_at from journeys.sendgrid_events")
-    return f"""
-        with events as ({' union all '.join(events)}),
-        bounced as (select contact_id, max(occurred_at) as last_bounce from events
-                    where event in {BOUNCE_EVENTS} group by contact_id)
-        select contact_id from events where event in {OPT_OUT_EVENTS}
-        union
-        select b.contact_id from bounced b
-        where not exists (select 1 from events d where d.contact_id = b.contact_id and d.event = 'delivered'
-                          and d.occurred_at > b.last_bounce)"""
-
-
 def contacts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Contacts with ``suppressed`` set when their address may not be e-mailed (see above)."""
-    return con.execute(f"""
-        with suppressing as ({suppressed_contacts_sql(con)})
-        select c.contact_id, c.customer_id, c.email, c.full_name, c.contact_role as role, c.is_primary,
-               c.opted_out_at, c.contact_timezone as timezone,
-               c.contact_id in (select contact_id from suppressing) as suppressed
-        from staging.stg_erp__contacts c""").df()
+    """Contacts with ``is_emailable``: an address that no opt-out, unsubscribe, spam report or
+    unresolved bounce suppresses (dbt's int_contacts_suppression)."""
+    return con.execute(f"select {', '.join(CONTACT_COLUMNS)} from marts.dim_contacts order by contact_id").df()
 
 
 def history(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame:

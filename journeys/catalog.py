@@ -13,12 +13,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from journeys.vocabulary import INCENTIVES, JOURNEY_CHANNELS, SEGMENTS, STEP_INCENTIVES, TONES
+
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
-CHANNELS = ("email", "call", "task")
-TONES = ("friendly", "neutral", "firm", "final")
-INCENTIVES = ("none", "early_pay_discount", "late_fee_warning", "payment_plan", "card_payment_link", "best")
 ANCHORS = ("due_date", "promise_date")
 TOUCHPOINTS = (None, "account_owner")
 
@@ -145,9 +144,9 @@ def _step(raw: dict, where: str, templates: set[str]) -> Step:
     where = f"{where} ({raw['name']})"
     if not isinstance(raw["offset_days"], int):
         raise ConfigError(f"{where}: offset_days must be a whole number of days, got {raw['offset_days']!r}")
-    _choice(raw["channel"], CHANNELS, where, "channel")
+    _choice(raw["channel"], JOURNEY_CHANNELS, where, "channel")
     _choice(raw["tone"], TONES, where, "tone")
-    _choice(raw.get("incentive", "none"), INCENTIVES, where, "incentive")
+    _choice(raw.get("incentive", "none"), STEP_INCENTIVES, where, "incentive")
     _choice(raw.get("touchpoint"), TOUCHPOINTS, where, "touchpoint")
     if raw["channel"] == "email" and raw["template"] not in templates:
         raise ConfigError(f"{where}: no e-mail template {raw['template']!r} in every language folder of {TEMPLATE_DIR}")
@@ -156,9 +155,19 @@ def _step(raw: dict, where: str, templates: set[str]) -> Step:
     return Step(**raw)
 
 
+def check_labels() -> None:
+    """Every language's labels.yaml words every incentive a message can carry, and no other."""
+    for lang in languages():
+        offered = set(_read(lang / "labels.yaml").get("incentives") or {})
+        if offered != set(INCENTIVES) - {"none"}:
+            raise ConfigError(f"{lang / 'labels.yaml'}: incentives {sorted(offered)} do not match the vocabulary's "
+                              f"{sorted(set(INCENTIVES) - {'none'})} (journeys/config/vocabulary.yaml)")
+
+
 def load_journeys(path: Path = CONFIG_DIR / "journeys.yaml") -> tuple[Journey, ...]:
     """The journeys in priority order (the first that applies to an invoice wins)."""
     content = _read(path)
+    check_labels()
     templates = set.intersection(*({p.stem for p in lang.glob("*.j2")} for lang in languages()))
     journeys = []
     for name, raw in (content.get("journeys") or {}).items():
@@ -166,6 +175,7 @@ def load_journeys(path: Path = CONFIG_DIR / "journeys.yaml") -> tuple[Journey, .
         for key in ("segment", "applies_when", "steps"):
             if key not in raw:
                 raise ConfigError(f"{where}: missing field {key}")
+        _choice(raw["segment"], SEGMENTS, where, "segment")
         check_condition(raw["applies_when"], where)
         steps = tuple(_step(s, f"{where}, step {i + 1}", templates) for i, s in enumerate(raw["steps"]))
         offsets = [s.offset_days for s in steps]

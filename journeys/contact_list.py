@@ -19,9 +19,8 @@ from journeys import policy as rules
 from journeys.catalog import Experiment, Journey, Policy
 from journeys.schedule import slot_for
 from journeys.steps import due_steps
+from journeys.vocabulary import CHANNEL_ORDER, CUSTOMER_FACING, FIRM_TONES, TONE_RANK
 
-TONE_RANK = {"friendly": 0, "neutral": 1, "firm": 2, "final": 3}
-CHANNEL_ORDER = {"email": 0, "call": 1, "task": 2}
 INTERNAL_TASKS = ("dispute_routing", "owner_notice")  # internal work, not dunning: no block stops it
 RUN_HOUR_UTC = 7  # the daily run has finished by then: the earliest a message can leave
 PLAN_FROM_DAYS_LATE = 30  # habitual delay from which instalments beat another plain reminder
@@ -38,9 +37,8 @@ BLOCKED_COLUMNS = ["as_of_date", "send_day", "customer_id", "invoice_id", "messa
 
 @dataclass
 class Book:
-    """Everything known at the end of ``as_of``: open invoices joined with their customer's
-    profile and scores (columns of journeys.catalog.INVOICE_COLUMNS plus country_code,
-    timezone, language_code, account_owner), contacts, contact history and dunning blocks."""
+    """Everything known at the end of ``as_of``: the dunning book (mart_dunning_book: open invoices
+    with profile and scores), contacts (dim_contacts), contact history and dunning blocks."""
 
     as_of: pd.Timestamp
     invoices: pd.DataFrame
@@ -159,7 +157,7 @@ class _Planner:
                              f"{len(group)} invoice(s), up to {max_dpd} days past due")
         if lead.channel == "task":
             return self._plan_task(msg, group)
-        if msg["tone"] in rules.FIRM_TONES and not rules.firm_tone_allowed(self.policy, max_dpd):
+        if msg["tone"] in FIRM_TONES and not rules.firm_tone_allowed(self.policy, max_dpd):
             msg["tone"], msg["template"] = "neutral", "reminder" if lead.channel == "email" else lead.template
             msg["reason_now"] += f"; tone capped to neutral before {self.policy.firm_tone_from_dpd} days past due"
         verdict = self._message_rule(msg, lead)
@@ -175,7 +173,7 @@ class _Planner:
             return self._block_message(msg | {"action": "hold_out"}, group, "experiment_holdout",
                                        f"{msg['experiment']}: holdout arm", keep_in_list=True)
         self._accept(msg | {"action": "send"})
-        if lead.touchpoint == "account_owner" and msg["tone"] not in rules.FIRM_TONES:
+        if lead.touchpoint == "account_owner" and msg["tone"] not in FIRM_TONES:
             self._owner_notice(msg, "sent with this step")
 
     def _message_rule(self, msg: dict, lead) -> tuple[str, str] | None:
@@ -199,7 +197,7 @@ class _Planner:
         week = [t for t in touches if t >= self.send_day - pd.Timedelta(days=6)]
         if len(week) >= self.policy.weekly_cap:
             return "weekly_cap", f"{len(week)} touches in the last 7 days"
-        if msg["tone"] in rules.FIRM_TONES and not self._owner_told(customer_id):
+        if msg["tone"] in FIRM_TONES and not self._owner_told(customer_id):
             self._owner_notice(msg, f"before the {msg['tone']} message {lead.step}")
             return "owner_notice_pending", "account owner notified today"
         return None
@@ -241,7 +239,7 @@ class _Planner:
 
     def _accept(self, msg: dict) -> None:
         self.planned.append(msg)
-        if msg["channel"] in rules.CUSTOMER_FACING:
+        if msg["channel"] in CUSTOMER_FACING:
             self.planned_touches.setdefault(msg["customer_id"], []).append(self.send_day)
 
     def _block_message(self, msg: dict, group: pd.DataFrame, rule: str, detail: str, keep_in_list: bool = False) -> None:

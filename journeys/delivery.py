@@ -198,9 +198,8 @@ def render_pending(con: duckdb.DuckDBPyConnection, brand: dict) -> int:
 
 
 def _recipients(con: duckdb.DuckDBPyConnection, contact_ids: list[str]) -> dict[str, dict]:
-    rows = con.execute("select contact_id, email, full_name from staging.stg_erp__contacts where contact_id in (select unnest(?))",
-                       [contact_ids]).fetchall()
-    return {cid: {"email": mail, "name": name} for cid, mail, name in rows}
+    query = "select contact_id, email, full_name from marts.dim_contacts where list_contains(?, contact_id)"
+    return {cid: {"email": mail, "name": name} for cid, mail, name in con.execute(query, [contact_ids]).fetchall()}
 
 
 def _batch_id(con: duckdb.DuckDBPyConnection, sender, as_of: str) -> str:

@@ -4,9 +4,9 @@ One row per ``sg_event_id`` (SendGrid delivers at least once, so the same event 
 two files); the message is identified by the ``message_id`` custom arg we sent, and the contact
 through the outbox. Machine opens (``sg_machine_open``, e.g. Apple Mail privacy protection)
 are kept but flagged: they do not count as reads. Unsubscribes, bounces and spam reports
-suppress the contact from the next run's plan (journeys/book.py). A file is moved to
-``ingested/`` only after its rows are committed, so a crash re-reads it and the key drops the
-duplicates.
+suppress the contact from the same day's plan (this table is a dbt source: dbt's
+int_contacts_suppression reads it). A file is moved to ``ingested/`` only after its rows are
+committed, so a crash re-reads it and the key drops the duplicates.
 """
 
 from __future__ import annotations

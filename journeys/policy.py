@@ -11,12 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from journeys.catalog import Policy
-
-CUSTOMER_FACING = ("email", "call", "sms", "letter")
-FIRM_TONES = ("firm", "final")
-# Events that stop e-mail to an address: opt-outs for good, bounces until a later delivery.
-OPT_OUT_EVENTS = ("unsubscribe", "group_unsubscribe", "spamreport")
-BOUNCE_EVENTS = ("bounce", "dropped")
+from journeys.vocabulary import CUSTOMER_FACING
 
 RULES = {
     "open_dispute": "the invoice is in an open dispute: no dunning until it is resolved",
@@ -64,12 +59,13 @@ def invoice_rule(row: pd.Series, invoice_id: str, channel: str, policy: Policy, 
 
 def reachable_contact(contacts: pd.DataFrame, channel: str = "email") -> pd.DataFrame:
     """Per customer, the contact a reminder goes to: the primary contact if it can be reached,
-    else a billing / accounts-payable contact, else any other that can. An opt-out, an
-    unsubscribe or a bounce stops e-mail to that address only; calls go to any contact."""
+    else a billing / accounts-payable contact, else any other that can. E-mail goes only to a
+    contact dbt's suppression model calls emailable (an address, and no opt-out, unsubscribe,
+    spam report or unresolved bounce: dim_contacts.is_emailable, what the 360 counts too);
+    calls go to any contact."""
     ok = pd.Series(True, index=contacts.index)
     if channel == "email":
-        ok = contacts.email.fillna("").str.contains("@") & ~contacts.suppressed.fillna(False).astype(bool)
-        ok &= contacts.opted_out_at.isna()  # any opt-out in the snapshot has happened
+        ok = contacts.is_emailable.fillna(False).astype(bool)
     rank = (~contacts.is_primary.fillna(False).astype(bool)).astype(int) * 2 \
         + (~contacts.role.isin(["billing", "accounts_payable"])).astype(int)
     best = contacts[ok].assign(_rank=rank[ok]).sort_values(["customer_id", "_rank", "contact_id"])

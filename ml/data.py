@@ -15,8 +15,8 @@ QUERIES = {
                    from marts.fct_invoices""",
     "payments": """select invoice_id, payment_date, payment_amount::double as amount
                    from marts.fct_payments where not is_unapplied""",
-    "disputes": "select invoice_id, opened_on, resolved_on from staging.stg_erp__disputes",
-    "promises": "select invoice_id, promised_on, promised_for from staging.stg_erp__promises_to_pay",
+    "disputes": "select invoice_id, opened_on, resolved_on from marts.fct_disputes",
+    "promises": "select invoice_id, promised_on, promised_for from marts.fct_promises_to_pay",
     "contacts": """select customer_id, invoice_id, sent_at, was_opened::double as was_opened
                    from marts.fct_contacts where channel = 'email'""",
 }

@@ -24,15 +24,14 @@ def send(message_id: str, customer_id: str, contact_id: str, invoice_ids: str, *
 @pytest.fixture
 def con(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.execute("create schema staging; create schema marts")
-    con.execute("""create table staging.stg_erp__contacts as select * from (values
-        ('K1', null::TIMESTAMP), ('K2', TIMESTAMP '2026-01-01'), ('K3', null)) t(contact_id, opted_out_at)""")
+    con.execute("create schema marts")
+    # K2 opted out (dbt's suppression model says so through is_emailable)
+    con.execute("""create table marts.dim_contacts as select * from (values
+        ('K1', true), ('K2', false), ('K3', true)) t(contact_id, is_emailable)""")
     con.execute("""create table marts.fct_invoices as select * from (values
         ('I1', DATE '2026-03-02', false, false, null::DATE), ('I2', DATE '2026-03-02', true, false, null),
         ('I3', DATE '2026-03-02', false, true, DATE '2026-03-10')) t(invoice_id, as_of_date, is_in_dispute,
         has_active_promise, active_promise_date)""")
-    con.execute("create table staging.stg_erp__email_events (message_id VARCHAR, event_type VARCHAR, occurred_at TIMESTAMP)")
-    con.execute("create table staging.stg_erp__contact_history (message_id VARCHAR, contact_id VARCHAR)")
     store.ensure(con)
     yield con
     con.close()
@@ -60,10 +59,9 @@ def test_each_breach_is_found(con, rows, rule):
     assert found[rule] == 1 and sum(found.values()) == 1, found
 
 
-def test_a_dunning_block_and_a_suppressing_event_are_breaches(con):
+def test_a_dunning_block_a_bounced_address_and_an_unknown_contact_are_breaches(con):
     store.add_block(con, "C1", "customer disputes the whole account", until="2026-04-01")
-    con.execute("insert into journeys.sendgrid_events (sg_event_id, event, occurred_at, contact_id) "
-                "values ('e1', 'bounce', TIMESTAMP '2026-02-01', 'K3')")
-    store_plan(con, [send("m1", "C1", "K1", "I1"), send("m2", "C2", "K3", "I1")])
+    con.execute("update marts.dim_contacts set is_emailable = false where contact_id = 'K3'")  # bounced since
+    store_plan(con, [send("m1", "C1", "K1", "I1"), send("m2", "C2", "K3", "I1"), send("m3", "C3", "K9", "I1")])
     found = audit.violations(con, "2026-03-02")
-    assert found["blocked_customer_or_invoice"] == 1 and found["opted_out_or_suppressed_contact"] == 1
+    assert found["blocked_customer_or_invoice"] == 1 and found["opted_out_or_suppressed_contact"] == 2

@@ -95,8 +95,8 @@ def warehouse(path: Path, as_of: pd.Timestamp, send_at: pd.Timestamp, messages: 
     """A warehouse holding just what delivery reads — contacts, invoices, profiles — and a
     stored plan of ``messages`` reminders (two customers, alternating)."""
     con = duckdb.connect(str(path))
-    con.execute("create schema staging; create schema marts")
-    con.execute("""create table staging.stg_erp__contacts as select * from (values
+    con.execute("create schema marts")
+    con.execute("""create table marts.dim_contacts as select * from (values
         ('K1', 'C1', 'jeanne.dupont@client.example', 'Jeanne Dupont'),
         ('K2', 'C2', 'bob.smith@other.example', 'Bob Smith')) t(contact_id, customer_id, email, full_name)""")
     con.execute("""create table marts.dim_customer_360 as select * from (values ('C1', 'Marie Martin'),

@@ -1,5 +1,6 @@
 """SendGrid events coming back: the signed webhook receiver over real HTTP, and ingestion that
-de-duplicates on sg_event_id, flags machine opens and suppresses unsubscribed contacts."""
+de-duplicates on sg_event_id, flags machine opens and ties each event to its contact (dbt's
+int_contacts_suppression then suppresses the address: its unit test and test_journeys_book)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from journeys import book, events, store, webhook
+from journeys import events, store, webhook
 
 NOW = 1_780_000_000
 
@@ -88,40 +89,24 @@ def warehouse_with_a_message(path) -> duckdb.DuckDBPyConnection:
     store.ensure(con)
     con.execute("insert into journeys.outbox (message_id, customer_id, contact_id, channel, status) "
                 "values ('rl-m1', 'C1', 'K1', 'email', 'sent')")
-    con.execute("create schema staging")
-    con.execute("""create table staging.stg_erp__contacts as select 'K1' as contact_id, 'C1' as customer_id,
-                   'jeanne.dupont@client.example' as email, 'Jeanne' as full_name, 'billing' as contact_role,
-                   true as is_primary, null::TIMESTAMP as opted_out_at, 'Europe/Paris' as contact_timezone""")
-    con.execute("create table staging.stg_erp__email_events (message_id VARCHAR, event_type VARCHAR, occurred_at TIMESTAMP)")
-    con.execute("create table staging.stg_erp__contact_history (message_id VARCHAR, contact_id VARCHAR)")
     return con
 
 
-def test_ingestion_deduplicates_flags_machine_opens_and_suppresses_unsubscribes(tmp_path, keys):
+def test_ingestion_deduplicates_flags_machine_opens_and_ties_events_to_the_contact(tmp_path, keys):
     receiver = webhook.Receiver(keys[1], tmp_path / "events", clock=lambda: NOW)
     first = json.dumps([event("e1", "delivered"), event("e2", "open", sg_machine_open=True)]).encode()
     again = json.dumps([event("e2", "open", sg_machine_open=True), event("e3", "open"),
-                        event("e4", "unsubscribe"), {"event": "no id"}]).encode()
+                        event("e4", "unsubscribe"), event("e5", "bounce", message_id="not-ours"),
+                        {"event": "no id"}]).encode()
     for body in (first, again):
         assert receiver.handle(sign(keys[0], str(NOW), body), str(NOW), body).status == 200
     con = warehouse_with_a_message(tmp_path / "w.duckdb")
-    assert not book.contacts(con).suppressed.any()
 
     report = events.ingest(con, tmp_path / "events")
-    assert (report.files, report.new) == (2, 4)
+    assert (report.files, report.new) == (2, 5)
     rows = con.execute("select sg_event_id, event, machine_open, contact_id from journeys.sendgrid_events "
                        "order by 1").fetchall()
-    assert rows == [("e1", "delivered", False, "K1"), ("e2", "open", True, "K1"),
-                    ("e3", "open", False, "K1"), ("e4", "unsubscribe", False, "K1")]
+    assert rows == [("e1", "delivered", False, "K1"), ("e2", "open", True, "K1"), ("e3", "open", False, "K1"),
+                    ("e4", "unsubscribe", False, "K1"), ("e5", "bounce", False, None)]
     assert landed(tmp_path) == [] and len(list((tmp_path / "events" / "ingested").glob("*/*.json"))) == 2
     assert events.ingest(con, tmp_path / "events").files == 0
-    assert book.contacts(con).set_index("contact_id").suppressed["K1"]
-
-
-def test_a_bounce_suppresses_until_a_later_delivery(tmp_path):
-    con = warehouse_with_a_message(tmp_path / "w.duckdb")
-    con.execute("insert into staging.stg_erp__contact_history values ('M1', 'K1'), ('M2', 'K1')")
-    con.execute("insert into staging.stg_erp__email_events values ('M1', 'bounce', TIMESTAMP '2026-01-01 10:00')")
-    assert book.contacts(con).suppressed.all()
-    con.execute("insert into staging.stg_erp__email_events values ('M2', 'delivered', TIMESTAMP '2026-02-01 10:00')")
-    assert not book.contacts(con).suppressed.any()

@@ -61,11 +61,11 @@ def books(draw) -> Book:
                 "p50_days_late": float("nan"), "p_late_30": float("nan"),
             })
         for k in range(draw(st.integers(0, 3))):
-            contacts.append({"contact_id": f"{cid}-K{k}", "customer_id": cid,
-                             "email": draw(st.sampled_from([f"{cid}k{k}@example.com", None])),
+            email = draw(st.sampled_from([f"{cid}k{k}@example.com", None]))
+            # dbt's suppression model decides is_emailable: never without an address, often with one
+            contacts.append({"contact_id": f"{cid}-K{k}", "customer_id": cid, "email": email,
                              "full_name": None, "role": draw(st.sampled_from(["billing", "owner", "other"])),
-                             "is_primary": k == 0, "suppressed": draw(st.booleans()) and draw(st.booleans()),
-                             "opted_out_at": draw(st.sampled_from([None, None, "2025-06-01T00:00:00Z"])),
+                             "is_primary": k == 0, "is_emailable": email is not None and draw(st.booleans()),
                              "timezone": draw(st.sampled_from([None, "America/Los_Angeles"]))})
         for h in range(draw(st.integers(0, 4))):
             journey, step = draw(st.sampled_from(STEP_NAMES + [("standard", "owner_notice")]))
@@ -79,8 +79,8 @@ def books(draw) -> Book:
                            "reason": "negotiating", "until": as_of + pd.Timedelta(days=draw(st.integers(-5, 30)))})
     return Book(
         as_of=as_of, invoices=pd.DataFrame(invoices), contacts=pd.DataFrame(
-            contacts, columns=["contact_id", "customer_id", "email", "full_name", "role", "is_primary", "suppressed",
-                               "opted_out_at", "timezone"]),
+            contacts, columns=["contact_id", "customer_id", "email", "full_name", "role", "is_primary", "is_emailable",
+                               "timezone"]),
         history=pd.DataFrame(history, columns=["message_id", "customer_id", "invoice_id", "channel", "sent_at",
                                                "journey", "step", "tone"]),
         blocks=pd.DataFrame(blocks, columns=["customer_id", "invoice_id", "reason", "until"]))
@@ -120,7 +120,7 @@ def test_no_planned_send_breaks_a_contact_rule(book, policy):
         if msg.channel == "email":
             contact = contacts.loc[msg.contact_id]
             assert contact.customer_id == msg.customer_id and "@" in (contact.email or "")
-            assert pd.isna(contact.opted_out_at) and not contact.suppressed, "e-mail to an opted-out address"
+            assert contact.is_emailable, "e-mail to a suppressed address (opt-out, unsubscribe, bounce)"
         # quiet hours, weekends and holidays where the contact is; SendGrid's 72 h
         local = msg.send_at_utc.tz_localize("UTC").tz_convert(ZoneInfo(msg.timezone))
         minute = local.hour * 60 + local.minute
@@ -181,8 +181,7 @@ def test_a_rerun_of_the_day_keeps_what_it_sent_and_adds_nothing_for_customers_re
 
 MONDAY = pd.Timestamp("2026-03-09")  # the send day is a Tuesday, a working day everywhere
 ONE_CONTACT = pd.DataFrame([{"contact_id": "K1", "customer_id": "C1", "email": "a@example.com", "full_name": None,
-                             "role": "billing", "is_primary": True, "suppressed": False, "opted_out_at": None,
-                             "timezone": None}])
+                             "role": "billing", "is_primary": True, "is_emailable": True, "timezone": None}])
 HISTORY_COLUMNS = ["message_id", "customer_id", "invoice_id", "channel", "sent_at", "journey", "step", "tone"]
 
 
@@ -267,12 +266,14 @@ def test_a_best_offer_step_uses_the_model_else_the_credit_managers_rule(profile,
 
 
 @pytest.mark.parametrize("broken_yaml, message", [
-    ("journeys:\n  x:\n    segment: s\n    applies_when: 'no_such_column > 1'\n    steps: []\n", "no_such_column"),
-    ("journeys:\n  x:\n    segment: s\n    applies_when: 'True'\n    steps:\n"
+    ("journeys:\n  x:\n    segment: promised\n    applies_when: 'True'\n    steps: []\n", "segment 'promised'"),
+    ("journeys:\n  x:\n    segment: standard\n    applies_when: 'no_such_column > 1'\n    steps: []\n",
+     "no_such_column"),
+    ("journeys:\n  x:\n    segment: standard\n    applies_when: 'True'\n    steps:\n"
      "      - {name: a, offset_days: 3, channel: fax, tone: friendly, template: reminder}\n", "channel 'fax'"),
-    ("journeys:\n  x:\n    segment: s\n    applies_when: 'True'\n    steps:\n"
+    ("journeys:\n  x:\n    segment: standard\n    applies_when: 'True'\n    steps:\n"
      "      - {name: a, offset_days: 3, channel: email, tone: friendly, template: nope}\n", "template 'nope'"),
-    ("journeys:\n  x:\n    segment: s\n    applies_when: 'True'\n    steps:\n"
+    ("journeys:\n  x:\n    segment: standard\n    applies_when: 'True'\n    steps:\n"
      "      - {name: a, offset_days: 9, channel: email, tone: friendly, template: reminder}\n"
      "      - {name: b, offset_days: 3, channel: email, tone: friendly, template: reminder}\n", "increasing"),
 ])

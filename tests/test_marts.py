@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from journeys.vocabulary import SEGMENTS
 from tests.conftest import pipeline_home
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -45,8 +46,9 @@ def dbt(home: Path, *args: str, target: Path) -> subprocess.CompletedProcess:
 def test_kpi_unit_tests_pass(built, tmp_path):
     result = dbt(built, "test", "--select", "test_type:unit", target=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
-    # countback ×2, open balances, CEI month, two-part invoice, promises, 2 mart KPIs, experiment intervals
-    assert "PASS=9" in result.stdout
+    # countback ×2, open balances, CEI month, two-part invoice, promises, 2 mart KPIs, experiment intervals,
+    # contact suppression
+    assert "PASS=10" in result.stdout
 
 
 def test_marts_keep_one_slice_per_as_of_date(built):
@@ -89,7 +91,7 @@ def test_customer_360_has_one_row_per_customer_and_scores_once_models_exist(buil
     scored = dim[dim.payment_delay_risk.notna()]
     assert scored.payment_delay_risk.between(0, 1).all()
     assert (scored.open_balance > 0).all()  # only customers with open invoices are scored
-    assert set(dim.segment) <= {"disputed", "promise_to_pay", "high_risk", "at_risk", "good_payer", "standard"}
+    assert set(dim.segment) <= set(SEGMENTS)
     assert dim.segment.nunique() >= 4
 
 
@@ -98,6 +100,8 @@ def test_marts_are_exported_as_parquet_per_as_of_date(built):
     assert sorted(p.name for p in export.iterdir()) == [f"as_of_date={d}" for d in DAYS]
     frame = pd.read_parquet(built / "exports" / "dim_customer_360")  # Hive partitions, as a BI tool reads them
     assert set(frame.as_of_date.astype(str)) == set(DAYS)
+    assert (built / "exports" / "mart_dunning_book").is_dir()
+    assert not (built / "exports" / "dim_contacts").exists()  # addresses and names are not exported
 
 
 def test_rerunning_a_day_replaces_its_slice(built, monkeypatch):

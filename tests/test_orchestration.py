@@ -45,7 +45,9 @@ def test_definitions_load_and_graph_is_stable(defs):
     assert {(f"raw/{t}", "great_expectations") for t in TABLES} <= checks
     assert ("raw/invoices", "fresh_extraction") in checks
     assert ("marts/fct_invoices", "unique_fct_invoices_invoice_id") in checks  # dbt tests as asset checks
-    assert {"marts/dim_customer_360", "ml/invoice_scores", "journeys/sendgrid_events"} <= set(parents["journeys/contact_list"])
+    assert {"marts/mart_dunning_book", "marts/dim_contacts"} <= set(parents["journeys/contact_list"])  # marts only
+    assert "ml/invoice_scores" in parents["marts/mart_dunning_book"]  # the book is built after scoring
+    assert parents["staging/stg_journeys__sendgrid_events"] == ["journeys/sendgrid_events"]
     assert parents["journeys/outbox"] == ["journeys/contact_list"]
     assert ("journeys/contact_list", "no_send_breaks_a_rule") in checks
     assert {"warehouse", "erp_source", "mlflow", "sendgrid"} <= set(defs.resources)

@@ -26,3 +26,11 @@ select coalesce(a.k, b.k) as k, a.total as total_a, b.total as total_b
 from a full outer join b on a.k = b.k
 where abs(coalesce(a.total, 0) - coalesce(b.total, 0)) >= 0.01
 {% endtest %}
+
+{# Every non-null value is a word of the shared vocabulary (journeys/config/vocabulary.yaml, the
+   `vocabulary` seed): segments, channels, tones and incentives are named one way everywhere. #}
+{% test in_vocabulary(model, column_name, kind) %}
+select {{ column_name }} from {{ model }}
+where {{ column_name }} is not null
+  and {{ column_name }} not in (select name from {{ ref('vocabulary') }} where kind = '{{ kind }}')
+{% endtest %}

@@ -7,16 +7,15 @@ from orchestration import settings
 from orchestration.ingestion.assets import ERP_DROP
 from orchestration.marts.assets import relance_dbt_models, relance_dbt_scored_models
 from orchestration.marts.parquet_export import export_slice
-from orchestration.models.assets import INVOICE_SCORES
 from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
 from orchestration.resources import SendGridResource, WarehouseResource
 
 SENDGRID_EVENTS = dg.AssetKey(["journeys", "sendgrid_events"])
 CONTACT_LIST = dg.AssetKey(["journeys", "contact_list"])
 OUTBOX = dg.AssetKey(["journeys", "outbox"])
-BOOK_INPUTS = [get_asset_key_for_model([relance_dbt_scored_models], "dim_customer_360"),
-               get_asset_key_for_model([relance_dbt_models], "fct_invoices"),
-               get_asset_key_for_model([relance_dbt_models], "fct_contacts"), INVOICE_SCORES, SENDGRID_EVENTS]
+# The book is read from marts only; SendGrid events reach it through dim_contacts' suppression.
+BOOK_INPUTS = [get_asset_key_for_model([relance_dbt_scored_models], "mart_dunning_book")] + [
+    get_asset_key_for_model([relance_dbt_models], m) for m in ("fct_invoices", "fct_contacts", "dim_contacts")]
 DAILY = {"partitions_def": daily_partitions, "backfill_policy": ONE_RUN_PER_DAY, "group_name": "journeys"}
 
 

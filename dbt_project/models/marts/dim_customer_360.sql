@@ -1,3 +1,4 @@
+{{ config(tags=['after_scoring']) }}
 -- depends_on: {{ source('ml', 'customer_scores') }}
 -- One row per customer as of the partition date: identity and terms, credit use, open and
 -- overdue balance by aging bucket, payment behaviour, engagement, disputes and promises,
@@ -28,8 +29,9 @@ contacts as (
         customer_id,
         max(case when is_primary then contact_id end) as primary_contact_id,
         count(*) as contacts,
-        count(*) filter (where opted_out_at is null) as emailable_contacts
+        count(*) filter (where is_emailable) as emailable_contacts
     from {{ ref('stg_erp__contacts') }}
+    join {{ ref('int_contacts_suppression') }} using (contact_id, customer_id)
     group by 1
 ),
 behaviour as (select * from {{ ref('int_customers_payment_behaviour') }}),
@@ -54,7 +56,8 @@ joined as (
         cast(balances.open_balance / nullif(customers.credit_limit, 0) as double precision) as credit_utilisation,
         contacts.primary_contact_id,
         coalesce(contacts.contacts, 0) as contacts,
-        coalesce(contacts.emailable_contacts, 0) = 0 as is_email_opted_out,
+        coalesce(contacts.emailable_contacts, 0) as emailable_contacts,
+        coalesce(contacts.emailable_contacts, 0) > 0 as is_email_contactable,
         coalesce(behaviour.settled_invoices_365d, 0) as settled_invoices_365d,
         cast(behaviour.avg_days_late_90d as double precision) as avg_days_late_90d,
         cast(behaviour.avg_days_late_365d as double precision) as avg_days_late_365d,
@@ -96,7 +99,7 @@ final as (
     select
         scored.*,
         case
-            when is_email_opted_out and contacts > 0 then 'letter'
+            when not is_email_contactable and contacts > 0 then 'letter'
             when contacts = 0 then 'call'
             else 'email'
         end as preferred_channel,

@@ -1,0 +1,56 @@
+{{ config(tags=['after_scoring']) }}
+-- depends_on: {{ source('ml', 'invoice_scores') }}
+-- The dunning book: one row per open invoice with its customer's profile and the models' scores,
+-- as of the partition date. A journey's `applies_when` and step `when` are conditions over these
+-- columns (journeys/catalog.py INVOICE_COLUMNS); the planner reads nothing else about invoices.
+with invoices as (
+    select * from {{ ref('fct_invoices') }} where open_amount > 0
+),
+customers as (
+    select * from {{ ref('dim_customer_360') }}
+),
+scores as (
+    {{ ml_scores('invoice_scores', {'invoice_id': 'varchar', 'p50_days_late': 'double precision',
+                                    'p_late_30': 'double precision'}) }}
+)
+select
+    invoices.invoice_id,
+    invoices.customer_id,
+    invoices.currency_code,
+    invoices.issue_date,
+    invoices.due_date,
+    invoices.po_number,
+    invoices.invoice_amount,
+    invoices.paid_amount,
+    invoices.open_amount,
+    invoices.days_past_due,
+    invoices.is_in_dispute,
+    invoices.has_active_promise,
+    coalesce(invoices.active_promise_date, invoices.last_broken_promise_date) as promise_date,
+    invoices.active_promise_date is null and invoices.last_broken_promise_date is not null as promise_broken,
+    {{ days_between('invoices.last_broken_promise_date', as_of_date()) }} as days_since_promise,
+    customers.segment,
+    customers.payment_delay_risk,
+    customers.self_cure_probability,
+    customers.late_share_365d,
+    customers.self_cure_share_365d,
+    customers.avg_days_late_365d,
+    customers.days_late_trend,
+    customers.open_balance,
+    customers.overdue_balance,
+    customers.max_days_past_due,
+    customers.best_send_hour,
+    customers.most_frequent_open_hour,
+    customers.dominant_method_90d,
+    customers.best_incentive,
+    scores.p50_days_late,
+    scores.p_late_30,
+    customers.country_code,
+    customers.timezone,
+    customers.language_code,
+    customers.account_owner,
+    customers.customer_name,
+    {{ as_of_date() }} as as_of_date
+from invoices
+join customers using (customer_id)
+left join scores using (invoice_id)
