@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # The contact history's channels, tones and incentives are the words Relance's own sends use
-# (they come back through this contract): defined once, in journeys/config/vocabulary.yaml.
-from journeys.vocabulary import CUSTOMER_FACING as CHANNELS
-from journeys.vocabulary import INCENTIVES, TONES
+# (they come back through this contract): defined once, in erp/vocabulary.yaml.
+from erp.vocabulary import CUSTOMER_FACING as CHANNELS
+from erp.vocabulary import INCENTIVES, TONES
 
 CONTRACT_VERSION = "v1"
 

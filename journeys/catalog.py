@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from journeys.vocabulary import INCENTIVES, JOURNEY_CHANNELS, SEGMENTS, STEP_INCENTIVES, TONES
+from erp.vocabulary import INCENTIVES, JOURNEY_CHANNELS, SEGMENTS, STEP_INCENTIVES, TONES
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -161,7 +161,7 @@ def check_labels() -> None:
         offered = set(_read(lang / "labels.yaml").get("incentives") or {})
         if offered != set(INCENTIVES) - {"none"}:
             raise ConfigError(f"{lang / 'labels.yaml'}: incentives {sorted(offered)} do not match the vocabulary's "
-                              f"{sorted(set(INCENTIVES) - {'none'})} (journeys/config/vocabulary.yaml)")
+                              f"{sorted(set(INCENTIVES) - {'none'})} (erp/vocabulary.yaml)")
 
 
 def load_journeys(path: Path = CONFIG_DIR / "journeys.yaml") -> tuple[Journey, ...]:

@@ -19,7 +19,7 @@ from journeys import policy as rules
 from journeys.catalog import Experiment, Journey, Policy
 from journeys.schedule import slot_for
 from journeys.steps import due_steps
-from journeys.vocabulary import CHANNEL_ORDER, CUSTOMER_FACING, FIRM_TONES, TONE_RANK
+from erp.vocabulary import CHANNEL_ORDER, CUSTOMER_FACING, FIRM_TONES, TONE_RANK
 
 INTERNAL_TASKS = ("dispute_routing", "owner_notice")  # internal work, not dunning: no block stops it
 RUN_HOUR_UTC = 7  # the daily run has finished by then: the earliest a message can leave

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from journeys.catalog import Policy
-from journeys.vocabulary import CUSTOMER_FACING
+from erp.vocabulary import CUSTOMER_FACING
 
 RULES = {
     "open_dispute": "the invoice is in an open dispute: no dunning until it is resolved",

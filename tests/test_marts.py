@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from journeys.vocabulary import SEGMENTS
+from erp.vocabulary import SEGMENTS
 from tests.conftest import pipeline_home
 
 DBT = str(Path(sys.executable).with_name("dbt"))

@@ -1,4 +1,4 @@
-"""One vocabulary of segments, channels, tones and incentives (journeys/config/vocabulary.yaml):
+"""One vocabulary of segments, channels, tones and incentives (erp/vocabulary.yaml):
 the dbt seed is generated from it and current, the 360's segment rule, the journeys, the ERP
 contract and the templates' labels all use its words."""
 
@@ -17,7 +17,7 @@ DBT = Path(__file__).resolve().parents[1] / "dbt_project"
 
 
 def test_the_dbt_seed_is_generated_from_the_vocabulary_and_current():
-    assert vocabulary.SEED.read_text() == vocabulary.seed_csv(), "run `python -m journeys.vocabulary`"
+    assert vocabulary.SEED.read_text() == vocabulary.seed_csv(), "run `python -m erp.vocabulary`"
     kinds = {line.split(",")[0] for line in vocabulary.seed_csv().splitlines()[1:]}
     assert kinds == {"segment", "channel", "tone", "incentive"}
 

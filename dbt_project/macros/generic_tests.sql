@@ -27,7 +27,7 @@ from a full outer join b on a.k = b.k
 where abs(coalesce(a.total, 0) - coalesce(b.total, 0)) >= 0.01
 {% endtest %}
 
-{# Every non-null value is a word of the shared vocabulary (journeys/config/vocabulary.yaml, the
+{# Every non-null value is a word of the shared vocabulary (erp/vocabulary.yaml, the
    `vocabulary` seed): segments, channels, tones and incentives are named one way everywhere. #}
 {% test in_vocabulary(model, column_name, kind) %}
 select {{ column_name }} from {{ model }}

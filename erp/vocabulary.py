@@ -1,9 +1,10 @@
-"""Segments, channels, tones and incentives, read once from config/vocabulary.yaml.
+"""Segments, channels, tones and incentives, read once from vocabulary.yaml beside this module.
 
 Every stage names these the same way: the planner and the configuration check import the
-constants below, dbt reads the seed this module writes (``python -m journeys.vocabulary``), and a
+constants below, dbt reads the seed this module writes (``python -m erp.vocabulary``), and a
 test fails when the seed no longer matches the file. Dependency-free on purpose (only PyYAML), so
-the ERP contract and the data-quality suites can import it without pulling in the journeys.
+the contract, the data-quality suites and the journeys share it: it lives with the contract, the
+layer every other one reads (contact history carries channels, tones and incentives too).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-SOURCE = Path(__file__).resolve().parent / "config" / "vocabulary.yaml"
+SOURCE = Path(__file__).resolve().parent / "vocabulary.yaml"
 SEED = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "vocabulary.csv"
 BEST_INCENTIVE = "best"  # a step's placeholder for the next-best-action pick, never sent as such
 
@@ -44,7 +45,7 @@ def seed_csv() -> str:
 
 
 def main() -> int:
-    """`python -m journeys.vocabulary`: re-write the dbt seed after editing vocabulary.yaml."""
+    """`python -m erp.vocabulary`: re-write the dbt seed after editing vocabulary.yaml."""
     SEED.write_text(seed_csv())
     print(f"wrote {SEED}")
     return 0
