@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from erp import contract
-from journeys import catalog, vocabulary
+from erp import contract, vocabulary
+from journeys import catalog
 
 DBT = Path(__file__).resolve().parents[1] / "dbt_project"
 
