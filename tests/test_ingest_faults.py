@@ -177,3 +177,23 @@ def test_parquet_amounts_with_more_than_cents_are_rejected_not_rounded(con, tmp_
     reports = load_day(con, valid_drop, PARTITION)
     assert (reports["invoices"].rows_loaded, reports["invoices"].rows_rejected) == (1, 1)
     assert con.execute("select reason from raw.rejects").fetchone()[0] == "wrong type: amount is not a valid money"
+
+
+def test_the_dagster_run_fails_with_the_whole_report_and_no_personal_data(relance_home, valid_drop, tmp_path):
+    import dagster as dg
+
+    from orchestration.ingestion.assets import erp_drop, raw_tables
+    from orchestration.resources import ErpSourceResource, WarehouseResource
+
+    write_csv(valid_drop, "invoices", INVOICES_CSV.replace("amount,", "montant,"))
+    write_csv(valid_drop, "contacts", CONTACTS_CSV + 'K2,C1,"jane.doe@acme.example\n')
+    resources = {"erp_source": ErpSourceResource(drop_root=str(valid_drop.parent)),
+                 "warehouse": WarehouseResource(path=str(tmp_path / "warehouse.duckdb"))}
+    result = dg.materialize([erp_drop, raw_tables], partition_key=PARTITION, resources=resources,
+                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_key == "raw_tables"
+    message = failure.step_failure_data.user_failure_data.description
+    assert "contacts.csv" in message and "invoices.csv" in message and "2 problems" in message
+    assert "jane.doe" not in str(result.all_events)
+    assert [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()] == ["erp_drop"]
