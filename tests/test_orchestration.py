@@ -157,4 +157,4 @@ def test_a_broken_file_fails_the_run_naming_the_file(relance_home, valid_drop, m
     out = capsys.readouterr()
     assert "Run FAILED for 2025-03-01" in out.out
     assert f"{valid_drop / 'payments.csv'}: wrong delimiter" in out.out + out.err
-    assert not (relance_home / "warehouse.duckdb").exists()  # the pre-flight stopped it before any load
+    assert set(raw_counts(relance_home).values()) == {0}  # the day failed whole: nothing was loaded

@@ -24,6 +24,7 @@ def load_day(con: duckdb.DuckDBPyConnection, drop_dir: Path, partition: str,
     """Replace ``partition`` of every raw table with the drop's files (an absent optional file is
     an empty snapshot) and return each table's report, in load order."""
     files, problems = inspect_drop(drop_dir)
+    ensure_raw_schema(con)  # empty tables, even for a failed first day: readers find the schema
     staged: dict[str, Staged] = {}
     try:
         for name, file in files.items():
@@ -33,7 +34,6 @@ def load_day(con: duckdb.DuckDBPyConnection, drop_dir: Path, partition: str,
                 problems.append(err)
         if problems:
             raise DropErrors(drop_dir, problems)
-        ensure_raw_schema(con)
         with transaction(con):
             return {name: commit_table(con, TABLES[name], staged.get(name), partition, retention_days)
                     for name in load_order()}
