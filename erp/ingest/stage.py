@@ -35,9 +35,10 @@ class Staged:
     def rejects(self) -> str:
         return f"rejects_{self.file.table.name}"
 
-    def refs(self, alias: str = "s") -> dict[str, str]:
-        """SQL reference to each file column's raw text, by the column's name in the file."""
-        return {c: f"{alias}.c{i}" for i, c in enumerate(self.file.columns)}
+    def refs(self) -> dict[str, str]:
+        """SQL reference (through the alias ``s``) to each file column's raw text, by the column's
+        name in the file."""
+        return {c: f"s.c{i}" for i, c in enumerate(self.file.columns)}
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         for temp in (self.name, self.rejects, f"scans_{self.file.table.name}"):
