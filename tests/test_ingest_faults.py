@@ -154,9 +154,15 @@ def test_parquet_with_decimal_amounts_timestamp_dates_and_dictionary_strings_loa
         "payment_date": pa.array([date(2025, 2, 3)], pa.date32()), "amount": pa.array([100.5], pa.float64()),
         "currency": text(["EUR"]), "method": text(["wire"]),
     }), folder / "payments.parquet")
+    pq.write_table(pa.table({
+        "contact_id": ["K1"], "customer_id": ["C1"], "email": pa.array([b"ap@acme.example"], pa.binary()),
+        "role": ["billing"], "is_primary": [True], "opted_out_at": pa.array([date(2025, 2, 1)], pa.date32()),
+    }), folder / "contacts.parquet")
     reports = load_day(con, folder, PARTITION)
     assert {t: (r.rows_loaded, r.rows_rejected) for t, r in reports.items() if r.file} == {
-        "customers": (2, 0), "invoices": (2, 0), "payments": (1, 0)}
+        "customers": (2, 0), "contacts": (1, 0), "invoices": (2, 0), "payments": (1, 0)}
+    assert con.execute("select email, opted_out_at::VARCHAR from raw.contacts").fetchone() == (
+        "ap@acme.example", "2025-02-01 00:00:00")
     assert con.execute("select amount, issue_date, due_date from raw.invoices where invoice_id = 'I1'").fetchone() == (
         Decimal("100.50"), date(2025, 1, 1), date(2025, 1, 31))
     assert con.execute("select credit_limit, created_at from raw.customers where customer_id = 'C1'").fetchone() == (

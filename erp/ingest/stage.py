@@ -131,8 +131,10 @@ def _parquet_as_text(col: str, sql_type: str, kind: str | None) -> str:
     numeric = sql_type.startswith(("DECIMAL", "DOUBLE", "FLOAT"))
     if sql_type.startswith("TIMESTAMP") and kind == "date":
         return f"strftime({utc}, '%Y-%m-%d')"
-    if sql_type.startswith("TIMESTAMP"):
+    if sql_type.startswith("TIMESTAMP") or (sql_type == "DATE" and kind == "timestamp"):
         return f"strftime({utc}, '%Y-%m-%dT%H:%M:%S.%fZ')"
+    if sql_type == "BLOB":  # strings written without their UTF-8 annotation
+        return f"decode({col})"
     if numeric and kind == "money":
         return f"case when {col} = round({col}, 2) then cast(round({col}, 2) as DECIMAL(38, 2))::VARCHAR " \
                f"else cast({col} as VARCHAR) end"
