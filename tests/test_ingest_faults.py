@@ -87,6 +87,21 @@ def test_every_problem_of_a_drop_is_reported_together_without_personal_data(con,
     assert "jane.doe" not in report and "Traceback" not in report
 
 
+@pytest.mark.parametrize("first_row,problem", [
+    ("K1,C1,jane.doe@acme.example,Jane Doe,billing,true,,Europe/Paris",
+     "header has an empty column name at position(s) [7]"),
+    ("K1,C1,jane.doe@acme.example,Jane Doe,billing,true,2025-01-01,Europe/Paris",
+     "missing required column(s) contact_id, customer_id, email, role, is_primary (the file has: K1, C1, "
+     "billing, true, 4 more not shown, as they do not look like column names: is the header row missing?)"),
+])
+def test_a_file_without_its_header_row_shows_no_value_of_its_first_row(valid_drop, first_row, problem):
+    write_csv(valid_drop, "contacts", first_row + "\n")
+    with pytest.raises(DropErrors) as err:
+        check_drop(valid_drop)
+    assert f"contacts.csv: {problem}" in str(err.value)
+    assert "jane.doe" not in str(err.value) and "Jane Doe" not in str(err.value)
+
+
 def test_a_row_above_the_line_limit_is_quarantined_with_its_line_and_no_value_is_shown(con, valid_drop, caplog):
     huge = "jane.doe@acme.example " * 100_000  # 2.2 MB, above DuckDB's 2 MB max_line_size
     write_csv(valid_drop, "invoices", INVOICES_CSV + 'I3,C1,2025-01-01,2025-01-31,5.00,EUR,"multi\nline PO"\n'

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from erp.ingest.errors import DropErrors, DropFileError, redact
 FORMATS = ("csv", "parquet")
 _CHUNK = 1 << 22
 _OTHER_DELIMITERS = (";", "\t", "|")
+_NAME_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def inspect_file(table: Table, path: Path) -> TableFile:
     missing = [c for c in table.required_columns if c not in columns]
     if missing:
         raise DropFileError(path, f"missing required column(s) {', '.join(missing)} "
-                                  f"(the file has: {', '.join(columns)})")
+                                  f"(the file has: {shown_names(columns)})")
     return TableFile(table, path, fmt, tuple(columns))
 
 
@@ -76,6 +78,16 @@ def inspect_drop(drop_dir: Path) -> tuple[dict[str, TableFile], list[DropFileErr
     return files, problems
 
 
+def shown_names(columns: list[str]) -> str:
+    """Header names fit to print: a file exported without its header row has a data row there
+    (names, e-mail addresses), so only names that look like column names are shown."""
+    shown = [c for c in columns if _NAME_LIKE.fullmatch(c)]
+    hidden = len(columns) - len(shown)
+    if hidden:
+        shown.append(f"{hidden} more not shown, as they do not look like column names: is the header row missing?")
+    return ", ".join(shown)
+
+
 def _csv_header(path: Path) -> list[str]:
     if path.stat().st_size == 0:
         raise DropFileError(path, "empty file (0 bytes): expected a header row")
@@ -96,7 +108,7 @@ def _csv_header(path: Path) -> list[str]:
         raise DropFileError(path, f"header has an empty column name at position(s) {blank}")
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
-        raise DropFileError(path, f"header repeats column(s) {', '.join(duplicated)}")
+        raise DropFileError(path, f"header repeats column(s) {shown_names(duplicated)}")
     return columns
 
 
