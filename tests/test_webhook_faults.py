@@ -10,9 +10,9 @@ import socket
 import threading
 
 import pytest
-from test_journeys_events import NOW, event, keys, post, sign, warehouse_with_a_message  # noqa: F401 (keys: fixture)
 
 from journeys import book, events, webhook
+from tests.test_journeys_events import NOW, event, keys, post, sign, warehouse_with_a_message  # noqa: F401 (keys: fixture)
 
 CAP = 4096
 
