@@ -165,9 +165,9 @@ MASK = KeyMask()
 def protect(api_key: str) -> None:
     """Mask ``api_key`` in the client's log records (added once, before any handler sees them)."""
     MASK.secrets.add(api_key)
-    for name in (CLIENT_LOGGER, "journeys"):
-        if MASK not in logging.getLogger(name).filters:
-            logging.getLogger(name).addFilter(MASK)
+    logger = logging.getLogger(CLIENT_LOGGER)  # a logger's filters see its records before any handler does
+    if MASK not in logger.filters:
+        logger.addFilter(MASK)
 
 
 class SendGridSender:

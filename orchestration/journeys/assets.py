@@ -30,7 +30,8 @@ def sendgrid_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         report = events.ingest(con, settings.events_dir())
     return dg.MaterializeResult(metadata={"files": report.files, "events": report.events, "new_events": report.new,
-                                          "rejected_files": report.rejected_files})
+                                          "rejected_files": report.rejected_files,
+                                          "rejected_events": report.rejected_events})
 
 
 @dg.asset(key=CONTACT_LIST, deps=BOOK_INPUTS, compute_kind="python", **DAILY,
