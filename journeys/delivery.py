@@ -117,17 +117,19 @@ def _batch_id(con: duckdb.DuckDBPyConnection, sender, as_of: str) -> str:
 
 def deliver(con: duckdb.DuckDBPyConnection, sender, brand: dict, as_of: str, now: datetime | None = None,
             reconcile_after: timedelta = outcomes.RECONCILE_AFTER) -> Report:
-    """Settle the day's lost answers from the webhook events (journeys/outcomes.py), then send
-    every pending e-mail of the as-of day whose time has come within SendGrid's 72 hours; each
-    outcome is committed before the next message."""
+    """Settle lost answers from the webhook events (journeys/outcomes.py), then send every pending
+    e-mail of the as-of day — and those earlier runs deferred — whose time has come within
+    SendGrid's 72 hours; each outcome is committed before the next message."""
     store.ensure(con)
     outcomes.ensure(con)
     render_pending(con, brand)
     now = now or datetime.now(timezone.utc)
     settled = outcomes.settle(con, as_of, now, reconcile_after)
     report = Report(reconciled=settled["sent"], in_doubt=settled["in_doubt"])
-    due = con.execute("""select * from journeys.outbox where channel = 'email' and as_of_date = ?
-                         and status = 'pending' order by send_at, message_id""", [as_of]).df()
+    # An earlier day's message already tried (deferred, or cleared for a resend) goes with this run.
+    due = con.execute("""select * from journeys.outbox where channel = 'email' and status = 'pending'
+                         and (as_of_date = ? or (as_of_date < ? and attempts > 0))
+                         order by send_at, message_id""", [as_of, as_of]).df()
     if not due.empty:
         batch = _batch_id(con, sender, as_of)
         recipients = _recipients(con, due.contact_id.tolist())

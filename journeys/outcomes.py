@@ -34,16 +34,17 @@ def decide(con: duckdb.DuckDBPyConnection, message_id: str, decision: str, detai
 
 def settle(con: duckdb.DuckDBPyConnection, as_of: str, now: datetime,
            wait: timedelta = RECONCILE_AFTER) -> dict[str, int]:
-    """Settle the day's ``sending`` and ``in_doubt`` e-mails from the webhook events ingested so
-    far: ``sent`` when SendGrid reported the message, ``pending`` (resend) once ``wait`` passed
-    without a word, else left ``in_doubt``. Returns how many went each way."""
+    """Settle the ``sending`` and ``in_doubt`` e-mails of the day and of earlier days (the next
+    day's run settles what a run left in doubt) from the webhook events ingested so far: ``sent``
+    when SendGrid reported the message, ``pending`` (resend) once ``wait`` passed without a word,
+    else left ``in_doubt``. Returns how many went each way."""
     rows = con.execute("""
         select o.message_id, o.status, coalesce(o.attempted_at, o.created_at) as attempted_at,
                coalesce(o.batch_id, '') like 'dry-run-%' as dry_run,
                (select string_agg(distinct e.event, ', ' order by e.event) from journeys.sendgrid_events e
                 where e.message_id = o.message_id) as seen
         from journeys.outbox o
-        where o.as_of_date = ? and o.channel = 'email' and o.status in ('sending', 'in_doubt')
+        where o.as_of_date <= ? and o.channel = 'email' and o.status in ('sending', 'in_doubt')
         order by o.message_id""", [as_of]).fetchall()
     counts = {"sent": 0, "resend": 0, "in_doubt": 0}
     for message_id, status, attempted_at, dry_run, seen in rows:
@@ -69,14 +70,16 @@ def settle(con: duckdb.DuckDBPyConnection, as_of: str, now: datetime,
 
 
 def outstanding(con: duckdb.DuckDBPyConnection, as_of: str) -> dict[str, dict[str, str]]:
-    """The day's e-mails that need a look, by kind: refused for good (``failed``), tried and left
-    for the next run (``deferred``), or awaiting their webhook event (``in_doubt``) — with why."""
+    """E-mails that need a look, by kind: the day's refused for good (``failed``), and of the day or
+    before, tried and left for the next run (``deferred``) or awaiting their webhook event
+    (``in_doubt``) — with why."""
     found = {"failed": {}, "deferred": {}, "in_doubt": {}}
     for message_id, kind, why in con.execute("""
             select message_id, case when status = 'pending' then 'deferred' else status end, last_error
-            from journeys.outbox where as_of_date = ? and channel = 'email'
-              and (status in ('failed', 'in_doubt', 'sending') or (status = 'pending' and attempts > 0))
-            order by message_id""", [as_of]).fetchall():
+            from journeys.outbox where as_of_date <= ? and channel = 'email'
+              and ((status = 'failed' and as_of_date = ?) or status in ('in_doubt', 'sending')
+                   or (status = 'pending' and attempts > 0))
+            order by message_id""", [as_of, as_of]).fetchall():
         found["in_doubt" if kind == "sending" else kind][message_id] = why or ""
     return found
 

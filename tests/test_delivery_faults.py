@@ -21,7 +21,10 @@ import pytest
 
 from journeys import delivery, events, outcomes
 from journeys.sendgrid_client import MAX_RETRY_AFTER, RetryBudget, SendGridSender
-from tests.test_journeys_delivery import AS_OF, BRAND, NOW, outbox, server_factory, warehouse  # noqa: F401 (fixture)
+from tests import test_journeys_delivery as base
+from tests.test_journeys_delivery import AS_OF, BRAND, NOW, outbox, warehouse
+
+server_factory = base.server_factory  # the local SendGrid server, as a fixture
 
 
 class FakeTime:
@@ -158,3 +161,19 @@ def test_the_api_key_never_reaches_a_log_even_at_debug(tmp_path, server_factory,
     assert any(r.name.startswith("python_http_client") for r in caplog.records), "the client logged nothing"
     assert key not in logged and "abcdefghijkl" not in logged
     assert "jeanne.dupont@client.example" not in logged
+
+
+def test_the_next_days_run_settles_what_a_run_left_in_doubt_or_deferred(tmp_path, server_factory):
+    server = server_factory(script=[500] * 5, accept_then_hang_at=1)
+    con = warehouse(tmp_path / "w.duckdb", AS_OF, pd.Timestamp("2026-03-03 09:07"), messages=2)
+    time = FakeTime()
+    first = delivery.deliver(con, sender(server, time, timeout=0.5), BRAND, "2026-03-02", now=NOW)
+    assert (first.in_doubt, first.deferred) == (1, 1) and server.accepted == ["rl-test-00"]
+    assert sorted(outcomes.outstanding(con, "2026-03-03")) == ["deferred", "failed", "in_doubt"]
+    assert outcomes.outstanding(con, "2026-03-03")["in_doubt"].keys() == {"rl-test-00"}
+
+    land_events(con, server, tmp_path / "events")
+    next_day = delivery.deliver(con, sender(server), BRAND, "2026-03-03", now=NOW + timedelta(days=1))
+    assert (next_day.reconciled, next_day.sent) == (1, 1)
+    assert sorted(server.accepted) == ["rl-test-00", "rl-test-01"] and outbox(con).status.tolist() == ["sent"] * 2
+    assert not any(outcomes.outstanding(con, "2026-03-03").values())

@@ -12,13 +12,15 @@ import threading
 import pytest
 
 from journeys import book, events, webhook
-from tests.test_journeys_events import NOW, event, keys, post, sign, warehouse_with_a_message  # noqa: F401 (keys: fixture)
+from tests import test_journeys_events as base
+from tests.test_journeys_events import NOW, event, post, sign, warehouse_with_a_message
 
+keys = base.keys  # the signing key pair, as a fixture
 CAP = 4096
 
 
 @pytest.fixture
-def receiver_port(tmp_path, keys):  # noqa: F811
+def receiver_port(tmp_path, keys):
     receiver = webhook.Receiver(keys[1], tmp_path / "events", clock=lambda: NOW)
     httpd = webhook.server(receiver, port=0, max_body=CAP, timeout=0.5, max_connections=2)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -93,7 +95,7 @@ def test_connections_beyond_the_limit_get_503_at_once_and_slots_come_back(receiv
     assert 401 in answers, "slots never released"
 
 
-def test_a_body_nested_too_deep_is_refused_not_a_traceback(tmp_path, keys, receiver_port, capsys):  # noqa: F811
+def test_a_body_nested_too_deep_is_refused_not_a_traceback(tmp_path, keys, receiver_port, capsys):
     body = b"[" * 2000 + b"]" * 2000
     signed = sign(keys[0], str(NOW), body)
     request = head(str(len(body)), f"{webhook.SIGNATURE_HEADER}: {signed}\r\n{webhook.TIMESTAMP_HEADER}: {NOW}\r\n")
@@ -107,7 +109,7 @@ BAD_EVENTS = [{"sg_event_id": "bad-stamp", "event": "open", "timestamp": "yester
               event("odd-message", "open", message_id={"nested": 1}), "not an event", {"event": "open"}]
 
 
-def test_each_event_of_a_signed_batch_is_validated_on_its_own(tmp_path, keys):  # noqa: F811
+def test_each_event_of_a_signed_batch_is_validated_on_its_own(tmp_path, keys):
     receiver = webhook.Receiver(keys[1], tmp_path / "events", clock=lambda: NOW)
     httpd = webhook.server(receiver, port=0)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
