@@ -29,7 +29,8 @@ def sendgrid_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         report = events.ingest(con, settings.events_dir())
     return dg.MaterializeResult(metadata={"files": report.files, "events": report.events, "new_events": report.new,
-                                          "rejected_files": report.rejected_files})
+                                          "rejected_files": report.rejected_files,
+                                          "rejected_events": report.rejected_events})
 
 
 @dg.asset(key=CONTACT_LIST, deps=BOOK_INPUTS, compute_kind="python", **DAILY,
@@ -67,18 +68,23 @@ def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource
 
 @dg.asset(key=OUTBOX, deps=[CONTACT_LIST], compute_kind="sendgrid", **DAILY,
           check_specs=[dg.AssetCheckSpec("no_failed_sends", asset=OUTBOX,
-                                         description="Warns when SendGrid refused a message (detail in last_error).")],
+                                         description="Warns when a message of the day was refused (failed), left "
+                                                     "for the next run (deferred) or awaits its webhook event "
+                                                     "(in doubt); the reason of each in last_error.")],
           description="The day's e-mails rendered and delivered exactly once: through SendGrid when "
                       "SENDGRID_API_KEY is set, else as .eml files in the dry-run outbox.")
 def email_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sendgrid: SendGridResource):
-    from journeys import catalog, delivery
+    from journeys import catalog, delivery, outcomes
 
     sender = sendgrid.sender()
     with warehouse.connect() as con:
         report = delivery.deliver(con, sender, catalog.load_branding(), context.partition_key)
+        left = outcomes.outstanding(con, context.partition_key)
     yield dg.MaterializeResult(asset_key=OUTBOX, metadata={
         "mode": "live" if sender.live else "dry-run", "sent": report.sent, "failed": report.failed,
-        "deferred": report.deferred, "outbox_dir": dg.MetadataValue.path(str(settings.outbox_dir()))})
-    yield dg.AssetCheckResult(check_name="no_failed_sends", asset_key=OUTBOX, passed=report.failed == 0,
+        "deferred": report.deferred, "in_doubt": report.in_doubt, "reconciled": report.reconciled,
+        "due_beyond_72h": report.later, "outbox_dir": dg.MetadataValue.path(str(settings.outbox_dir()))})
+    yield dg.AssetCheckResult(check_name="no_failed_sends", asset_key=OUTBOX, passed=not any(left.values()),
                               severity=dg.AssetCheckSeverity.WARN,
-                              metadata={"errors": dg.MetadataValue.json(dict(list(report.errors.items())[:20]))})
+                              metadata={kind: dg.MetadataValue.json(dict(list(found.items())[:20]))
+                                        for kind, found in left.items()})
