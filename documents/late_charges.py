@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from babel.numbers import format_decimal
 
-from documents.text import amount, day, percent, words
+from documents.text import amount, as_date, day, percent, words
 
 CONFIG_PATH = Path(__file__).resolve().parent / "config" / "late_charges.yaml"
 CENT = Decimal("0.01")
@@ -174,8 +174,8 @@ def late_charges(invoice: Mapping, jurisdiction: Jurisdiction, as_of: dt.date,
     the reference rate + margin, or at ``agreed_rate`` (percent per year) when the terms set one.
     Nothing is owed on an invoice not yet late or fully paid.
     """
-    due = _as_date(invoice["due_date"])
-    as_of = _as_date(as_of)
+    due = as_date(invoice["due_date"])
+    as_of = as_date(as_of)
     open_amount = money(invoice["open_amount"])
     late = as_of > due and open_amount > 0
     basis = DAY_COUNTS[jurisdiction.day_count]
@@ -188,17 +188,8 @@ def late_charges(invoice: Mapping, jurisdiction: Jurisdiction, as_of: dt.date,
     return LateCharges(
         invoice_id=str(invoice["invoice_id"]), jurisdiction=jurisdiction.code, as_of=as_of, due_date=due,
         currency=str(invoice["currency_code"]), open_amount=open_amount, day_basis=basis, segments=tuple(segments),
-        compensation=jurisdiction.compensation_for(open_amount) if late else Decimal("0"),
+        compensation=cents(jurisdiction.compensation_for(open_amount) if late else Decimal("0")),
         compensation_currency=jurisdiction.currency)
-
-
-def _as_date(value) -> dt.date:
-    """Dates arrive as date, datetime, pandas Timestamp or ISO text depending on the caller."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def arithmetic(charges: LateCharges, language: str, path: Path = CONFIG_PATH) -> str:

@@ -18,11 +18,11 @@ import yaml
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
-from journeys.render import invoice_status, labels, language_of
+from journeys.render import invoice_status, labels, language_of, payment_link
 
 LABELS_PATH = Path(__file__).resolve().parent / "config" / "labels.yaml"
 
-__all__ = ["words", "amount", "day", "percent", "invoice_status", "language_of"]
+__all__ = ["words", "amount", "day", "short_day", "status_on", "percent", "language_of", "payment_link", "as_date"]
 
 
 @lru_cache(maxsize=4)
@@ -42,6 +42,27 @@ def day(value: dt.date, language: str) -> str:
     return format_date(value, format="long", locale=language)
 
 
+def short_day(value: dt.date, language: str) -> str:
+    """Dates in tables: "16 févr. 2025", "Feb 16, 2025" (month in letters, still unambiguous)."""
+    return format_date(value, format="medium", locale=language)
+
+
+def status_on(language: str, due_date: dt.date, as_of: dt.date, open_amount) -> str:
+    """The e-mails' wording ("3 days overdue", "due in 5 days") on ``as_of``; "paid" once settled."""
+    if Decimal(str(open_amount)) <= 0:
+        return words(language)["settled"]
+    return invoice_status(language, (as_of - due_date).days)
+
+
 def percent(rate: Decimal, language: str) -> str:
     """"12.15%" in English, "12,15 %" (no-break space) in French."""
     return f"{format_decimal(rate, '0.00', locale=language)}{'' if language == 'en' else chr(0xA0)}%"
+
+
+def as_date(value) -> dt.date:
+    """Dates arrive as date, datetime, pandas Timestamp or ISO text depending on the caller."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
