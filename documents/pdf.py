@@ -46,6 +46,10 @@ class Sheet(FPDF):
         self.set_creator(str(brand["company_name"]))
         self.set_author(str(brand["company_name"]))
 
+    def use_language(self, language: str) -> None:
+        """Switch the words for the next document of a batch (letters go to customers of several languages)."""
+        self.language, self.words = language, words(language)
+
     def header(self) -> None:
         self.set_font(FAMILY, "B", 15)
         self.set_text_color(*self.accent)
