@@ -80,6 +80,8 @@ class Sheet(FPDF):
         """A new document on a fresh page: addressee, date, title."""
         self.add_page()
         self.first_page = self.page_no()
+        if self.page_no() == 1:
+            self.set_title(title)
         self.set_x(ADDRESS_X)
         self._body_font(11, bold=True)
         self.multi_cell(self.w - ADDRESS_X - self.r_margin, 5.5, str(customer["customer_name"]),

@@ -38,8 +38,9 @@ def amount(value, currency: str, language: str) -> str:
 
 def day(value: dt.date, language: str) -> str:
     """Dates in full ("16 février 2025", "February 16, 2025"): a legal letter leaves no room for
-    reading 03/04 as March or April."""
-    return format_date(value, format="long", locale=language)
+    reading 03/04 as March or April. French writes the first of the month "1er" (CLDR does not)."""
+    text = format_date(value, format="long", locale=language)
+    return f"1er{text[1:]}" if language == "fr" and value.day == 1 else text
 
 
 def short_day(value: dt.date, language: str) -> str:

@@ -61,7 +61,7 @@ def text(pdf: bytes) -> str:
 def test_invoice_copy_in_french_carries_the_invoice_facts_and_accents(brand):
     content = text(invoice_copy(FRENCH_INVOICES.iloc[0], FRENCH, brand, AS_OF))
     for fact in ("Facture F-2025-0042 – duplicata", "Société Générale d'Éclairage", "N° client C-0042",
-                 "Le 1 avril 2025", "Date d'émission 16 janv. 2025", "Échéance 15 févr. 2025", "PO-77",
+                 "Le 1er avril 2025", "Date d'émission 16 janv. 2025", "Échéance 15 févr. 2025", "PO-77",
                  "Montant de la facture 1 500,00 €", "Déjà réglé 250,00 €", "Reste dû 1 250,00 €",
                  "en retard de 45 jours", brand["iban"], "https://pay.relance.example/invoices/F-2025-0042"):
         assert fact in content
@@ -99,7 +99,7 @@ def test_french_notice_carries_interest_compensation_and_arithmetic(brand):
     for fact in ("Mise en demeure de payer", "Lettre recommandée avec accusé de réception",
                  "article L441-10 du Code de commerce", "sous 8 jours",
                  "F-2025-0042 15 févr. 2025 1 250,00 € 45 20,27 € 40,00 €",
-                 "du 16 février 2025 au 1 avril 2025 : 1 250,00 € × 13,15 % (3,15 % taux de refinancement de la BCE "
+                 "du 16 février 2025 au 1er avril 2025 : 1 250,00 € × 13,15 % (3,15 % taux de refinancement de la BCE "
                  "+ 10 points) × 45/365 = 20,27 €",
                  "Facture F-2025-0042 : pénalités 20,27 € + indemnité forfaitaire 40,00 €",
                  # 1,250.00 + 20.27 + 2 x 40.00 compensation in euros; 300.00 + 3.13 interest in dollars
@@ -169,3 +169,15 @@ def test_notice_page_rasterises(brand, tmp_path):
                     str(tmp_path / "notice")], check=True, capture_output=True)
     png = (tmp_path / "notice.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_long_documents_flow_onto_further_pages_each_numbered_from_one(brand):
+    many = pd.DataFrame([_invoice(f"F-2025-{n:04d}", "EUR", "2025-01-02", f"2025-03-{n % 28 + 1:02d}", 100.0 + n)
+                         for n in range(1, 46)])
+    pages = pages_text(statement(FRENCH, many, brand, AS_OF))
+    assert len(pages) >= 2 and "Facture Date d'émission Échéance" in pages[1]  # headings repeated
+    assert "F-2025-0045" in " ".join(pages) and pages[-1].endswith("Page " + str(len(pages)))
+    message = {"send_day": "2025-04-01", "currency_code": "EUR", "language_code": "fr", "tone": "firm",
+               "incentive": "none", "variant": None, "account_owner": None}
+    batch = pages_text(letter_batch([(message, many, FRENCH), (message, FRENCH_INVOICES.iloc[[0]], FRENCH)], brand))
+    assert batch[1].endswith("Page 2") and batch[-1].endswith("Page 1") and "F-2025-0042" in batch[-1]

@@ -76,7 +76,7 @@ def test_eu_default_invoice_hand_worked_across_two_half_years():
 def test_french_arithmetic_is_written_in_french():
     text = arithmetic(late_charges(FR_INVOICE, jurisdiction_for("FR"), dt.date(2025, 4, 1)), "fr")
     flat = " ".join(text.replace("\u202f", " ").replace("\xa0", " ").split())
-    assert "du 16 février 2025 au 1 avril 2025 : 1 250,00 € × 13,15 % (3,15 % taux de refinancement" in flat
+    assert "du 16 février 2025 au 1er avril 2025 : 1 250,00 € × 13,15 % (3,15 % taux de refinancement" in flat
     assert "pénalités 20,27 € + indemnité forfaitaire 40,00 €" in flat
 
 
