@@ -67,6 +67,9 @@ PROMISES = [
     ("Bonjour, please note we will pay the 950 € invoice vendredi prochain. Merci", WEDNESDAY, date(2026, 3, 6), "950",
      "EUR"),
     ("We will pay the invoice as soon as our director signs it off.", WEDNESDAY, None, None, None),
+    ("Désolés, la tréso ne permet pas avant la mi-avril : 6 750 € d'un coup.", WEDNESDAY, date(2026, 4, 15), "6750",
+     "EUR"),
+    ("AP confirms the remittance of USD 9,100.00 by EOM", WEDNESDAY, date(2026, 3, 31), "9100.00", "USD"),
     # A quoted reminder below the reply carries our own amount and due dates: none of them is the promise.
     ("Ok pour nous, paiement fin de mois.\n\nLe mer. 4 mars 2026 à 09:00, Relance <ar@example.com> a écrit :\n"
      "> Votre facture de 1 500,00 € échue le 15/02 reste impayée.\n> Merci de régler avant le 10/03.", WEDNESDAY,
@@ -151,6 +154,11 @@ def test_signature_with_phone_number_and_legal_footer_is_dropped():
 def test_a_sentence_starting_with_thanks_is_the_message_not_a_sign_off():
     body = "Thanks for the reminder, the payment goes out on Friday.\nThanks\nBob"
     assert clean_body(body) == "Thanks for the reminder, the payment goes out on Friday."
+
+
+def test_a_line_opening_with_on_is_not_mistaken_for_a_reply_header():
+    body = "On Friday we will pay, as my colleague wrote: the transfer is approved."
+    assert clean_body(body) == body
 
 
 def test_html_body_is_flattened_and_its_quoted_thread_dropped():

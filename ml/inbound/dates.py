@@ -7,8 +7,9 @@ found by patterns anyway, and once a pattern has matched "15 mars" or "in two we
 already hold the answer; dateparser would add a dependency and ~20 ms a call to re-read them.
 
 Conventions (a promise date is the day money is expected, so a vague span resolves to its end):
-"fin de mois" / "end of the month" is the month's last day, "fin mars" the last day of March,
-"next week" / "la semaine prochaine" the Friday of next week, "cette semaine" this week's Friday,
+"fin de mois" / "end of the month" / "EOM" is the month's last day, "fin mars" the last day of
+March, "mi-mars" / "mid-March" the 15th, "next week" / "la semaine prochaine" the Friday of next
+week, "cette semaine" this week's Friday,
 "sous huitaine" eight days, "next Friday" / "vendredi prochain" the first Friday after the received
 day ("last Monday" the one before it), "le 15" / "by the 15th" the next 15th on or after it, a
 date without a year the nearest one to the received day. Numeric dates are day first (FR and UK
@@ -119,6 +120,11 @@ def _end_of_named_month(match: re.Match, received: date) -> date:
     return _month_end(year, month)
 
 
+def _middle_of_named_month(match: re.Match, received: date) -> date:
+    month = _MONTHS[match["month"].lower()]
+    return date(received.year + (month < received.month), month, 15)
+
+
 def _explicit(match: re.Match, received: date) -> date | None:
     day = 1 if match["day"].lower() == "1er" else int(match["day"])
     month = _MONTHS[match["month"].lower()]
@@ -151,9 +157,11 @@ _Resolver = Callable[[re.Match, date], "date | None"]
 _RULES: list[tuple[str, _Resolver]] = [
     (r"\bfin\s+(?:du\s+|de\s+)?mois\s+(?:prochain|suivant)|\bend\s+of\s+(?:the\s+)?(?:next|following)\s+month",
      lambda m, r: _month_end(*_months_later(r, 1))),
-    (r"\bfin\s+(?:de\s+ce\s+|du\s+|de\s+)?mois\b|\bend\s+of\s+(?:the\s+|this\s+)?month\b|\bmonth[- ]end\b",
+    (r"\bfin\s+(?:de\s+ce\s+|du\s+|de\s+)?mois\b|\bend\s+of\s+(?:the\s+|this\s+)?month\b|\bmonth[- ]end\b|\beom\b",
      lambda m, r: _month_end(r.year, r.month)),
     (rf"\b(?:fin\s+(?:du\s+mois\s+)?(?:de\s+|d')?|end\s+of\s+){MONTH}(?!\w)", _end_of_named_month),
+    (rf"\bmid?[- ]{MONTH}(?!\w)", _middle_of_named_month),
+    (r"\bmid?[- ]mois\b|\bmid[- ]month\b", lambda m, r: _next_day_of_month(r, 15)),
     (r"\bsous\s+huitaine\b", lambda m, r: r + timedelta(days=8)),
     (r"\bsous\s+quinzaine\b", lambda m, r: r + timedelta(days=15)),
     (rf"\b(?:dans|sous|d'ici|in|within)\s+(?:les\s+|the\s+next\s+|un\s+d[ée]lai\s+de\s+)?{_COUNT}\s+"

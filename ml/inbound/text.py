@@ -18,8 +18,9 @@ from html.parser import HTMLParser
 
 # A reply or forward starts the quoted part: everything from this line on is someone else's text.
 _QUOTE_HEADERS = [
-    r"le\s[^\n]{4,160}?(?:\n[^\n]{0,80}?)?\sa\s+[ée]crit\s*:",  # "Le mar. 3 mars 2026 à 10:12, X <x@y> a écrit :"
-    r"on\s[^\n]{4,160}?(?:\n[^\n]{0,80}?)?\swrote\s*:",
+    # "Le mar. 3 mars 2026 à 10:12, X <x@y> a écrit :" (the date's digits tell it from "On Friday we pay...")
+    r"le\s(?=[^\n]*\d)[^\n]{4,160}?(?:\n[^\n]{0,80}?)?\sa\s+[ée]crit\s*:",
+    r"on\s(?=[^\n]*\d)[^\n]{4,160}?(?:\n[^\n]{0,80}?)?\swrote\s*:",
     r"-{2,}\s*(?:original\s+message|message\s+d'origine|forwarded\s+message|message\s+transf[ée]r[ée])\s*-{2,}",
     r"(?:d[ée]but\s+du\s+message\s+r[ée]exp[ée]di[ée]|begin\s+forwarded\s+message)\s*:",
     r"_{10,}",  # Outlook's rule above the quoted header block
@@ -90,7 +91,7 @@ def html_to_text(html: str) -> str:
     try:
         parser.feed(html)
         parser.close()
-    except Exception:  # noqa: BLE001 - malformed HTML: fall back to dropping the tags
+    except Exception:  # malformed HTML: fall back to dropping the tags
         return unescape(re.sub(r"<[^>]+>", " ", html))
     return "".join(parser.parts)
 
