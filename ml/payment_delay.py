@@ -67,11 +67,19 @@ class DelayModel(BaseEstimator):
         self.band_params = band_params
         self.seed = seed
 
-    def fit(self, X: pd.DataFrame, y: pd.Series, observed_at: pd.Series | None = None):
+    def fit(self, X: pd.DataFrame, y: pd.Series, observed_at: pd.Series | None = None,
+            late30: pd.Series | None = None):
+        """``y``: days late, NaN where only ``late30`` is known (an invoice still unpaid more than
+        30 days past due): the quantile models learn from known delays, the > 30 days
+        classifier from every row, so it does not under-predict the invoices running late."""
         params = self.params or PARAMS
+        late30 = y > LATE_THRESHOLD if late30 is None else late30
         self.fill_ = FillEmptyColumns().fit(X)
-        X = self.fill_.transform(X)
-        order = np.argsort(observed_at.to_numpy(), kind="stable") if observed_at is not None else np.arange(len(X))
+        X_all = self.fill_.transform(X)
+        known = y.notna().to_numpy()
+        X, y = X_all[known], y[known]
+        order = (np.argsort(observed_at[known].to_numpy(), kind="stable") if observed_at is not None
+                 else np.arange(len(X)))
         n_fit = int(len(X) * (1 - CALIBRATION_SHARE))
         fit_idx, cal_idx = order[:n_fit], order[n_fit:]
         self.feature_names_in_ = np.asarray(X.columns)
@@ -84,7 +92,7 @@ class DelayModel(BaseEstimator):
         conformity = np.maximum(raw[:, 0] - y.iloc[cal_idx].to_numpy(), y.iloc[cal_idx].to_numpy() - raw[:, 2])
         self.band_adjustment_ = float(np.quantile(conformity, BAND_COVERAGE))
         self.classifier_ = HistGradientBoostingClassifier(random_state=self.seed, **(self.band_params or BAND_PARAMS)
-                                                          ).fit(X, y > LATE_THRESHOLD)
+                                                          ).fit(X_all, late30)
         return self
 
     def _quantiles(self, X: pd.DataFrame) -> np.ndarray:
@@ -191,24 +199,31 @@ class PaymentDelay:
         return data | {"invoices": floored, "history": settled_history(floored)}  # history floored too
 
     def observations(self, data: dict, known_until: pd.Timestamp) -> pd.DataFrame:
+        """Invoices observed while open, labelled with their days late as known on ``known_until``;
+        one still unpaid more than 30 days past due is kept with ``late30`` only (days late NaN):
+        leaving it out would hide exactly the late invoices of the last months from the classifier."""
         invoices = self._data(data)["invoices"]
         label = label_days_late(invoices, known_until)
         if self.options.floor_at_zero:
             label = label.clip(lower=0)
+        running_late = (label.isna() & ~(invoices.settled_on < known_until)
+                        & (invoices.due_date < known_until - pd.Timedelta(days=LATE_THRESHOLD)))
         rows = observation_rows(invoices, known_until, self.options)
         by_issue = self.options.observe_at == "issue_date"
         known_at = rows.issue_date if by_issue else rows.due_date + pd.Timedelta(days=self.options.label_wait_days)
-        return rows.assign(label=label, label_known_at=known_at)[label.notna()]
+        rows = rows.assign(label=label, late30=(label > LATE_THRESHOLD) | running_late, label_known_at=known_at)
+        return rows[label.notna() | running_late]
 
     def features(self, data: dict, rows: pd.DataFrame) -> pd.DataFrame:
         return build_features(rows, self._data(data))
 
     def fit(self, train: TrainingSet) -> DelayModel:
-        return DelayModel(seed=SEED).fit(train.X, train.y, train.observed_at)
+        return DelayModel(seed=SEED).fit(train.X, train.y, train.observed_at, train.rows.late30)
 
     def evaluate(self, model, train: TrainingSet, test: TrainingSet) -> dict[str, float]:
         metrics = evaluate(model.predict(test.X), test.y)
-        for name, pred in baselines(train.X, train.y, test.X).items():
+        known = train.y.notna()
+        for name, pred in baselines(train.X[known], train.y[known], test.X).items():
             metrics |= evaluate(pred, test.y, prefix=f"baseline_{name}_")
         return metrics
 

@@ -58,7 +58,8 @@ class ModelSpec(Protocol):
 
     def observations(self, data: dict, known_until: pd.Timestamp) -> pd.DataFrame:
         """One row per observation with ``as_of`` (observed at), ``label`` as known at the
-        start of ``known_until`` (rows whose label is not known yet are left out) and
+        start of ``known_until`` (rows of which nothing is known yet are left out; a label known
+        only in part may be NaN, with the part in a column of the spec's own) and
         ``label_known_at`` (when the label is known whatever the outcome)."""
 
     def features(self, data: dict, rows: pd.DataFrame) -> pd.DataFrame:

@@ -37,7 +37,8 @@ def train_test(spec: ModelSpec, data: dict, as_of: pd.Timestamp) -> tuple[Traini
     if spec.window.max_train_rows is not None:
         train = train.tail(spec.window.max_train_rows)
     test = spec.observations(data, as_of)
-    test = test[(test.as_of >= split.cutoff) & (test.as_of <= split.end) & (test.label_known_at <= as_of)]
+    test = test[(test.as_of >= split.cutoff) & (test.as_of <= split.end) & (test.label_known_at <= as_of)
+                & test.label.notna()]
     evaluation.require_rows(spec.name, len(train), len(test), split)
     return training_set(spec, data, train), training_set(spec, data, test), split
 
