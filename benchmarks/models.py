@@ -78,7 +78,7 @@ def self_cure_report(home: Path, data, as_of) -> None:
     rows = pd.concat([train.rows, test.rows])
     expected = truth.self_cure_probability.loc[rows.customer_id].mean()
     print(f"  selection bias: self-cure rate of the selected rows {rows.label.mean():.1%} vs {expected:.1%} "
-          f"expected from the ground truth of their customers ({rows.label.mean() - expected:+.1%})")
+          f"expected from the ground truth of their customers ({(rows.label.mean() - expected) * 100:+.1f} points)")
 
 
 def main() -> None:

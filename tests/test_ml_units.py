@@ -159,3 +159,22 @@ def test_connecting_does_not_leak_the_store_into_the_environment(tmp_path, monke
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     registry.connect(f"sqlite:///{tmp_path / 'a.db'}", tmp_path)
     assert "MLFLOW_TRACKING_URI" not in os.environ  # a later RELANCE_HOME gets its own default store
+
+
+def test_an_open_counts_from_when_it_happened_not_from_when_its_message_was_sent():
+    from ml.history import build_features
+
+    d = pd.to_datetime
+    invoices = invoices_frame()
+    empty = pd.DataFrame({"invoice_id": pd.Series(dtype=str)})
+    data = {"invoices": invoices, "history": settled_history(invoices),
+            "payments": empty.assign(payment_date=d([]), amount=[]),
+            "disputes": empty.assign(opened_on=d([]), resolved_on=d([])),
+            "promises": empty.assign(promised_on=d([]), promised_for=d([])),
+            "contacts": pd.DataFrame({"customer_id": ["C", "C"], "invoice_id": ["b", "c"],
+                                      "sent_at": d(["2025-03-01", "2025-03-08"]), "was_opened": [1.0, 1.0]}),
+            "opens": pd.DataFrame({"customer_id": ["C", "C"], "opened_at": d(["2025-03-02", "2025-03-12"])})}
+    rows = invoices[invoices.invoice_id == "c"].assign(as_of=pd.Timestamp("2025-03-10"))
+    x = build_features(rows, data)
+    assert x.open_rate_before.iloc[0] == 0.5  # the second message is opened only after the instant
+    assert x.reminders_before.iloc[0] == 1
