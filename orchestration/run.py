@@ -64,11 +64,12 @@ def run_partition(partition: str, source_kind: str) -> bool:
 
 
 def champions_exist() -> bool:
-    from ml import payment_delay, registry, self_cure
+    from ml import registry
+    from ml.specs import SPECS
     from orchestration.resources import MlflowResource
 
     MlflowResource().connect()
-    return all(registry.champion_version(m.MODEL_NAME) is not None for m in (payment_delay, self_cure))
+    return all(registry.champion_version(spec.name) is not None for spec in SPECS)
 
 
 def train_models() -> bool:
