@@ -20,7 +20,7 @@ from sklearn.inspection import permutation_importance
 
 from ml import evaluation
 from ml.history import LABEL_CAP_DAYS, FillEmptyColumns, build_features, label_days_late, settled_history
-from ml.spec import TrainingSet, Window
+from ml.spec import INVOICE_SCORES, Output, TrainingSet, Window
 
 MODEL_NAME = "payment_delay"
 EXPERIMENT = "relance-payment-delay"
@@ -179,6 +179,7 @@ class PaymentDelay:
         "Payment-delay model (P10/P50/P90 days late, P(> 30 days late)) trained on the latest marts, evaluated on "
         "a time-ordered test window against named baselines.")
     feature_set: ClassVar[str] = "invoice_history"
+    output: ClassVar[Output] = INVOICE_SCORES
     score_columns: ClassVar[dict[str, str]] = {
         "p10": "p10_days_late", "p50": "p50_days_late", "p90": "p90_days_late", "p_late_30": "p_late_30"}
     trusted_types: ClassVar[tuple[type, ...]] = (DelayModel, FillEmptyColumns)

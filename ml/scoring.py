@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ml.spec import ModelSpec
+from ml.spec import INVOICE_SCORES, ModelSpec
 
 BOOK_COLUMNS = ["invoice_id", "customer_id", "currency_code", "due_date", "open_amount"]
 
@@ -28,7 +28,7 @@ class Champion:
 class Scored:
     spec: ModelSpec
     version: str
-    scores: pd.DataFrame  # invoice_id and the model's ml.invoice_scores columns
+    scores: pd.DataFrame  # the output's key columns and the model's columns of its output table
     features: pd.DataFrame  # what it was computed from (today's drift sample)
 
 
@@ -72,7 +72,7 @@ def score(champion: Champion, data: dict, as_of: pd.Timestamp, computed: dict | 
         computed[spec.feature_set] = X
     outputs = list(spec.score_columns)
     pred = predict(champion, X)[outputs] if len(X) else pd.DataFrame(columns=outputs, index=X.index, dtype=float)
-    scores = rows[["invoice_id"]].join(pred.rename(columns=spec.score_columns))
+    scores = rows[list(spec.output.key)].join(pred.rename(columns=spec.score_columns))
     return Scored(spec, champion.version, scores, X)
 
 
@@ -82,16 +82,29 @@ def score_all(champions: dict[str, Champion | None], data: dict, as_of: pd.Times
 
 
 def invoice_scores(scored: list[Scored], data: dict, specs) -> pd.DataFrame:
-    """ml.invoice_scores rows: each open invoice some model scored, with every model's columns
-    (NaN where a model has no champion yet or does not score that invoice)."""
+    """ml.invoice_scores rows: each open invoice some model scored, with every invoice-grain
+    model's columns (NaN where a model has no champion yet or does not score that invoice)."""
+    scored = [s for s in scored if s.spec.output == INVOICE_SCORES]
     inv = data["invoices"]
     out = inv.loc[inv.open_amount > 0, BOOK_COLUMNS]
     scored_ids = set().union(*(s.scores.invoice_id for s in scored)) if scored else set()
     out = out[out.invoice_id.isin(scored_ids)]
     for s in scored:
         out = out.merge(s.scores, on="invoice_id", how="left")
-    for spec in specs:
+    for spec in (spec for spec in specs if spec.output == INVOICE_SCORES):
         for column in spec.score_columns.values():
             if column not in out:
                 out[column] = float("nan")
     return out.assign(model_version=",".join(f"{s.spec.name}:{s.version}" for s in scored))
+
+
+def other_tables(scored: list[Scored], specs) -> dict[str, pd.DataFrame]:
+    """The day's rows of every output table but ml.invoice_scores: the scores of the models
+    writing to it, joined on its key (an empty frame with its columns before any champion)."""
+    tables = {}
+    for spec in (spec for spec in specs if spec.output != INVOICE_SCORES):
+        empty = pd.DataFrame(columns=[*spec.output.key, *spec.score_columns.values()])
+        mine = next((s.scores for s in scored if s.spec is spec), empty)
+        table = tables.get(spec.output.table)
+        tables[spec.output.table] = mine if table is None else table.merge(mine, on=list(spec.output.key), how="outer")
+    return tables

@@ -19,7 +19,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from ml import evaluation
 from ml.estimators import ProbabilityModel
 from ml.history import FillEmptyColumns, build_features
-from ml.spec import TrainingSet, Window
+from ml.spec import INVOICE_SCORES, Output, TrainingSet, Window
 
 MODEL_NAME = "self_cure"
 EXPERIMENT = "relance-self-cure"
@@ -77,6 +77,7 @@ class SelfCure:
     # the label of an invoice observed the day after its due date is known 14 days later
     window: ClassVar[Window] = Window(TEST_DAYS, WINDOW_DAYS + 1)
     feature_set: ClassVar[str] = "invoice_history"
+    output: ClassVar[Output] = INVOICE_SCORES
     score_columns: ClassVar[dict[str, str]] = {"p_self_cure": "p_self_cure"}
     trusted_types: ClassVar[tuple[type, ...]] = (ProbabilityModel, FillEmptyColumns)
 

@@ -26,6 +26,20 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Output:
+    """Where a model's daily scores go: ``ml.<table>``, one row per ``key`` and as-of date.
+    Models of the same grain share a table (every invoice-grain model adds its columns to
+    ml.invoice_scores, which the marts read); other grains (a contact's send hour, an inbound
+    message's category, a customer's alert) get a table of their own."""
+
+    table: str
+    key: tuple[str, ...]
+
+
+INVOICE_SCORES = Output("invoice_scores", ("invoice_id",))
+
+
+@dataclass(frozen=True)
 class TrainingSet:
     """Feature rows with their labels; ``rows`` are the observations they come from (at least
     ``as_of``, the instant observed at, and ``customer_id``), aligned on the same index."""
@@ -53,7 +67,8 @@ class ModelSpec(Protocol):
     params: dict  # logged with every training run
     window: Window
     feature_set: str  # specs sharing a feature set share the features computed at scoring
-    score_columns: dict[str, str]  # output column -> ml.invoice_scores column
+    output: Output  # the ml table the scores go to, and its key
+    score_columns: dict[str, str]  # model output column -> column of the output table
     trusted_types: tuple[type, ...]  # our classes inside the fitted model (skops refuses others)
 
     def observations(self, data: dict, known_until: pd.Timestamp) -> pd.DataFrame:
@@ -76,4 +91,4 @@ class ModelSpec(Protocol):
         """Plots written into ``folder`` and extra figures, logged with the training run."""
 
     def scoring_rows(self, data: dict, as_of: pd.Timestamp) -> pd.DataFrame:
-        """The rows scored after the as-of day (with ``invoice_id`` and ``as_of``)."""
+        """The rows scored after the as-of day (with the output's key columns and ``as_of``)."""

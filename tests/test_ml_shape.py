@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from ml import evaluation, gates, registry, scoring, training
 from ml.estimators import ProbabilityModel
 from ml.history import FillEmptyColumns
-from ml.spec import TrainingSet, Window
+from ml.spec import INVOICE_SCORES, Output, TrainingSet, Window
 
 AS_OF = pd.Timestamp("2026-01-01")
 GATES = [gates.Gate("brier", "lower", "prior", margin=0.1, must_beat_champion=True)]
@@ -34,6 +34,7 @@ class TinySpec:
     params: ClassVar[dict] = {"C": 1.0}
     window: ClassVar[Window] = Window(test_days=100, label_wait_days=0)
     feature_set: ClassVar[str] = "tiny"
+    output: ClassVar[Output] = INVOICE_SCORES
     score_columns: ClassVar[dict[str, str]] = {"p": "p_tiny"}
     trusted_types: ClassVar[tuple] = (ProbabilityModel, FillEmptyColumns)
 

@@ -15,6 +15,8 @@ TRAINING_INPUTS = [get_asset_key_for_model([relance_dbt_models], m) for m in (
     "fct_invoices", "fct_payments", "fct_contacts", "fct_disputes", "fct_promises_to_pay")]
 INVOICE_SCORES = dg.AssetKey(["ml", "invoice_scores"])
 CUSTOMER_SCORES = dg.AssetKey(["ml", "customer_scores"])
+# Models of another grain than the invoice write a table of their own (ml.spec.Output).
+OTHER_OUTPUTS = {spec.output.table: spec for spec in SPECS if spec.output.table != "invoice_scores"}
 
 
 def training_asset_name(model_name: str) -> str:
@@ -61,7 +63,9 @@ training_assets = [build_training_asset(spec) for spec in SPECS]
                         description="Champion scores of every open invoice, the columns of every model in ml.specs: "
                                     "days late P10/P50/P90, P(> 30 days late), P(self-cure) for overdue ones."),
            dg.AssetSpec(CUSTOMER_SCORES, group_name="ml_scoring", deps=[INVOICE_SCORES],
-                        description="Per-customer payment-delay risk and self-cure probability.")],
+                        description="Per-customer payment-delay risk and self-cure probability."),
+           *(dg.AssetSpec(dg.AssetKey(["ml", table]), group_name="ml_scoring", deps=TRAINING_INPUTS,
+                          description=spec.description) for table, spec in OTHER_OUTPUTS.items())],
     check_specs=[dg.AssetCheckSpec("feature_drift", asset=INVOICE_SCORES,
                                    description="Warns when, for any model, the share of drifted features passes "
                                                "the threshold (one report per model).")],
@@ -80,13 +84,15 @@ def ml_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource, m
     drifts = {s.spec.name: drift.monitor(s.spec.name, s.spec.experiment, s.features, context.partition_key, folder)
               for s in scored}
     with warehouse.connect() as con:
-        written = scores.write(con, context.partition_key, invoice_scores)
+        written = scores.write(con, context.partition_key, invoice_scores, scoring.other_tables(scored, SPECS))
         for name, result in drifts.items():
             if result is not None:
                 scores.record_drift(con, context.partition_key, name, result)
     versions = {f"{name}_version": str(c.version if c else None) for name, c in champions.items()}
-    yield dg.MaterializeResult(asset_key=INVOICE_SCORES, metadata={"rows": written["invoices"], **versions})
-    yield dg.MaterializeResult(asset_key=CUSTOMER_SCORES, metadata={"rows": written["customers"]})
+    yield dg.MaterializeResult(asset_key=INVOICE_SCORES, metadata={"rows": written["invoice_scores"], **versions})
+    yield dg.MaterializeResult(asset_key=CUSTOMER_SCORES, metadata={"rows": written["customer_scores"]})
+    for table in OTHER_OUTPUTS:
+        yield dg.MaterializeResult(asset_key=dg.AssetKey(["ml", table]), metadata={"rows": written[table]})
     yield _drift_check({name: r for name, r in drifts.items() if r is not None})
 
 
