@@ -17,7 +17,7 @@ include .env
 export
 endif
 
-.PHONY: install run backfill test lock simulate simulate-days webhook dagster-dev mlflow-ui bench clean
+.PHONY: install dbt-manifest run backfill test lock simulate simulate-days webhook dagster-dev mlflow-ui bench clean
 
 install: $(VENV)/.installed
 
@@ -29,14 +29,23 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 
-run: install
+# The dbt manifest Dagster loads the dbt assets from: generated (never committed), again
+# whenever a file of the dbt project changes.
+DBT_MANIFEST := dbt_project/target/manifest.json
+DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -path dbt_project/logs -prune -o -type f -print)
+dbt-manifest: $(DBT_MANIFEST)
+$(DBT_MANIFEST): $(VENV)/.installed $(DBT_FILES)
+	$(VENV)/bin/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+	touch $@
+
+run: install dbt-manifest
 	$(PY) -m orchestration.run
 
 # make backfill FROM=2026-10-25 TO=2026-11-23
-backfill: install
+backfill: install dbt-manifest
 	$(PY) -m orchestration.run --from $(FROM) $(if $(TO),--to $(TO))
 
-test: install
+test: install dbt-manifest
 	$(PY) -m pytest
 
 # Regenerate the lock after editing pyproject.toml dependencies.
@@ -47,14 +56,14 @@ simulate: install
 	$(PY) -m erp.simulator $(ARGS)
 
 # make simulate-days N=90: Relance against a static dunning schedule, closed loop on one simulated company.
-simulate-days: install
+simulate-days: install dbt-manifest
 	$(PY) benchmarks/closed_loop.py --days $(or $(N),90)
 
 # The SendGrid Event Webhook receiver (needs SENDGRID_WEBHOOK_PUBLIC_KEY).
 webhook: install
-	$(PY) -m journeys.webhook --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8025)
+	$(PY) -m orchestration.cli webhook --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8025)
 
-dagster-dev: install
+dagster-dev: install dbt-manifest
 	DAGSTER_HOME="$$($(PY) -m orchestration.settings dagster-home)" $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 mlflow-ui: install

@@ -13,12 +13,9 @@ Nothing here logs an address or a name.
 
 from __future__ import annotations
 
-import argparse
 import email.message
 import json
 import logging
-import os
-import sys
 import time
 import urllib.error
 from dataclasses import dataclass, field
@@ -266,36 +263,11 @@ def _finish(con, message_id: str, status: str, error: str | None = None, provide
                 [status, error, provider_id, delivered_at.replace(tzinfo=None) if delivered_at else None, message_id])
 
 
-def sender_from_env(outbox_dir: Path, api_key: str | None = None):
-    """Live through SendGrid when ``api_key`` or SENDGRID_API_KEY is set (SENDGRID_HOST for another server or
-    region, SENDGRID_SANDBOX=1 to validate without sending, SENDGRID_ASM_GROUP_ID for the
-    unsubscribe group); otherwise dry-run into ``outbox_dir``. The key is never logged."""
-    key = api_key or os.environ.get("SENDGRID_API_KEY")
-    if not key:
+def make_sender(outbox_dir: Path, api_key: str | None = None, host: str = "https://api.sendgrid.com",
+                asm_group_id: int | None = None, sandbox: bool = False):
+    """Live through SendGrid when ``api_key`` is given (``host`` for another server or region,
+    ``sandbox`` to validate without sending, ``asm_group_id`` for the unsubscribe group);
+    otherwise dry-run into ``outbox_dir``. The key is never logged."""
+    if not api_key:
         return DryRunSender(outbox_dir)
-    group = os.environ.get("SENDGRID_ASM_GROUP_ID")
-    return SendGridSender(key, host=os.environ.get("SENDGRID_HOST") or "https://api.sendgrid.com",
-                          asm_group_id=int(group) if group else None,
-                          sandbox=os.environ.get("SENDGRID_SANDBOX", "").lower() in ("1", "true", "yes"))
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m journeys.delivery --warehouse W --as-of D`: deliver one day's outbox (what the
-    delivery asset does), e.g. to resume by hand after a crash."""
-    from journeys.catalog import load_branding
-
-    parser = argparse.ArgumentParser(prog="python -m journeys.delivery", description=main.__doc__)
-    parser.add_argument("--warehouse", required=True, type=Path)
-    parser.add_argument("--as-of", required=True, help="the extraction day whose plan is delivered")
-    parser.add_argument("--outbox-dir", type=Path, help="where dry-run .eml files go (default: beside the warehouse)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    sender = sender_from_env(args.outbox_dir or args.warehouse.parent / "outbox")
-    with duckdb.connect(str(args.warehouse)) as con:
-        report = deliver(con, sender, load_branding(), args.as_of)
-    print(f"{report.sent} sent, {report.failed} failed, {report.deferred} deferred")
-    return 1 if report.failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return SendGridSender(api_key, host=host, asm_group_id=asm_group_id, sandbox=sandbox)

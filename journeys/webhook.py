@@ -7,18 +7,15 @@ lands each accepted body unchanged as a JSON file under ``<events dir>/<UTC day>
 de-duplication on ``sg_event_id`` and the link to our messages happen at ingestion
 (journeys/events.py), so the receiver stays fast and loses nothing when the warehouse is busy.
 
-    SENDGRID_WEBHOOK_PUBLIC_KEY=<key from Mail Settings> python -m journeys.webhook --port 8025
+    SENDGRID_WEBHOOK_PUBLIC_KEY=<key from Mail Settings> make webhook PORT=8025
 """
 
 from __future__ import annotations
 
-import argparse
 import binascii
 import hashlib
 import json
 import logging
-import os
-import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -120,30 +117,3 @@ def handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 def server(receiver: Receiver, host: str = "127.0.0.1", port: int = 8025) -> ThreadingHTTPServer:
     return ThreadingHTTPServer((host, port), handler_for(receiver))
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m journeys.webhook", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8025)
-    parser.add_argument("--events-dir", type=Path, help="default: $RELANCE_HOME/events")
-    args = parser.parse_args(argv)
-    key = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY")
-    if not key:
-        print("SENDGRID_WEBHOOK_PUBLIC_KEY is not set: the receiver accepts only signed events "
-              "(copy the verification key from SendGrid → Mail Settings → Event Webhook).", file=sys.stderr)
-        return 2
-    from orchestration import settings
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    receiver = Receiver(key, args.events_dir or settings.events_dir())
-    httpd = server(receiver, args.host, args.port)
-    log.info("event webhook listening on http://%s:%d%s, landing in %s", args.host, args.port, PATH,
-             receiver.events_dir)
-    httpd.serve_forever()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

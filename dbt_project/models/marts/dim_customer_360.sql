@@ -1,3 +1,4 @@
+{{ config(tags=['after_scoring']) }}
 -- depends_on: {{ source('ml', 'customer_scores') }}
 -- One row per customer as of the partition date: identity and terms, credit use, open and
 -- overdue balance by aging bucket, payment behaviour, engagement, disputes and promises,

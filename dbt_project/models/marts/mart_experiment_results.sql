@@ -1,5 +1,5 @@
 {{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+          on_schema_change='fail', tags=['after_journeys']) }}
 -- Results per experiment arm, intention to treat: each customer counts once, in the arm of its
 -- first exposure, paid when every invoice of that first message was settled within the outcome
 -- window. Only exposures whose window has ended count. Wilson 95 % intervals per arm; Newcombe's
