@@ -22,10 +22,12 @@ endif
 install: $(VENV)/.installed
 
 # The venv is rebuilt whenever the dependency set changes; uv installs the locked set in seconds.
+# Bytecode is compiled once here: every dbt step of a run is a new Python process, which would
+# otherwise compile dbt's modules again (about a second each; PYTHONDONTWRITEBYTECODE is set).
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 
@@ -55,9 +57,10 @@ lock: install
 simulate: install
 	$(PY) -m erp.simulator $(ARGS)
 
-# make simulate-days N=90: Relance against a static dunning schedule, closed loop on one simulated company.
+# make simulate-days N=90: Relance against a static dunning schedule, closed loop on one simulated company:
+# the daily job of `make run` once per simulated day, with the models trained first as `make run` does.
 simulate-days: install dbt-manifest
-	$(PY) benchmarks/closed_loop.py --days $(or $(N),90)
+	$(PY) benchmarks/closed_loop.py --days $(or $(N),90) --train
 
 # The SendGrid Event Webhook receiver (needs SENDGRID_WEBHOOK_PUBLIC_KEY).
 webhook: install

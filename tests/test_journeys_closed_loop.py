@@ -55,3 +55,33 @@ def test_sent_reminders_reach_the_simulator_exactly_once(tmp_path):
         moved = sim.execute("select count(*) from invoices where invoice_id in (select unnest(?)) "
                             "and settled_on <= '2026-04-20'", [overdue.invoice_id.tolist()]).fetchone()[0]
     assert moved > 0, "no customer responded to 40 firm reminders with a payment plan"
+
+
+def test_the_closed_loop_runs_the_daily_job_of_make_run(tmp_path, monkeypatch):
+    """Two simulated days of the static schedule: each day is the daily job with every asset and
+    check (scoring included), the schedule comes from its journeys file alone (one fixed hour),
+    delivery runs on the simulated clock, and day 1's sends reach the world on day 2."""
+    from benchmarks import closed_loop
+
+    home = tmp_path / "static"
+    World.create(home / "simulator", SimulationConfig(end=date(2026, 3, 31), customers=80, months=6, seed=5,
+                                                        future_days=30))
+    monkeypatch.setenv("RELANCE_HOME", str(home))
+    for var in closed_loop.USER_SETTINGS:
+        monkeypatch.delenv(var, raising=False)
+    figures = closed_loop.run_policy(home, "static", date(2026, 4, 1), days=2)
+
+    steps = set(figures["step_seconds"])
+    assert {"erp_drop", "relance_dbt_models", "ml_scores", "journeys__contact_list", "journeys__outbox",
+            "marts_parquet", "raw__invoices_great_expectations"} <= steps
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        plans = con.execute("select distinct journey, reason_now like '%default hour%' from journeys.contact_list "
+                            "where action = 'send'").fetchall()
+        day_one = con.execute("select message_id, delivered_at, send_at from journeys.outbox where channel = 'email' "
+                              "and as_of_date = '2026-04-01' and status = 'dry_run'").df()
+    assert plans == [("static", True)]
+    assert len(day_one) > 0 and (day_one.delivered_at == day_one.send_at).all()  # sent when due, not at the wall clock
+    with World(home / "simulator")._connect(read_only=True) as sim:
+        applied = {r[0] for r in sim.execute("select message_id from contact_history").fetchall()}
+    assert set(day_one.message_id) <= applied
+    assert figures["reminders"] >= len(day_one)
