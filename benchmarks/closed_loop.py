@@ -23,6 +23,7 @@ then where the time went, per step of the daily job.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -69,8 +70,9 @@ def run_policy(home: Path, policy: str, first: date, days: int, train: bool = Fa
     with dg.DagsterInstance.ephemeral() as instance:
         for offset in range(days):
             day = (first + timedelta(days=offset)).isoformat()
-            result = job.execute_in_process(partition_key=day, instance=instance, run_config=QUIET,
-                                            raise_on_error=False)
+            with open(home / "daily_job.log", "a") as log, contextlib.redirect_stdout(log):  # dbt's own log lines
+                result = job.execute_in_process(partition_key=day, instance=instance, run_config=QUIET,
+                                                raise_on_error=False)
             if not result.success:
                 failed = [e.step_key for e in result.all_events if e.is_step_failure]
                 raise RuntimeError(f"{policy} {day}: step(s) failed: {', '.join(failed)}")

@@ -117,7 +117,8 @@ def print_headline_kpis(con, partition: str) -> None:
                          "and table_name = 'mart_collections_kpis_daily'").fetchone()[0]
     if not exists:
         return
-    rows = con.execute("""select currency_code, ending_ar, ending_overdue_ar, dso_countback, best_possible_dso_countback,
+    rows = con.execute("""select currency_code, ending_ar, ending_overdue_ar, dso_countback,
+                                 best_possible_dso_countback,
                                  add_countback, cei_pct, pct_current
                           from marts.mart_collections_kpis_daily where as_of_date = ? order by ending_ar desc""",
                        [partition]).fetchall()

@@ -9,13 +9,13 @@ functions for every field left unset; domain packages receive the values as para
 | RELANCE_ERP_ADAPTER | `<adapter>:<path>`: convert a real export into a drop (e.g. `ibm_ar:/data/ar.csv`) | unset |
 | MLFLOW_TRACKING_URI | MLflow tracking store | `sqlite:///$RELANCE_HOME/mlflow.db` |
 | SENDGRID_API_KEY | live e-mail delivery; absent means dry-run | unset (dry-run) |
-| SENDGRID_HOST / SENDGRID_SANDBOX / SENDGRID_ASM_GROUP_ID | API host (EU region, test server), validate-only mode, unsubscribe group | api.sendgrid.com / off / branding's group |
+| SENDGRID_HOST / _SANDBOX / _ASM_GROUP_ID | API host (EU region, tests), validate-only, unsubscribe group | api.sendgrid.com / off / branding's |
 | SENDGRID_WEBHOOK_PUBLIC_KEY | verification key of the signed Event Webhook (`make webhook`) | unset |
 | RELANCE_POLICY_PROFILE | contact-rule profile: `b2b` or the stricter `consumer_reg_f` | b2b |
 | RELANCE_BRAND_<KEY> | overrides a key of journeys/config/branding.yaml (e.g. RELANCE_BRAND_COMPANY_NAME) | the file |
 | RELANCE_RETENTION_DAYS | raw partitions and simulator drops kept behind the newest | 35 |
 | RELANCE_SCHEDULE_TIMEZONE | time zone of the 06:00 daily schedule (read when Dagster loads the definitions) | UTC |
-| RELANCE_SIM_CUSTOMERS / RELANCE_SIM_MONTHS / RELANCE_SIM_SEED | size of the simulated world created on first run | 1000 / 24 / 42 |
+| RELANCE_SIM_CUSTOMERS / _MONTHS / _SEED | size of the simulated world created on first run | 1000 / 24 / 42 |
 """
 
 from __future__ import annotations

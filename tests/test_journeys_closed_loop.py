@@ -3,7 +3,7 @@ contract's contact_history shape, and moves the customers who respond."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
 import pandas as pd
@@ -26,7 +26,8 @@ def test_sent_reminders_reach_the_simulator_exactly_once(tmp_path):
     with world._connect(read_only=True) as sim:
         overdue = sim.execute("""select i.invoice_id, i.customer_id, c.contact_id from invoices i
                                  join contacts c on c.customer_id = i.customer_id and c.is_primary
-                                 where i.due_date < '2026-03-01' and (i.settled_on is null or i.settled_on > '2026-04-20')
+                                 where i.due_date < '2026-03-01'
+                                   and (i.settled_on is null or i.settled_on > '2026-04-20')
                                  order by i.invoice_id limit 40""").df()
     assert len(overdue) >= 10, "the world needs overdue invoices for this test"
     send_day = pd.Timestamp("2026-04-01")
@@ -42,7 +43,8 @@ def test_sent_reminders_reach_the_simulator_exactly_once(tmp_path):
         outbox_with(con, rows)
         sends = store.delivered_sends(con, "2026-04-01")
     assert sorted(sends.message_id) == sorted(f"rl-{i}" for i in range(len(overdue)))
-    assert dict(zip(sends.message_id, sends.invoice_id)) == {r["message_id"]: r["invoice_ids"] for r in rows[:len(overdue)]}
+    expected = {r["message_id"]: r["invoice_ids"] for r in rows[:len(overdue)]}
+    assert dict(zip(sends.message_id, sends.invoice_id)) == expected
 
     drop = world.advance(date(2026, 4, 1), sends)
     world.advance(date(2026, 4, 2), sends)  # the same sends again: already applied, ignored

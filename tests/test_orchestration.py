@@ -49,7 +49,8 @@ def test_definitions_load_and_graph_is_stable(defs):
     assert {(f"raw/{t}", "great_expectations") for t in TABLES} <= checks
     assert ("raw/invoices", "fresh_extraction") in checks
     assert ("marts/fct_invoices", "unique_fct_invoices_invoice_id") in checks  # dbt tests as asset checks
-    assert {"marts/dim_customer_360", "ml/invoice_scores", "journeys/sendgrid_events"} <= set(parents["journeys/contact_list"])
+    book_inputs = {"marts/dim_customer_360", "ml/invoice_scores", "journeys/sendgrid_events"}
+    assert book_inputs <= set(parents["journeys/contact_list"])
     assert parents["journeys/outbox"] == ["journeys/contact_list"]
     assert ("journeys/contact_list", "no_send_breaks_a_rule") in checks
     assert {"warehouse", "erp_source", "mlflow", "sendgrid"} <= set(defs.resources)
