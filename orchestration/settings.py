@@ -9,7 +9,7 @@ functions for every field left unset; domain packages receive the values as para
 | RELANCE_ERP_ADAPTER | `<adapter>:<path>`: convert a real export into a drop (e.g. `ibm_ar:/data/ar.csv`) | unset |
 | MLFLOW_TRACKING_URI | MLflow tracking store | `sqlite:///$RELANCE_HOME/mlflow.db` |
 | SENDGRID_API_KEY | live e-mail delivery; absent means dry-run | unset (dry-run) |
-| SENDGRID_HOST / _SANDBOX / _ASM_GROUP_ID | API host (EU region, tests), validate-only, unsubscribe group | api.sendgrid.com / off / branding's |
+| SENDGRID_HOST / _SANDBOX / _ASM_GROUP_ID | API host, validate-only mode, unsubscribe group | SendGrid / off / brand |
 | SENDGRID_WEBHOOK_PUBLIC_KEY | verification key of the signed Event Webhook (`make webhook`) | unset |
 | RELANCE_POLICY_PROFILE | contact-rule profile: `b2b` or the stricter `consumer_reg_f` | b2b |
 | RELANCE_BRAND_<KEY> | overrides a key of journeys/config/branding.yaml (e.g. RELANCE_BRAND_COMPANY_NAME) | the file |
