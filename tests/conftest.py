@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,14 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def pytest_sessionstart(session):
+    """The dbt manifest the definitions load, fresh also when pytest runs without `make test`
+    (a no-op unless a file of the dbt project changed since the last parse)."""
+    subprocess.run(["make", "--no-print-directory", "-s", "dbt-manifest"], cwd=ROOT, check=True)
 IBM_AR_CSV = SHARED / "datasets" / "ibm_ar" / "WA_Fn-UseC_-Accounts-Receivable.csv"
 SMALL_WORLD_END = date(2026, 6, 30)
 
