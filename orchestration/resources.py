@@ -37,7 +37,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class ErpSourceResource(dg.ConfigurableResource):
-    """Where drops come from: RELANCE_ERP_ADAPTER, else RELANCE_ERP_DROP, else the simulator."""
+    """Where drops come from: RELANCE_ERP_ADAPTER, else RELANCE_ERP_DROP, else the simulator; how many
+    days of raw partitions and generated drops are kept (RELANCE_RETENTION_DAYS)."""
 
     drop_root: str | None = None
     adapter: str | None = None
