@@ -1,7 +1,7 @@
 """Kill delivery at random points, recover, and count what SendGrid received: exactly once or not.
 
 Each round copies a warehouse holding a day's plan of a few e-mails, starts
-``python -m journeys.delivery`` against the local SendGrid server (tests/sendgrid_server.py) and
+``python -m orchestration.cli deliver`` against the local SendGrid server (tests/sendgrid_server.py) and
 kills it with SIGKILL at a random point, one of three kinds drawn at random:
 
 * ``after accept``: the server accepts the k-th message (and records its ``processed`` event)
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
     shutil.copy(work / "template.duckdb", work / "clean.duckdb")  # a full run, to time the random kills
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "journeys.delivery", "--warehouse", str(work / "clean.duckdb"),
+    subprocess.run([sys.executable, "-m", "orchestration.cli", "deliver", "--warehouse", str(work / "clean.duckdb"),
                     "--as-of", str(as_of.date())], env=env, check=True, capture_output=True)
     full_run = time.monotonic() - started
 
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(work / "template.duckdb", path)
         server.reset(accept_then_hang_at=k if kind == "after accept" else None,
                      hang_at=k if kind == "before accept" else None)
-        command = [sys.executable, "-m", "journeys.delivery", "--warehouse", str(path), "--as-of", str(as_of.date())]
+        command = [sys.executable, "-m", "orchestration.cli", "deliver", "--warehouse", str(path), "--as-of", str(as_of.date())]
         kill_one(command, env, server, kind, k, rng.uniform(0, full_run))
         outcome += recover(path, server, work / f"events-{round_:03d}", str(as_of.date()), round_)
         kinds[kind] += 1

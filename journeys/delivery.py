@@ -11,13 +11,11 @@ is never retried blindly: it is ``in_doubt`` until the Event Webhook's events se
 No personal data leaves in categories or custom_args: only opaque ids, journey, step, variant.
 Nothing here logs an address or a name.
 """
+
 from __future__ import annotations
 
-import argparse
 import email.message
 import logging
-import os
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -176,40 +174,11 @@ def _finish(con, message_id: str, status: str, error: str | None = None, provide
                 [status, error, provider_id, delivered_at.replace(tzinfo=None) if delivered_at else None, message_id])
 
 
-def sender_from_env(outbox_dir: Path, api_key: str | None = None):
-    """Live through SendGrid when ``api_key`` or SENDGRID_API_KEY is set (SENDGRID_HOST for another server or
-    region, SENDGRID_SANDBOX=1 to validate without sending, SENDGRID_ASM_GROUP_ID for the
-    unsubscribe group); otherwise dry-run into ``outbox_dir``. The key is never logged."""
-    key = api_key or os.environ.get("SENDGRID_API_KEY")
-    if not key:
+def make_sender(outbox_dir: Path, api_key: str | None = None, host: str = "https://api.sendgrid.com",
+                asm_group_id: int | None = None, sandbox: bool = False):
+    """Live through SendGrid when ``api_key`` is given (``host`` for another server or region,
+    ``sandbox`` to validate without sending, ``asm_group_id`` for the unsubscribe group);
+    otherwise dry-run into ``outbox_dir``. The key is never logged."""
+    if not api_key:
         return DryRunSender(outbox_dir)
-    group = os.environ.get("SENDGRID_ASM_GROUP_ID")
-    return SendGridSender(key, host=os.environ.get("SENDGRID_HOST") or "https://api.sendgrid.com",
-                          asm_group_id=int(group) if group else None,
-                          sandbox=os.environ.get("SENDGRID_SANDBOX", "").lower() in ("1", "true", "yes"))
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m journeys.delivery --warehouse W --as-of D`: deliver one day's outbox (what the
-    delivery asset does), e.g. to resume by hand after a crash."""
-    from journeys.catalog import load_branding
-
-    parser = argparse.ArgumentParser(prog="python -m journeys.delivery", description=main.__doc__)
-    parser.add_argument("--warehouse", required=True, type=Path)
-    parser.add_argument("--as-of", required=True, help="the extraction day whose plan is delivered")
-    parser.add_argument("--outbox-dir", type=Path, help="where dry-run .eml files go (default: beside the warehouse)")
-    parser.add_argument("--reconcile-after-minutes", type=float, default=outcomes.RECONCILE_AFTER.total_seconds() / 60,
-                        help="how long a message whose answer was lost waits for its webhook event before a resend")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    sender = sender_from_env(args.outbox_dir or args.warehouse.parent / "outbox")
-    with duckdb.connect(str(args.warehouse)) as con:
-        report = deliver(con, sender, load_branding(), args.as_of,
-                         reconcile_after=timedelta(minutes=args.reconcile_after_minutes))
-    print(f"{report.sent} sent, {report.failed} failed, {report.deferred} deferred, {report.in_doubt} in doubt, "
-          f"{report.reconciled} reconciled")
-    return 1 if report.failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return SendGridSender(api_key, host=host, asm_group_id=asm_group_id, sandbox=sandbox)

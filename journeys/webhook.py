@@ -13,27 +13,24 @@ missing, negative or non-numeric one is refused before any read); every socket r
 and at most ``MAX_CONNECTIONS`` requests are served at once (beyond that a 503 at once, from the
 accepting thread), so idle or slow clients cannot take every thread.
 
-    SENDGRID_WEBHOOK_PUBLIC_KEY=<key from Mail Settings> python -m journeys.webhook --port 8025
+    SENDGRID_WEBHOOK_PUBLIC_KEY=<key from Mail Settings> make webhook PORT=8025
 """
 
 from __future__ import annotations
 
-import argparse
 import binascii
 import hashlib
 import json
 import logging
-import os
 import re
 import socket
-import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +94,7 @@ class Receiver:
 
     def land(self, body: bytes) -> Path:
         """Write the body atomically (temporary name, then rename), named by arrival and content."""
-        now = datetime.fromtimestamp(self.clock(), timezone.utc)
+        now = datetime.fromtimestamp(self.clock(), UTC)
         folder = self.events_dir / f"{now:%Y-%m-%d}"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{now:%H%M%S}-{hashlib.sha256(body).hexdigest()[:16]}.json"
@@ -206,30 +203,3 @@ class BoundedServer(ThreadingHTTPServer):
 def server(receiver: Receiver, host: str = "127.0.0.1", port: int = 8025, max_body: int = MAX_BODY_BYTES,
            timeout: float = REQUEST_TIMEOUT_SECONDS, max_connections: int = MAX_CONNECTIONS) -> BoundedServer:
     return BoundedServer((host, port), handler_for(receiver, max_body, timeout), max_connections)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m journeys.webhook", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8025)
-    parser.add_argument("--events-dir", type=Path, help="default: $RELANCE_HOME/events")
-    args = parser.parse_args(argv)
-    key = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY")
-    if not key:
-        print("SENDGRID_WEBHOOK_PUBLIC_KEY is not set: the receiver accepts only signed events "
-              "(copy the verification key from SendGrid → Mail Settings → Event Webhook).", file=sys.stderr)
-        return 2
-    from orchestration import settings
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    receiver = Receiver(key, args.events_dir or settings.events_dir())
-    httpd = server(receiver, args.host, args.port)
-    log.info("event webhook listening on http://%s:%d%s, landing in %s", args.host, args.port, PATH,
-             receiver.events_dir)
-    httpd.serve_forever()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
