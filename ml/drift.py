@@ -24,9 +24,7 @@ class DriftResult:
 
 def drift_report(reference: pd.DataFrame, current: pd.DataFrame, html_path: Path) -> DriftResult:
     """Per-feature drift tests (Evidently defaults: K-S for numeric columns) saved as HTML."""
-    import os
-
-    os.environ.setdefault("DO_NOT_TRACK", "1")
+    # Evidently's telemetry is off through DO_NOT_TRACK, set by the Makefile and orchestration.
     from evidently import Report
     from evidently.presets import DataDriftPreset
 

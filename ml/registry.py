@@ -14,15 +14,17 @@ from pathlib import Path
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 log = logging.getLogger(__name__)
+_artifact_root = Path("mlartifacts")  # where new experiments keep their artifacts (set by connect)
 
 
 def connect(tracking_uri: str, artifact_root: Path) -> None:
     """Point MLflow at the store; artifacts of new experiments go under ``artifact_root``."""
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    global _artifact_root
     import mlflow
 
-    # mlflow.set_tracking_uri also exports MLFLOW_TRACKING_URI, which would then override the
-    # store of any later run in this process (another RELANCE_HOME): keep the user's value.
+    # mlflow.set_tracking_uri itself exports MLFLOW_TRACKING_URI, which would then override the
+    # store of any later run in this process (another RELANCE_HOME): undo that, keeping whatever
+    # the user had set.
     user_setting = os.environ.get("MLFLOW_TRACKING_URI")
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
@@ -30,7 +32,7 @@ def connect(tracking_uri: str, artifact_root: Path) -> None:
         os.environ.pop("MLFLOW_TRACKING_URI", None)
     else:
         os.environ["MLFLOW_TRACKING_URI"] = user_setting
-    os.environ["RELANCE_MLFLOW_ARTIFACTS"] = str(artifact_root)
+    _artifact_root = Path(artifact_root)
 
 
 def use_experiment(name: str) -> str:
@@ -38,7 +40,7 @@ def use_experiment(name: str) -> str:
 
     existing = mlflow.get_experiment_by_name(name)
     if existing is None:
-        root = Path(os.environ.get("RELANCE_MLFLOW_ARTIFACTS", "mlartifacts")).resolve()
+        root = _artifact_root.resolve()
         root.mkdir(parents=True, exist_ok=True)
         experiment_id = mlflow.create_experiment(name, artifact_location=(root / name).as_uri())
     else:
