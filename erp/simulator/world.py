@@ -20,12 +20,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from erp.contract import TABLES
 from erp.folders import dated_folders
 from erp.simulator import archetypes, history, inbound, records
-from erp.simulator.behaviour import reminder_outcomes
-from erp.simulator.localtime import utc_to_local
+from erp.simulator.responses import apply_sends
 from erp.simulator.snapshot import emit_snapshot
+from erp.simulator.storage import append
 
 STATE_FILE = "world.duckdb"
 GROUND_TRUTH = "ground_truth"
@@ -101,7 +100,7 @@ class World:
         for chunk in chunks:
             tables = _generate_chunk(config, chunk)
             for name, df in tables.items():
-                _append(con, name, df)
+                append(con, name, df)
         meta = asdict(config) | {"end": config.end.isoformat()}
         con.execute("create table meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         con.execute("insert into meta values ('config', ?), ('current_day', ?)",
@@ -146,7 +145,7 @@ class World:
                              f"--future-days to simulate {day}")
         with self._connect() as con:
             if sends is not None and len(sends):
-                _apply_sends(con, self.config, day, sends)
+                apply_sends(con, self.config.seed, day, sends)
             con.execute("update meta set value = ? where key = 'current_day'", [day.isoformat()])
         self.current_day = day
         return self.emit(day)
@@ -160,19 +159,6 @@ class World:
                 shutil.rmtree(folder)
                 removed.append(folder)
         return removed
-
-
-def _append(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> None:
-    if df is None or df.empty:
-        return
-    # fetchall, not fetchone: DuckDB 2 refuses register() while a result is partly fetched.
-    exists = con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchall()[0][0]
-    con.register("chunk_df", df)
-    if exists:
-        con.execute(f"insert into {name} by name select * from chunk_df")
-    else:
-        con.execute(f"create table {name} as select * from chunk_df")
-    con.unregister("chunk_df")
 
 
 def _generate_chunk(config: SimulationConfig, chunk: int) -> dict[str, pd.DataFrame]:
@@ -251,87 +237,3 @@ def _inbound(rng, inv, promises, payments, contacts, customers, months) -> pd.Da
     all_triggers = pd.concat([t for t in triggers if len(t)], ignore_index=True).sort_values("received_at", kind="stable")
     all_triggers["received_at"] = all_triggers.received_at.dt.floor("s")
     return inbound.inbound_messages(rng, all_triggers.reset_index(drop=True), contacts, customers)
-
-
-# ---------------------------------------------------------------------- sends from the pipeline
-def _apply_sends(con, config: SimulationConfig, day: date, sends: pd.DataFrame) -> None:
-    sends = sends.copy()
-    sends["sent_at"] = pd.to_datetime(sends.sent_at, utc=True).dt.tz_localize(None)
-    known = set(r[0] for r in con.execute("select message_id from contact_history where message_id in "
-                                          "(select unnest(?))", [sends.message_id.tolist()]).fetchall())
-    sends = sends[~sends.message_id.isin(known)].reset_index(drop=True)
-    if sends.empty:
-        return
-    params = con.execute("select * from customers where customer_id in (select unnest(?))",
-                         [sends.customer_id.unique().tolist()]).df().set_index("customer_id")
-    p = params.loc[sends.customer_id].reset_index()
-    local = utc_to_local(sends.sent_at, p.timezone)
-    silent = ((p.change_type == "goes_silent") & (sends.sent_at >= p.change_onset)).to_numpy()
-    rng = np.random.default_rng([config.seed, day.toordinal()])
-    out = reminder_outcomes(rng, p, local.dt.hour.to_numpy(), local.dt.weekday.to_numpy(),
-                            sends.tone.to_numpy(), sends.incentive.to_numpy(), silent)
-    batch = pd.concat([sends, out], axis=1)
-    batch["send_day"] = pd.Timestamp(day)
-    email = batch.channel == "email"
-    events = records.email_events(rng, batch[email].reset_index(drop=True))
-    _append(con, "contact_history", sends[TABLES["contact_history"].column_names].assign(
-        sent_at=sends.sent_at.dt.floor("s")))
-    _append(con, "email_events", events)
-    _record_unsubscribes(con, events, sends)
-    _move_payments(con, rng, day, batch)
-
-
-def _record_unsubscribes(con, events: pd.DataFrame, sends: pd.DataFrame) -> None:
-    unsub = events[events.event == "unsubscribe"].merge(sends[["message_id", "contact_id"]], on="message_id")
-    for row in unsub.itertuples():
-        con.execute("update contacts set opted_out_at = coalesce(opted_out_at, ?) where contact_id = ?",
-                    [row.occurred_at, row.contact_id])
-
-
-def _move_payments(con, rng, day: date, batch: pd.DataFrame) -> None:
-    """Pull payment forward for invoices whose customer responded; record promises to pay."""
-    targets = batch[batch.responded | batch.promised]
-    if targets.empty:
-        return
-    con.register("targets", targets[["message_id", "customer_id", "invoice_id"]])
-    inv = con.execute("""
-        select t.message_id, i.invoice_id, i.customer_id, i.amount::DOUBLE as amount,
-               i.credit_amount::DOUBLE as credit_amount, i.settled_on as pay_date
-        from targets t join invoices i
-          on (t.invoice_id = i.invoice_id) or (t.invoice_id is null and i.customer_id = t.customer_id
-              and i.due_date < ? and (i.settled_on is null or i.settled_on > ?))
-        where i.dispute_opened is null or not (i.dispute_opened <= ? and ? < i.dispute_resolved)
-    """, [day, day, day, day]).df()
-    con.unregister("targets")
-    if inv.empty:
-        return
-    per_invoice = inv.merge(batch.drop(columns=["invoice_id", "customer_id"]), on="message_id")
-    per_invoice = per_invoice.drop_duplicates("invoice_id").reset_index(drop=True)
-    promises: list[pd.DataFrame] = []
-    before = per_invoice.pay_date.copy()
-    history.apply_responses(rng, per_invoice, per_invoice, promises)
-    moved = per_invoice[per_invoice.pay_date.notna() & (before.isna() | (per_invoice.pay_date < before))]
-    if len(moved):
-        con.register("moved", moved[["invoice_id", "pay_date"]])
-        con.execute("delete from payments where invoice_id in (select invoice_id from moved) and payment_date > ?", [day])
-        # a debt that gets paid is not written off any more
-        con.execute("delete from credit_notes where invoice_id in (select invoice_id from moved) "
-                    "and reason = 'bad debt write-off' and issue_date > ?", [day])
-        con.execute("update invoices set credit_amount = 0, credit_date = null, credit_reason = null "
-                    "where invoice_id in (select invoice_id from moved) and credit_reason = 'bad debt write-off' "
-                    "and credit_date > ?", [day])
-        con.execute("""
-            insert into payments by name
-            select i.customer_id, i.invoice_id, m.pay_date::DATE as payment_date,
-                   round(i.amount - i.credit_amount - coalesce(paid.amount, 0), 2) as amount,
-                   i.currency, c.method, 'PAY-' || i.invoice_id || '-R' as payment_id
-            from moved m join invoices i using (invoice_id) join customers c using (customer_id)
-            left join (select invoice_id, sum(amount) as amount from payments group by 1) paid using (invoice_id)
-            where i.amount - i.credit_amount - coalesce(paid.amount, 0) > 0""")
-        con.execute("update invoices set settled_on = m.pay_date from moved m where invoices.invoice_id = m.invoice_id")
-        con.unregister("moved")
-    if promises:
-        new = pd.concat(promises, ignore_index=True)
-        count = con.execute("select count(*) from promises_to_pay").fetchall()[0][0]
-        new.insert(0, "promise_id", [f"PTP-R-{count + i:07d}" for i in range(len(new))])
-        _append(con, "promises_to_pay", new)
