@@ -59,6 +59,18 @@ def champion_version(model_name: str):
         return None
 
 
+def ever_trained(model_name: str) -> bool:
+    """Whether any version of the model was registered (promoted or not): its last training's
+    decision then stands until the next scheduled or drift-triggered training."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return bool(MlflowClient().search_model_versions(f"name = '{model_name}'", max_results=1))
+    except MlflowException:
+        return False
+
+
 def load_champion(model_name: str):
     """The champion as an MLflow pyfunc model (its input signature enforced on every predict),
     and its version; (None, None) before any promotion."""

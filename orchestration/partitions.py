@@ -16,3 +16,16 @@ daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, tim
 
 # Each extraction date is its own run: a day's snapshot replaces that day, in date order.
 ONE_RUN_PER_DAY = dg.BackfillPolicy.multi_run(1)
+
+
+def is_backfill(partition_key: str, warehouse) -> bool:
+    """Whether this run is for a day older than the newest one loaded: such a run recomputes
+    history (the raw partition, the marts' as-of slices, the KPI history) but plans and sends
+    nothing and leaves the latest-state tables that readers use as they are."""
+    from erp.ingest import latest_partition
+
+    if not warehouse.file.exists():  # nothing loaded yet (a step that runs before ingestion)
+        return False
+    with warehouse.connect(read_only=True) as con:
+        latest = latest_partition(con)
+    return latest is not None and partition_key < latest

@@ -27,26 +27,38 @@ def main(argv: list[str] | None = None) -> int:
     if settings.sendgrid_api_key() is None:
         print("SENDGRID_API_KEY is not set: e-mail delivery runs in dry-run mode (outbox only).")
     days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    untrained = models_never_trained()
+    if untrained:  # the first run trains before it plans: nothing goes out on fallbacks
+        print(f"\nNo model trained yet ({', '.join(untrained)}): building the marts of {days[-1]}, training, "
+              "then running the whole day.")
+        if not run_partition(days[-1], source.kind, plan=False) or not train_models(untrained):
+            print("Models were not trained (see the reason above): the pipeline runs without their scores.")
     failures = [day for day in days if not run_partition(day, source.kind)]
-    if not failures and not champions_exist():
-        print("\nNo champion model yet: training every model, then scoring the latest day again.")
-        if train_models():
-            failures = [] if run_partition(days[-1], source.kind) else [days[-1]]
-        else:
-            print("Models were not trained (see the reason above): the pipeline ran without scores.")
     if failures:
         print(f"\nRun FAILED for {', '.join(failures)}. See the runs in the Dagster UI for details.")
     return 1 if failures else 0
 
 
-def run_partition(partition: str, source_kind: str) -> bool:
+def run_partition(partition: str, source_kind: str, plan: bool = True) -> bool:
+    """The daily job for one extraction date; ``plan=False`` stops before the contact list (and
+    what follows it), for the first run's data that the models are trained on."""
+    import dagster as dg
+
     from orchestration.definitions import defs
+    from orchestration.journeys.assets import CONTACT_LIST
     from orchestration.resources import WarehouseResource
 
-    print(f"Relance: running the daily pipeline for extraction {partition} (source: {source_kind})")
+    print(f"Relance: running the daily pipeline for extraction {partition} (source: {source_kind})"
+          + ("" if plan else ", without planning or sending"))
     job = defs.resolve_job_def("daily_job")
+    selection = None
+    if not plan:
+        graph = defs.resolve_asset_graph()
+        every = job.asset_layer.selected_asset_keys
+        selection = list(every - dg.AssetSelection.assets(CONTACT_LIST).downstream().resolve(graph))
     with instance_of_home() as instance:
         result = job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False,
+                                        asset_selection=selection,
                                         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     checks = [(c.asset_key.to_user_string(), c.check_name, c.passed, c.severity.value)
               for c in result.get_asset_check_evaluations()]
@@ -66,21 +78,27 @@ def instance_of_home():
     return dg.DagsterInstance.from_config(str(settings.dagster_home()))
 
 
-def champions_exist() -> bool:
+def models_never_trained() -> list[str]:
+    """The models no training ever registered. A model trained before that did not pass its
+    gates is not retrained by `make run`: its decision stands until the weekly or drift training."""
     from ml import registry
     from ml.specs import SPECS
     from orchestration.resources import MlflowResource
 
     MlflowResource().connect()
-    return all(registry.champion_version(spec.name) is not None for spec in SPECS)
+    return [spec.name for spec in SPECS if not registry.ever_trained(spec.name)]
 
 
-def train_models() -> bool:
+def train_models(names: list[str]) -> bool:
+    import dagster as dg
+
     from orchestration.definitions import defs
+    from orchestration.models.assets import training_asset_name
 
     with instance_of_home() as instance:
         result = defs.resolve_job_def("training_job").execute_in_process(
             instance=instance, raise_on_error=False,
+            asset_selection=[dg.AssetKey(training_asset_name(name)) for name in names],
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     for event in result.all_events:
         if event.is_step_failure:

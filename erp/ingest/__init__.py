@@ -9,6 +9,6 @@ rows read = rows loaded + rows rejected.
 from erp.ingest.day import load_day
 from erp.ingest.errors import DropErrors, DropFileError
 from erp.ingest.files import check_drop, find_table_file
-from erp.ingest.load import LoadReport, load_table
+from erp.ingest.load import LoadReport, latest_partition, load_table
 
-__all__ = ["DropErrors", "DropFileError", "LoadReport", "check_drop", "find_table_file", "load_day", "load_table"]
+__all__ = ["DropErrors", "DropFileError", "LoadReport", "check_drop", "find_table_file", "latest_partition", "load_day", "load_table"]

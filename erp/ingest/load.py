@@ -113,6 +113,15 @@ def commit_table(con: duckdb.DuckDBPyConnection, table: Table, staged: Staged | 
     return report
 
 
+def latest_partition(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The newest extraction date loaded (None before any): a run for an older one is a backfill
+    of history, which must neither contact anyone nor rewind the latest-state tables."""
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'raw' "
+                         "and table_name = 'load_log'").fetchall()[0][0]
+    latest = con.execute("select max(partition_date) from raw.load_log").fetchall()[0][0] if exists else None
+    return latest.isoformat() if latest else None
+
+
 def _delete_partition(con, table_name: str, partition: str) -> None:
     con.execute(f"delete from raw.{table_name} where _partition = ?", [partition])
     for log in ("rejects", "load_log"):

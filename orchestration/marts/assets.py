@@ -2,7 +2,9 @@
 partition, and the Parquet export of the marts."""
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
@@ -10,13 +12,17 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration import settings
 from orchestration.marts.parquet_export import export_marts
 from orchestration.marts.project import relance_dbt_project
-from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
+from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions, is_backfill
 from orchestration.resources import WarehouseResource
 
 # dbt tags (in the models' config, by folder in dbt_project.yml) place the models in the daily
 # job: after the ML stage has scored the day (they read ml.*), after the day's contact list (they
 # read journeys.*), or before both.
 AFTER_SCORING, AFTER_JOURNEYS = "tag:after_scoring", "tag:after_journeys"
+# The marts that hold the latest state (rebuilt whole each day; the incremental ones keep a slice
+# per as-of date). A backfill of a past day leaves them alone, and so every step downstream of them
+# (scoring, the contact list, delivery) is skipped by Dagster: a backfill contacts no one.
+LATEST_STATE_MARTS = "path:models/marts,config.materialized:table"
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -35,6 +41,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     against fixed rows, not the day's data: CI runs them (tests/test_marts.py), daily runs don't."""
     dbt_vars = {"as_of_date": context.partition_key, "warehouse": str(warehouse.file)}
     args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
+    if is_backfill(context.partition_key, warehouse):
+        context.log.info(f"{context.partition_key} is older than the newest day loaded: history slices only, "
+                         "the latest-state marts stay as they are")
+        args += ["--exclude", LATEST_STATE_MARTS]
     yield from dbt.cli(args, context=context, target_path=warehouse.file.parent / "dbt_target").stream()
 
 
@@ -58,14 +68,44 @@ def relance_dbt_journey_models(context: dg.AssetExecutionContext, dbt: DbtCliRes
     yield from _build(context, dbt, warehouse)
 
 
-@dg.asset(group_name="marts", partitions_def=daily_partitions, compute_kind="parquet", backfill_policy=ONE_RUN_PER_DAY,
-          deps=[key for assets in (relance_dbt_models, relance_dbt_scored_models, relance_dbt_journey_models)
-                for key in assets.keys if assets.group_names_by_key[key] == "marts"],
-          description="The marts' slice of the partition date as Parquet files for BI tools, one folder per "
-                      "mart, Hive-partitioned by as_of_date, under RELANCE_HOME/exports.")
-def marts_parquet(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    root = settings.home() / "exports"
-    with warehouse.connect(read_only=True) as con:
-        written = export_marts(con, root, context.partition_key)
-    return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(root)),
-                                          "rows": dg.MetadataValue.json(written)})
+def _marts_by_kind() -> dict[str, list[dg.AssetKey]]:
+    """The marts' asset keys: history (incremental, one slice per as-of date, built before scoring,
+    so backfills of past days rebuild it) and the rest (the latest state, and the slices of the
+    marts built after scoring or after the contact list, which only the current day computes)."""
+    nodes = json.loads(Path(relance_dbt_project().manifest_path).read_text())["nodes"].values()
+    incremental = {n["name"] for n in nodes
+                   if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"}
+    kinds: dict[str, list[dg.AssetKey]] = {"history": [], "latest": []}
+    for assets in (relance_dbt_models, relance_dbt_scored_models, relance_dbt_journey_models):
+        for key in assets.keys:
+            if assets.group_names_by_key[key] == "marts":
+                history = assets is relance_dbt_models and key.path[-1] in incremental
+                kinds["history" if history else "latest"].append(key)
+    return kinds
+
+
+MARTS_BY_KIND = _marts_by_kind()
+
+
+def build_parquet_asset(name: str, kind: str, description: str) -> dg.AssetsDefinition:
+    """Export the partition date's slice of one kind of mart as Parquet for BI tools, one folder
+    per mart, Hive-partitioned by as_of_date, under RELANCE_HOME/exports."""
+
+    @dg.asset(name=name, group_name="marts", partitions_def=daily_partitions, compute_kind="parquet",
+              backfill_policy=ONE_RUN_PER_DAY, deps=MARTS_BY_KIND[kind], description=description)
+    def _export(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        root = settings.home() / "exports"
+        with warehouse.connect(read_only=True) as con:
+            written = export_marts(con, root, context.partition_key, [k.path[-1] for k in MARTS_BY_KIND[kind]])
+        return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(root)),
+                                              "rows": dg.MetadataValue.json(written)})
+
+    return _export
+
+
+history_parquet = build_parquet_asset(
+    "history_parquet", "history", "The history marts' slice of the partition date (aging, the daily and monthly "
+    "KPIs) as Parquet, also on backfills of past days.")
+marts_parquet = build_parquet_asset(
+    "marts_parquet", "latest", "The latest-state marts (facts, the 360, the dunning book) and the day's cash forecast "
+    "and experiment results as Parquet; skipped on backfills, which leave those marts as they are.")
