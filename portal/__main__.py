@@ -1,0 +1,53 @@
+"""Run the portal: ``RELANCE_PORTAL_SECRET=... python -m portal --warehouse W --events-dir D``.
+
+Also ``python -m portal link CUSTOMER_ID`` prints a signed link token for one customer (what the
+e-mails will carry). The secret is read here, once, until orchestration/settings.py owns it.
+uvicorn's access log is off: it prints paths (the link token is in one) and query strings; the
+portal's own ``portal.access`` log names routes only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+SECRET_VARIABLE = "RELANCE_PORTAL_SECRET"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m portal")
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=Path(".relance/warehouse.duckdb"),
+        help="the DuckDB warehouse or a published copy of it (opened read-only)",
+    )
+    parser.add_argument("--events-dir", type=Path, default=Path(".relance/portal_events"))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8030)
+    parser.add_argument("--link", metavar="CUSTOMER_ID", help="print a link token for this customer and exit")
+    args = parser.parse_args(argv)
+    secret = os.environ.get(SECRET_VARIABLE)
+    if not secret:
+        print(f"{SECRET_VARIABLE} is not set: the portal cannot sign or check links.", file=sys.stderr)
+        return 2
+    if args.link:
+        from portal.security import Links
+
+        print(Links(secret).issue(args.link))
+        return 0
+    import uvicorn
+
+    from portal.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_app(secret, args.warehouse, args.events_dir)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, proxy_headers=False, server_header=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
