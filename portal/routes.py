@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 
 import yaml
 from fastapi import APIRouter, Depends, HTTPException, Request
-from starlette.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from documents.account import invoice_copy, statement
 from documents.text import amount, as_date, language_of, payment_link, short_day, status_on
