@@ -34,8 +34,8 @@ def world(tmp_path):
     clock = Clock()
     warehouse = build_warehouse(tmp_path / "warehouse.duckdb")
 
-    def client(limits: Limits = Limits()) -> TestClient:
-        app = create_app(SECRET, warehouse, tmp_path / "events", limits=limits, clock=clock)
+    def client(limits: Limits | None = None) -> TestClient:
+        app = create_app(SECRET, warehouse, tmp_path / "events", limits=limits or Limits(), clock=clock)
         return TestClient(app, base_url="https://portal.test")
 
     return clock, client, tmp_path / "events"
