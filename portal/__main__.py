@@ -3,7 +3,8 @@
 Also ``python -m portal link CUSTOMER_ID`` prints a signed link token for one customer (what the
 e-mails will carry). The secret is read here, once, until orchestration/settings.py owns it.
 uvicorn's access log is off: it prints paths (the link token is in one) and query strings; the
-portal's own ``portal.access`` log names routes only.
+portal's own ``portal.access`` log names routes only. Behind a reverse proxy (which terminates
+TLS), pass ``--trusted-proxy``: otherwise every visitor shares the proxy's IP and its rate limit.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events-dir", type=Path, default=Path(".relance/portal_events"))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8030)
+    parser.add_argument(
+        "--trusted-proxy",
+        metavar="IP",
+        help="the reverse proxy whose X-Forwarded-For gives the client IP (per-IP rate limits)",
+    )
     parser.add_argument("--link", metavar="CUSTOMER_ID", help="print a link token for this customer and exit")
     args = parser.parse_args(argv)
     secret = os.environ.get(SECRET_VARIABLE)
@@ -45,7 +51,15 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_app(secret, args.warehouse, args.events_dir)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, proxy_headers=False, server_header=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        server_header=False,
+        proxy_headers=bool(args.trusted_proxy),
+        forwarded_allow_ips=args.trusted_proxy,
+    )
     return 0
 
 

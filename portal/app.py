@@ -58,6 +58,12 @@ class Portal:
     secure_cookies: bool
 
 
+def _small_body(length: str | None) -> bool:
+    """Forms from browsers always declare their length; refusing the rest (chunked, huge) means
+    no request can make the form parser read without bound."""
+    return bool(length) and length.isdigit() and int(length) <= MAX_BODY_BYTES
+
+
 def security_headers(payment_link: str) -> dict[str, str]:
     """Headers on every answer: no caching of account pages, no referrer, no framing, and a CSP
     that allows only our own stylesheet and forms posting to us or to the payment page."""
@@ -72,6 +78,7 @@ def security_headers(payment_link: str) -> dict[str, str]:
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-store",
         "X-Frame-Options": "DENY",
+        "Strict-Transport-Security": "max-age=31536000",
         "X-Content-Type-Options": "nosniff",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
@@ -113,8 +120,8 @@ def create_app(
         client = request.client.host if request.client else "-"
         if not app.state.portal.ip_window.allow(client):
             response = PlainTextResponse("Too many requests, please try again in a minute.", 429, {"Retry-After": "60"})
-        elif request.method == "POST" and int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-            response = PlainTextResponse("Request too large.", 413)
+        elif request.method == "POST" and not _small_body(request.headers.get("content-length")):
+            response = PlainTextResponse("A form must declare its length and stay small.", 413)
         else:
             response = await call_next(request)
         response.headers.update(headers)

@@ -229,6 +229,9 @@ async def pay(request: Request, invoice_id: str, who: Visitor) -> Response:
 async def promise(request: Request, invoice_id: str, who: Visitor) -> Response:
     fields = await _form(request, who)
     _invoice(request, who, invoice_id)
+    today = dt.datetime.fromtimestamp(_portal(request).links.clock(), dt.UTC).date().isoformat()
+    if str(fields.get("promised_date", "")) < today:  # ISO dates order as text; the ingest re-checks the format
+        raise HTTPException(422, "Please check the form: the promised date is in the past.")
     return _record(request, who, "promise_to_pay", invoice_id, fields)
 
 

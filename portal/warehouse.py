@@ -9,7 +9,6 @@ never a value from the request — so no request can read another customer's row
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -28,29 +27,24 @@ class Unavailable(Exception):
     """The warehouse cannot be read right now (a run holds it, or it is not there yet)."""
 
 
-@contextmanager
-def _reader(path: Path):
+def _query(path: Path, sql: str, customer_id: str) -> pd.DataFrame:
+    """Run one customer-scoped query on a read-only connection opened and closed here."""
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except (duckdb.IOException, duckdb.CatalogException) as err:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return con.execute(sql, [customer_id]).df()
+    except (duckdb.IOException, duckdb.ConnectionException, duckdb.CatalogException) as err:
         raise Unavailable(type(err).__name__) from err
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def customer(path: Path, customer_id: str) -> dict | None:
     """The customer's profile row, or None if the warehouse does not know them."""
-    with _reader(path) as con:
-        frame = con.execute(CUSTOMER_SQL, [customer_id]).df()
+    frame = _query(path, CUSTOMER_SQL, customer_id)
     return None if frame.empty else frame.iloc[0].to_dict()
 
 
 def open_invoices(path: Path, customer_id: str) -> pd.DataFrame:
     """The customer's open invoices, oldest due first."""
-    with _reader(path) as con:
-        return con.execute(INVOICES_SQL, [customer_id]).df()
+    return _query(path, INVOICES_SQL, customer_id)
 
 
 def invoice(path: Path, customer_id: str, invoice_id: str) -> dict | None:

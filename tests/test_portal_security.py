@@ -8,6 +8,7 @@ token, a customer id or an e-mail address. Time is a fake clock, so nothing wait
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 
@@ -188,3 +189,40 @@ def test_log_records_during_requests_carry_no_token_and_no_customer(world, caplo
     assert "GET start 303" in text and "POST account_action 303" in text  # the access log is there...
     for secret in (token, "tampered-token-value", csrf, ALICE, ALICE_EMAIL, "utm", "F-2026-0042"):
         assert secret not in text  # ...and names routes, never paths, queries or people
+
+
+def test_oversized_or_undeclared_bodies_and_past_promises_are_refused(world):
+    clock, client, events_dir = world
+    c = signed_in(client(), ALICE, Links(SECRET, clock))
+    csrf = csrf_of(c.get("/plan").text)
+    huge = c.post("/plan", data={"csrf": csrf, "installments": "3", "first_date": "2026-12-20", "note": "x" * 20_000})
+    assert huge.status_code == 413
+    chunked = c.post(
+        "/unsubscribe",
+        content=iter([f"csrf={csrf}".encode()]),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert chunked.status_code == 413
+    past = c.post("/promise/F-2026-0042", data={"csrf": csrf, "promised_date": "2026-11-01", "amount": "10.00"})
+    assert past.status_code == 422 and landed(events_dir) == []
+
+
+def test_an_unreadable_warehouse_answers_503_and_says_nothing_more(world, tmp_path):
+    clock, _, _ = world
+    app = create_app(SECRET, tmp_path / "not-published-yet.duckdb", tmp_path / "events", clock=clock)
+    c = signed_in(TestClient(app, base_url="https://portal.test"), ALICE, Links(SECRET, clock))
+    page = c.get("/")
+    assert page.status_code == 503 and page.headers["retry-after"] == "120"
+    assert "duckdb" not in page.text.lower() and "not-published-yet" not in page.text
+
+
+def test_the_entry_point_needs_the_secret_and_issues_links_it_accepts(monkeypatch, capsys):
+    from portal.__main__ import main
+
+    monkeypatch.delenv("RELANCE_PORTAL_SECRET", raising=False)
+    assert main(["--link", ALICE]) == 2 and "RELANCE_PORTAL_SECRET" in capsys.readouterr().err
+    monkeypatch.setenv("RELANCE_PORTAL_SECRET", SECRET)
+    assert main(["--link", ALICE]) == 0
+    token = capsys.readouterr().out.strip()
+    assert ALICE.encode() not in base64.urlsafe_b64decode(token)  # opaque: encrypted, not just encoded
+    assert Links(SECRET).customer_of(token)[0] == ALICE
