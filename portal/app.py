@@ -55,7 +55,6 @@ class Portal:
     templates: Jinja2Templates
     ip_window: SlidingWindow
     token_window: SlidingWindow
-    secure_cookies: bool
 
 
 def _small_body(length: str | None) -> bool:
@@ -91,7 +90,6 @@ def create_app(
     brand: dict | None = None,
     limits: Limits = Limits(),
     clock: Callable[[], float] = time.time,
-    secure_cookies: bool = True,
 ) -> FastAPI:
     """The portal over ``warehouse_path`` (the warehouse or a published copy, opened read-only per
     request), landing actions under ``events_dir``. ``clock`` gives UNIX seconds for link expiry
@@ -110,7 +108,6 @@ def create_app(
         templates=Jinja2Templates(env=env),
         ip_window=SlidingWindow(limits.per_ip, limits.window_seconds, clock),
         token_window=SlidingWindow(limits.per_token, limits.window_seconds, clock),
-        secure_cookies=secure_cookies,
     )
     headers = security_headers(str(brand.get("payment_link", "")))
 

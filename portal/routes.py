@@ -166,7 +166,7 @@ def start(request: Request, token: str) -> Response:
         token,
         max_age=max(0, int(expires_at - portal.links.clock())),
         path="/",
-        secure=portal.secure_cookies,
+        secure=True,  # browsers also keep Secure cookies on http://127.0.0.1, so local runs work
         httponly=True,
         samesite="lax",
     )
