@@ -25,6 +25,7 @@ from fastapi.responses import PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from journeys.catalog import load_branding
 from portal import routes
 from portal.security import Links, SlidingWindow
 from portal.warehouse import Unavailable
@@ -94,10 +95,7 @@ def create_app(
     """The portal over ``warehouse_path`` (the warehouse or a published copy, opened read-only per
     request), landing actions under ``events_dir``. ``clock`` gives UNIX seconds for link expiry
     and the rate windows (tests pass their own, so nothing waits on real time)."""
-    if brand is None:
-        from journeys.catalog import load_branding
-
-        brand = load_branding()
+    brand = load_branding() if brand is None else brand
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = Portal(
