@@ -97,6 +97,17 @@ def brand_overrides() -> dict[str, str]:
             if name.startswith(BRAND_PREFIX)}
 
 
+def portal_secret() -> str | None:
+    """The key that signs the customer portal's links (RELANCE_PORTAL_SECRET); no default: a
+    guessable key would let anyone forge a link."""
+    return os.environ.get("RELANCE_PORTAL_SECRET") or None
+
+
+def portal_events_dir() -> Path:
+    """Where the portal lands what customers do, for the next run to ingest."""
+    return home() / "portal_events"
+
+
 def retention_days() -> int:
     return int(os.environ.get("RELANCE_RETENTION_DAYS", "35"))
 
