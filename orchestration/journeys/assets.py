@@ -41,7 +41,7 @@ def sendgrid_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
                       "tone, template, incentive, send time (UTC), A/B variant or holdout and reason codes; the "
                       "sends each rule blocked in journeys.blocked_sends. Also Parquet and a CSV of call tasks.")
 def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from journeys import audit, book, catalog, store
+    from journeys import audit, book, catalog, policy, store
     from journeys.contact_list import blocked_summary, plan_day
     from journeys.csv_export import write_csv
 
@@ -60,6 +60,7 @@ def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     yield dg.MaterializeResult(asset_key=CONTACT_LIST, metadata={
         **counts, "blocked_by_rule": dg.MetadataValue.json(blocked_summary(plan.blocked)),
         "journeys": dg.MetadataValue.json(plan.contact_list.journey.value_counts().to_dict()),
+        "quarantine": dg.MetadataValue.json(policy.quarantine_summary(day.invoices)),
         "call_tasks_csv": dg.MetadataValue.path(str(calls)), "policy_profile": catalog.load_policy().name})
     yield dg.AssetCheckResult(check_name="no_send_breaks_a_rule", asset_key=CONTACT_LIST,
                               passed=not any(breaches.values()), metadata={"breaches": dg.MetadataValue.json(breaches)})
