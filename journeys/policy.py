@@ -8,6 +8,8 @@ on a message (opt-out, spacing, weekly cap, owner notice, calendar) stop the who
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
 from journeys.catalog import Policy
@@ -90,5 +92,5 @@ def quarantine_summary(invoices: pd.DataFrame) -> dict:
     """Customers of the book the planner skips for broken invariants, and how many per invariant
     (run metadata: the run says what it skipped and why, without naming anyone)."""
     flagged = invoices[invoices.is_quarantined].drop_duplicates("customer_id")
-    invariants = flagged.quarantine_reason.str.split("; ").explode().str.split(":").str[0]
-    return {"quarantined_customers": len(flagged), "by_invariant": invariants.value_counts().to_dict()}
+    invariants = Counter(part.split(":")[0] for text in flagged.quarantine_reason for part in str(text).split("; "))
+    return {"quarantined_customers": len(flagged), "by_invariant": dict(invariants.most_common())}

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from journeys import book, catalog, policy, store
@@ -172,3 +173,14 @@ def test_the_planner_skips_only_the_quarantined_customer_and_says_why(day):
     assert others.reset_index(drop=True).equals(plan.contact_list.reset_index(drop=True))
     assert policy.quarantine_summary(today.invoices) == {
         "quarantined_customers": 1, "by_invariant": {"payment_on_another_customers_invoice": 1}}
+
+
+def test_quarantine_is_the_first_invoice_rule_and_the_summary_counts_customers_per_invariant():
+    row = pd.Series({"is_quarantined": True, "quarantine_reason": "aging_does_not_sum: buckets off in USD",
+                     "is_in_dispute": True})
+    verdict = policy.invoice_rule(row, "I1", "email", catalog.load_policy(), pd.Timestamp("2026-04-01"), {}, {})
+    assert verdict == ("data_quarantine", "aging_does_not_sum: buckets off in USD")
+    invoices = pd.DataFrame({"customer_id": ["A", "A", "B", "C"], "is_quarantined": [True, True, True, False],
+                             "quarantine_reason": ["x: 1; y: 2", "x: 1; y: 2", "y: 3", None]})
+    assert policy.quarantine_summary(invoices) == {"quarantined_customers": 2, "by_invariant": {"y": 2, "x": 1}}
+    assert policy.quarantine_summary(invoices.iloc[3:]) == {"quarantined_customers": 0, "by_invariant": {}}
