@@ -17,26 +17,37 @@ include .env
 export
 endif
 
-.PHONY: install run backfill test lint lock simulate simulate-days webhook dagster-dev mlflow-ui bench clean
+.PHONY: install dbt-manifest run backfill test lint lock simulate simulate-days webhook dagster-dev mlflow-ui bench clean
 
 install: $(VENV)/.installed
 
 # The venv is rebuilt whenever the dependency set changes; uv installs the locked set in seconds.
+# Bytecode is compiled once here: every dbt step of a run is a new Python process, which would
+# otherwise compile dbt's modules again (about a second each; PYTHONDONTWRITEBYTECODE is set).
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 
-run: install
+# The dbt manifest Dagster loads the dbt assets from: generated (never committed), again
+# whenever a file of the dbt project changes.
+DBT_MANIFEST := dbt_project/target/manifest.json
+DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -path dbt_project/logs -prune -o -type f -print)
+dbt-manifest: $(DBT_MANIFEST)
+$(DBT_MANIFEST): $(VENV)/.installed $(DBT_FILES)
+	$(VENV)/bin/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+	touch $@
+
+run: install dbt-manifest
 	$(PY) -m orchestration.run
 
 # make backfill FROM=2026-10-25 TO=2026-11-23
-backfill: install
+backfill: install dbt-manifest
 	$(PY) -m orchestration.run --from $(FROM) $(if $(TO),--to $(TO))
 
-test: install
+test: install dbt-manifest
 	$(PY) -m pytest
 
 # Python (ruff: lint and format) and the dbt models (sqlfluff, rendered by dbt itself against a
@@ -53,15 +64,16 @@ lock: install
 simulate: install
 	$(PY) -m erp.simulator $(ARGS)
 
-# make simulate-days N=90: Relance against a static dunning schedule, closed loop on one simulated company.
-simulate-days: install
-	$(PY) benchmarks/closed_loop.py --days $(or $(N),90)
+# make simulate-days N=90: Relance against a static dunning schedule, closed loop on one simulated company:
+# the daily job of `make run` once per simulated day, with the models trained first as `make run` does.
+simulate-days: install dbt-manifest
+	$(PY) benchmarks/closed_loop.py --days $(or $(N),90) --train
 
 # The SendGrid Event Webhook receiver (needs SENDGRID_WEBHOOK_PUBLIC_KEY).
 webhook: install
-	$(PY) -m journeys.webhook --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8025)
+	$(PY) -m orchestration.cli webhook --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8025)
 
-dagster-dev: install
+dagster-dev: install dbt-manifest
 	DAGSTER_HOME="$$($(PY) -m orchestration.settings dagster-home)" $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 mlflow-ui: install

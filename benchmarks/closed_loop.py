@@ -1,25 +1,29 @@
 """Closed loop: Relance's journeys against a static one-size-fits-all dunning schedule, each
 run day after day on its own copy of the same simulated customers.
 
-Every simulated day, for each policy: the world applies the reminders sent so far and emits the
-day's drop → ingestion into the policy's warehouse → dbt (staging → marts) → the day's plan
-under the contact rules → dry-run delivery → the next day. These are the functions the Dagster
-assets call, run in-process without Dagster and without the dbt tests so that 90 days take
-minutes. Neither policy has ML scores (the small world trains no champion), so Relance's edge
-comes from its segment journeys, the customer's reading hour and the rule-based offers.
+Every simulated day, for each policy, the daily Dagster job of `make run` runs in process for
+that day's partition, with every asset and check: the world applies the reminders sent so far
+and emits the day's drop → ingestion and its Great Expectations checks → dbt build (staging →
+marts, with the dbt tests) → scoring by the champion models → the day's plan under the contact
+rules → dry-run delivery → the next day. The two policies differ only in resource settings:
+the journeys file (journeys/config/static_schedule.yaml for the static one, which sends at one
+fixed hour and offers nothing) and, for both, a delivery clock set to the simulated day.
+`--train` first trains the models on the world's history, as `make run` does on its first run.
 
 Printed for invoices due in the simulated period: share of the amount collected within 30 days
 of the due date, mean days from due date to payment (unpaid ones counted at the horizon), DSO
 and CEI over the period, reminders sent and reminders per 1,000 collected; then the days and
 reminders per simulated archetype, the ground truth neither policy sees, which shows where a
-difference comes from (punctual payers and self-curers pay on their own under any policy).
+difference comes from (punctual payers and self-curers pay on their own under any policy);
+then where the time went, per step of the daily job.
 
-    python benchmarks/closed_loop.py --days 90 [--customers 400] [--workdir DIR]
+    python benchmarks/closed_loop.py --days 90 [--customers 400] [--workdir DIR] [--train]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -27,63 +31,86 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-for switch, value in (("DBT_SEND_ANONYMOUS_USAGE_STATS", "false"), ("DBT_VERSION_CHECK", "false"), ("DO_NOT_TRACK", "1")):
-    os.environ.setdefault(switch, value)  # telemetry off even when run outside make
 
 POLICIES = {"relance": "journeys.yaml", "static": "static_schedule.yaml"}
-DBT_SELECT = ["+mart_dunning_book", "+dim_contacts", "+fct_contacts"]
+RETENTION_DAYS = 3  # raw partitions and drops kept: the loop only ever reads the latest day
+# A user's own source, MLflow store or SendGrid key must not leak into the simulation (dry-run only).
+USER_SETTINGS = ("RELANCE_ERP_DROP", "RELANCE_ERP_ADAPTER", "MLFLOW_TRACKING_URI", "SENDGRID_API_KEY")
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
-def run_policy(workdir: Path, policy: str, first: date, days: int) -> dict:
-    """The daily loop for one policy on its own copy of the world; returns its outcome figures."""
-    import duckdb
-    from dbt.cli.main import dbtRunner
+def policy_definitions(policy: str):
+    """`make run`'s definitions, with the policy's journeys file and the simulated clock."""
+    from journeys.catalog import CONFIG_DIR
+    from orchestration.definitions import definitions
+    from orchestration.resources import ErpSourceResource, JourneysConfigResource, SendGridResource
 
-    from erp.contract import load_order
-    from erp.ingest import load_table
+    return definitions(journeys_config=JourneysConfigResource(journeys_file=str(CONFIG_DIR / POLICIES[policy])),
+                       sendgrid=SendGridResource(simulated_clock=True),
+                       erp_source=ErpSourceResource(retention_days=RETENTION_DAYS))
+
+
+def run_policy(home: Path, policy: str, first: date, days: int, train: bool = False) -> dict:
+    """The daily job, one partition per simulated day, on the policy's RELANCE_HOME (the caller
+    sets it: each policy runs in its own process); returns its outcome figures and step times."""
+    import dagster as dg
+
     from erp.simulator import World
-    from journeys import book, catalog, delivery, store
-    from journeys.contact_list import not_before, plan_day
+    from orchestration import settings
 
-    home = workdir / policy
-    world = World(home / "world")
-    warehouse = home / "warehouse.duckdb"
-    os.environ["RELANCE_WAREHOUSE"] = str(warehouse)
-    journeys = catalog.load_journeys(catalog.CONFIG_DIR / POLICIES[policy])
-    rules, experiments, brand = catalog.load_policy(), catalog.load_experiments(), catalog.load_branding()
-    sender, dbt = delivery.DryRunSender(home / "outbox"), dbtRunner()
-    started = time.time()
-    for offset in range(days):
-        day = first + timedelta(days=offset)
-        with duckdb.connect(str(warehouse)) as con:
-            sends = store.delivered_sends(con, day.isoformat()) if offset else None
-        folder = world.advance(day, sends)
-        with duckdb.connect(str(warehouse)) as con:
-            for table in load_order():
-                load_table(con, folder, table, day.isoformat(), retention_days=3)
-        result = dbt.invoke(["--quiet", "run", "--project-dir", str(ROOT / "dbt_project"), "--profiles-dir",
-                             str(ROOT / "dbt_project"), "--target-path", str(home / "dbt_target"),
-                             "--log-path", str(home / "dbt_logs"), "--select", *DBT_SELECT,
-                             "--vars", json.dumps({"as_of_date": day.isoformat()})])
-        if not result.success:
-            raise RuntimeError(f"{policy} {day}: dbt run failed: {result.exception}")
-        with duckdb.connect(str(warehouse)) as con:
-            today = book.load(con)
-            if policy == "static":  # one size fits all: the same hour and no offer for everyone
-                today.invoices = today.invoices.assign(best_send_hour=float("nan"), most_frequent_open_hour=float("nan"),
-                                                       best_incentive=None)
-            store.save_plan(con, plan_day(today, journeys, rules, experiments), today.as_of)
-            send_day = today.as_of + timedelta(days=1)
-            delivery.deliver(con, sender, brand, day.isoformat(), now=not_before(send_day))
-        world.prune_drops(2)
-        if offset % 10 == 9:
-            print(f"  {policy}: day {offset + 1}/{days} ({time.time() - started:.0f} s)", flush=True)
-    return outcomes(world, warehouse, first, first + timedelta(days=days - 1))
+    assert settings.home() == home.resolve(), f"RELANCE_HOME must be {home} for this policy"
+    defs = policy_definitions(policy)
+    job, seconds, started = defs.resolve_job_def("daily_job"), defaultdict(float), time.time()
+    with dg.DagsterInstance.ephemeral() as instance:
+        for offset in range(days):
+            day = (first + timedelta(days=offset)).isoformat()
+            with open(home / "daily_job.log", "a") as log, contextlib.redirect_stdout(log):  # dbt's own log lines
+                result = job.execute_in_process(partition_key=day, instance=instance, run_config=QUIET,
+                                                raise_on_error=False)
+            if not result.success:
+                failed = [e.step_key for e in result.all_events if e.is_step_failure]
+                raise RuntimeError(f"{policy} {day}: step(s) failed: {', '.join(failed)}")
+            for step, duration in step_seconds(instance, result.run_id).items():
+                seconds[step] += duration
+            if offset == 0 and train:
+                train_models(defs, instance)
+            if offset % 10 == 9:
+                print(f"  {policy}: day {offset + 1}/{days} ({time.time() - started:.0f} s)", flush=True)
+    figures = outcomes(World(settings.simulator_root()), settings.warehouse_path(), first,
+                       first + timedelta(days=days - 1))
+    return figures | {"step_seconds": dict(seconds)}
+
+
+def train_models(defs, instance) -> None:
+    """What `make run` does when no champion exists yet; the next days are scored."""
+    result = defs.resolve_job_def("training_job").execute_in_process(instance=instance, run_config=QUIET,
+                                                                       raise_on_error=False)
+    for event in result.get_asset_materialization_events():
+        meta = event.materialization.metadata
+        print(f"  trained {event.asset_key.to_user_string()}: champion={meta['promoted_to_champion'].value}, "
+              f"{meta['summary'].value}", flush=True)
+
+
+def step_seconds(instance, run_id: str) -> dict[str, float]:
+    """Wall time of each step of a run, from its event log (start to success or failure)."""
+    import dagster as dg
+
+    begun, spent = {}, {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or entry.step_key is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            begun[entry.step_key] = entry.timestamp
+        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            spent[entry.step_key] = entry.timestamp - begun.get(entry.step_key, entry.timestamp)
+    return spent
 
 
 def outcomes(world, warehouse: Path, first: date, last: date) -> dict:
@@ -140,27 +167,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=400)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--train", action="store_true", help="train the models on the history first")
     parser.add_argument("--policy", choices=sorted(POLICIES), help=argparse.SUPPRESS)  # one child process
     parser.add_argument("--first", type=date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.policy:  # a child: run one policy, print its figures as JSON
-        print("RESULT " + json.dumps(run_policy(args.workdir, args.policy, args.first, args.days)))
+        home = args.workdir / args.policy
+        print("RESULT " + json.dumps(run_policy(home, args.policy, args.first, args.days, args.train)))
         return 0
     from erp.simulator import SimulationConfig, World
 
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="relance-closed-loop-"))
+    workdir = (args.workdir or Path(tempfile.mkdtemp(prefix="relance-closed-loop-"))).resolve()
     end = date(2026, 3, 31)
     t0 = time.time()
-    World.create(workdir / "origin" / "world", SimulationConfig(end=end, customers=args.customers, months=12,
-                                                                 seed=args.seed, future_days=args.days + 60))
+    World.create(workdir / "origin" / "simulator", SimulationConfig(end=end, customers=args.customers, months=12,
+                                                                     seed=args.seed, future_days=args.days + 60))
     print(f"world: {args.customers} customers, 12 months of history to {end} ({time.time() - t0:.0f} s); "
           f"simulating {args.days} days in {workdir}")
     children = {}
-    for policy in POLICIES:  # the same customers for both: identical copies of the world
+    for policy in POLICIES:  # the same customers for both: identical copies of the world, one RELANCE_HOME each
         shutil.copytree(workdir / "origin", workdir / policy)
-        children[policy] = subprocess.Popen(
-            [sys.executable, __file__, "--policy", policy, "--workdir", str(workdir), "--days", str(args.days),
-             "--first", (end + timedelta(days=1)).isoformat()], stdout=subprocess.PIPE, text=True)
+        command = [sys.executable, __file__, "--policy", policy, "--workdir", str(workdir), "--days", str(args.days),
+                   "--first", (end + timedelta(days=1)).isoformat(), *(["--train"] if args.train else [])]
+        env = {k: v for k, v in os.environ.items() if k not in USER_SETTINGS} | {"RELANCE_HOME": str(workdir / policy)}
+        children[policy] = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     results = {}
     for policy, child in children.items():
         output = child.communicate()[0]
@@ -170,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         results[policy] = json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
     report(results, args.days, time.time() - t0)
+    report_time(results, args.days)
     return 0
 
 
@@ -190,9 +221,20 @@ def report(results: dict, days: int, seconds: float) -> None:
     print(f"\n{'by simulated archetype':<31}{'mean days due → paid':>24}{'reminders sent':>20}")
     print(f"{'(ground truth, unseen)':<23}{'invoices':>8}{'Relance':>12}{'static':>12}{'Relance':>10}{'static':>10}")
     for archetype, mine in sorted(relance["by_archetype"].items()):
-        theirs = static["by_archetype"][archetype]
+        theirs = static["by_archetype"].get(archetype, {"mean_days": 0, "reminders": 0})
         print(f"{archetype:<23}{mine['invoices']:>8.0f}{mine['mean_days']:>12.1f}{theirs['mean_days']:>12.1f}"
               f"{mine['reminders']:>10.0f}{theirs['reminders']:>10.0f}")
+
+
+def report_time(results: dict, days: int) -> None:
+    """Seconds per simulated day of each step of the daily job (checks are steps of their own)."""
+    steps = sorted(results["relance"]["step_seconds"], key=lambda k: -results["relance"]["step_seconds"][k])
+    print(f"\n{'seconds per simulated day, by step':<52}{'Relance':>10}{'static':>10}")
+    for step in steps:
+        mine, theirs = (results[p]["step_seconds"].get(step, 0) / days for p in ("relance", "static"))
+        print(f"{step[:51]:<52}{mine:>10.2f}{theirs:>10.2f}")
+    total = [sum(results[p]["step_seconds"].values()) / days for p in ("relance", "static")]
+    print(f"{'all steps':<52}{total[0]:>10.2f}{total[1]:>10.2f}")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def main() -> None:
     import pandas as pd
 
     from ml import data as ml_data
-    from ml import payment_delay, scores, self_cure
+    from ml import payment_delay, scores, self_cure, training
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workdir", type=Path, required=True)
@@ -41,36 +41,36 @@ def main() -> None:
         data, as_of = ml_data.load(con), ml_data.as_of_date(con)
     print(f"load: {len(data['invoices']):,} invoices in {time.perf_counter() - started:.1f} s")
 
+    delay, cure = payment_delay.SPEC, self_cure.SPEC
     started = time.perf_counter()
-    X_tr, y_tr, X_te, y_te, observed, _ = payment_delay.training_frames(data, as_of)
+    train, test, _ = training.train_test(delay, data, as_of)
     frames = time.perf_counter() - started
-    model = payment_delay.train(X_tr, y_tr, observed)
+    model = delay.fit(train)
     delay_seconds = time.perf_counter() - started
-    metrics = payment_delay.evaluate_all(model, X_tr, y_tr, X_te, y_te)
+    metrics = delay.evaluate(model, train, test)
     started = time.perf_counter()
-    Xs_tr, ys_tr, *_ = self_cure.training_frames(data, as_of)
-    cure_model = self_cure.train(Xs_tr, ys_tr)
+    cure_train, *_ = training.train_test(cure, data, as_of)
+    cure_model = cure.fit(cure_train)
     cure_seconds = time.perf_counter() - started
-    print(f"training: payment delay {delay_seconds:.0f} s ({len(X_tr):,} rows, of which features {frames:.0f} s; "
+    print(f"training: payment delay {delay_seconds:.0f} s ({len(train):,} rows, of which features {frames:.0f} s; "
           f"test MAE {metrics['mae']:.2f} vs customer-history {metrics['baseline_customer_history_mae']:.2f}, "
           f"P10–P90 coverage {metrics['coverage_p10_p90']:.1%}); self-cure {cure_seconds:.0f} s "
-          f"({len(Xs_tr):,} rows); peak memory {peak_mb():,.0f} MB")
+          f"({len(cure_train):,} rows); peak memory {peak_mb():,.0f} MB")
 
-    open_book = payment_delay.scoring_rows(data, as_of)
+    open_book = delay.scoring_rows(data, as_of)
     reps = -(-args.score_rows // max(len(open_book), 1))
     tiled = pd.concat([open_book] * reps, ignore_index=True).head(args.score_rows)
     tiled["invoice_id"] = tiled.invoice_id + "#" + (np.arange(len(tiled)) // len(open_book)).astype(str)
     started = time.perf_counter()
-    X = payment_delay.features(data, tiled)
+    X = delay.features(data, tiled)
     feature_seconds = time.perf_counter() - started
     pred = model.predict(X)
     overdue = (tiled.due_date <= as_of).to_numpy()
     pred["p_self_cure"] = np.nan
-    pred.loc[overdue, "p_self_cure"] = cure_model.predict_proba(X[overdue])[:, 1]
+    pred.loc[overdue, "p_self_cure"] = cure_model.predict(X[overdue]).p_self_cure
     predict_seconds = time.perf_counter() - started - feature_seconds
-    out = tiled[["invoice_id", "customer_id", "currency_code", "due_date", "open_amount"]].join(pred).rename(
-        columns={"p10": "p10_days_late", "p50": "p50_days_late", "p90": "p90_days_late"}).assign(
-        model_version="benchmark")
+    out = tiled[["invoice_id", "customer_id", "currency_code", "due_date", "open_amount"]].join(
+        pred.rename(columns=delay.score_columns)).assign(model_version="benchmark")
     bench_db = args.workdir / "scoring_bench.duckdb"
     with duckdb.connect(str(bench_db)) as con:
         scores.write(con, str(as_of.date()), out)

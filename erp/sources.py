@@ -4,15 +4,13 @@ folder ``<root>/YYYY-MM-DD/`` in the contract's layout."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from erp import adapters
+from erp.folders import dated_folders
 from erp.simulator import SimulationConfig, World
-
-DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def yesterday_utc() -> date:
@@ -35,9 +33,8 @@ class ErpSource:
         return self.kind != "drop"
 
     def partitions(self) -> list[str]:
-        if not self.drop_root.is_dir():
-            return []
-        return sorted(p.name for p in self.drop_root.iterdir() if p.is_dir() and DATE_FOLDER.match(p.name))
+        """The drop folders' dates; a folder named like an impossible date is skipped (warned)."""
+        return [day.isoformat() for day, _ in dated_folders(self.drop_root)]
 
     def latest_partition(self) -> str:
         if self.kind == "simulator":

@@ -6,7 +6,7 @@ journey, the step and the field it concerns, before anything is scheduled.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,9 @@ CONFIG_DIR = Path(__file__).resolve().parent / "config"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 ANCHORS = ("due_date", "promise_date")
+# "personal": the customer's best or habitual reading hour when known; "fixed": the policy's
+# default hour for everyone (what an ERP's dunning run does).
+SEND_TIMES = ("personal", "fixed")
 TOUCHPOINTS = (None, "account_owner")
 
 # The row a journey condition sees: one open invoice with its customer's profile and scores.
@@ -60,6 +63,7 @@ class Journey:
     applies_when: str
     steps: tuple[Step, ...]
     anchor: str = "due_date"
+    send_time: str = "personal"
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,8 @@ def load_journeys(path: Path = CONFIG_DIR / "journeys.yaml") -> tuple[Journey, .
             raise ConfigError(f"{where}: steps must have strictly increasing offset_days, got {offsets}")
         journeys.append(Journey(name=name, segment=raw["segment"], description=str(raw.get("description", "")),
                                 applies_when=raw["applies_when"], steps=steps,
-                                anchor=_choice(raw.get("anchor", "due_date"), ANCHORS, where, "anchor")))
+                                anchor=_choice(raw.get("anchor", "due_date"), ANCHORS, where, "anchor"),
+                                send_time=_choice(raw.get("send_time", "personal"), SEND_TIMES, where, "send_time")))
     if not journeys:
         raise ConfigError(f"{path}: no journeys defined")
     return tuple(journeys)
@@ -197,8 +202,7 @@ def _minutes(value: str, where: str) -> int:
     return hours * 60 + minutes
 
 
-def load_policy(name: str | None = None, path: Path = CONFIG_DIR / "policy.yaml") -> Policy:
-    name = name or os.environ.get("RELANCE_POLICY_PROFILE", "b2b")
+def load_policy(name: str = "b2b", path: Path = CONFIG_DIR / "policy.yaml") -> Policy:
     profiles = _read(path).get("profiles") or {}
     if name not in profiles:
         raise ConfigError(f"{path.name}: no policy profile {name!r} (profiles: {', '.join(profiles)})")
@@ -232,11 +236,11 @@ def load_experiments(path: Path = CONFIG_DIR / "experiments.yaml") -> tuple[Expe
     return tuple(experiments)
 
 
-def load_branding(path: Path = CONFIG_DIR / "branding.yaml") -> dict:
-    """Branding from the file, each key overridable by RELANCE_BRAND_<KEY>."""
+def load_branding(path: Path = CONFIG_DIR / "branding.yaml", overrides: Mapping[str, str] | None = None) -> dict:
+    """Branding from the file, each key overridable by a deployment (``overrides``, e.g. from
+    RELANCE_BRAND_<KEY>); an override of a whole-number key is read as a number."""
     brand = _read(path)
-    for key in list(brand):
-        override = os.environ.get(f"RELANCE_BRAND_{key.upper()}")
-        if override is not None:
+    for key, override in (overrides or {}).items():
+        if key in brand:
             brand[key] = type(brand[key])(override) if isinstance(brand[key], int) else override
     return brand

@@ -83,7 +83,7 @@ def plan_day(book: Book, journeys: tuple[Journey, ...], policy: Policy,
     history = book.history.assign(sent_at=pd.to_datetime(book.history.sent_at, utc=True).dt.tz_localize(None))
     candidates = due_steps(book.invoices, journeys, send_day, done_steps(history))
     invoices = book.invoices.set_index("invoice_id")
-    planner = _Planner(book, policy, experiments, send_day, history)
+    planner = _Planner(book, policy, experiments, send_day, history, {j.name for j in journeys if j.send_time == "fixed"})
     survivors = planner.invoice_rules(candidates, invoices)
     for key, group in _message_groups(survivors, invoices):
         planner.plan_message(key, group, invoices)
@@ -106,9 +106,10 @@ def _message_groups(candidates: pd.DataFrame, invoices: pd.DataFrame):
 class _Planner:
     """Applies the rules message by message, remembering what it planned so far today."""
 
-    def __init__(self, book: Book, policy: Policy, experiments, send_day: pd.Timestamp, history: pd.DataFrame):
+    def __init__(self, book: Book, policy: Policy, experiments, send_day: pd.Timestamp, history: pd.DataFrame,
+                 fixed_hour_journeys: set[str]):
         self.book, self.policy, self.experiments, self.send_day = book, policy, experiments, send_day
-        self.history = history
+        self.history, self.fixed_hour_journeys = history, fixed_hour_journeys  # the latter at the default hour
         self.not_before = not_before(send_day)
         self.customer_blocks, self.invoice_blocks = rules.active_blocks(book.blocks, send_day)
         self.emailable = rules.reachable_contact(book.contacts)
@@ -163,7 +164,7 @@ class _Planner:
         verdict = self._message_rule(msg, lead)
         if verdict:
             return self._block_message(msg, group, *verdict)
-        hour, hour_reason = preferred_hour(first)
+        hour, hour_reason = preferred_hour(first if lead.journey not in self.fixed_hour_journeys else {})
         slot = slot_for(self.policy, msg["timezone"], first.country_code, self.not_before, hour, msg["message_id"])
         if slot.blocked_by:
             return self._block_message(msg, group, slot.blocked_by, slot.detail)

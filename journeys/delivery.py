@@ -2,10 +2,11 @@
 as an .eml file (dry-run, the default).
 
 Exactly once: every message has a deterministic id and a status in ``journeys.outbox``. A
-message is marked ``sending`` before the request and ``sent`` as soon as SendGrid accepts it,
-each in its own commit, so a crash or a kill loses nothing and a re-run sends only what was
-not accepted. The one window left is a crash after SendGrid accepted a request but before its
-answer arrived: that message goes again (SendGrid offers no idempotency key).
+message is marked ``sending`` (with the time of the attempt) before the request and ``sent`` as
+soon as SendGrid accepts it, each in its own commit, so a crash or a kill loses nothing. A
+request whose answer is lost — a timeout, or a crash between SendGrid's accept and our record —
+is never retried blindly: it is ``in_doubt`` until the Event Webhook's events settle it
+(journeys/outcomes.py). The HTTP side, retries and their budget are in journeys/sendgrid_client.py.
 
 No personal data leaves in categories or custom_args: only opaque ids, journey, step, variant.
 Nothing here logs an address or a name.
@@ -13,86 +14,33 @@ Nothing here logs an address or a name.
 
 from __future__ import annotations
 
-import argparse
 import email.message
-import json
 import logging
-import os
-import sys
-import time
-import urllib.error
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pandas as pd
 
-from journeys import render, store
+from journeys import outcomes, render, store
+from journeys.sendgrid_client import InDoubtError, PermanentError, RetryableError, SendGridSender
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-BACKOFF_SECONDS = (1, 4, 15, 60)  # exponential-ish; a Retry-After header takes precedence
 MIN_LEAD = timedelta(minutes=2)  # a send_at closer than this is sent at once instead
 MAX_AHEAD = timedelta(hours=72)
-
-
-class PermanentError(Exception):
-    """SendGrid refused the message for a reason a retry will not fix (4xx other than 429)."""
-
-
-class RetryableError(Exception):
-    """Rate limit, server error or network failure that outlived every retry."""
 
 
 @dataclass
 class Report:
     sent: int = 0
     failed: int = 0
-    deferred: int = 0
+    deferred: int = 0  # tried, not accepted within the retry budget: next run
+    in_doubt: int = 0  # answer lost: awaiting the webhook's word (journeys/outcomes.py)
+    reconciled: int = 0  # earlier lost answers settled as sent from webhook events
+    later: int = 0  # due beyond SendGrid's 72 hours: a later run schedules it
     errors: dict[str, str] = field(default_factory=dict)  # message_id → detail
-
-
-def error_detail(err) -> str:
-    """SendGrid explains a refusal only in the response body (errors[].message / field)."""
-    body = getattr(err, "body", b"") or b""
-    try:
-        errors = json.loads(body).get("errors", [])
-        detail = "; ".join(f"{e.get('field') or 'request'}: {e.get('message')}" for e in errors)
-    except (ValueError, AttributeError):
-        detail = body.decode(errors="replace")[:500] if isinstance(body, bytes) else str(body)[:500]
-    return f"HTTP {getattr(err, 'status_code', '?')}: {detail or getattr(err, 'reason', '')}"
-
-
-def with_retries(call: Callable[[], object], sleep: Callable[[float], None] = time.sleep,
-                 max_attempts: int = MAX_ATTEMPTS):
-    """Run ``call``; retry 429, 5xx, timeouts and refused connections with backoff, honouring
-    Retry-After; raise PermanentError at once for any other HTTP error."""
-    from python_http_client.exceptions import HTTPError
-
-    for attempt in range(1, max_attempts + 1):
-        try:
-            return call()
-        except HTTPError as err:
-            if err.status_code != 429 and err.status_code < 500:
-                raise PermanentError(error_detail(err)) from err
-            wait, last = _retry_after(err.headers) or BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1], error_detail(err)
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
-            wait, last = BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1], f"network: {err}"
-        if attempt == max_attempts:
-            raise RetryableError(last)
-        log.info("SendGrid: retrying in %.0f s (attempt %d of %d): %s", wait, attempt + 1, max_attempts, last)
-        sleep(wait)
-
-
-def _retry_after(headers) -> float | None:
-    value = headers.get("Retry-After") if headers is not None else None
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None
 
 
 # ------------------------------------------------------------------ senders
@@ -122,56 +70,6 @@ class DryRunSender:
         eml.add_alternative(message["body_html"], subtype="html")
         (day / f"{message['message_id']}.eml").write_bytes(bytes(eml))
         return f"dry-run:{message['message_id']}"
-
-
-class SendGridSender:
-    """The official client; ``host`` points it at another server (tests, EU region)."""
-
-    live = True
-
-    def __init__(self, api_key: str, host: str = "https://api.sendgrid.com", asm_group_id: int | None = None,
-                 sandbox: bool = False, sleep: Callable[[float], None] = time.sleep, timeout: float = 30):
-        from sendgrid import SendGridAPIClient
-
-        self.client = SendGridAPIClient(api_key=api_key, host=host)
-        self.client.client.timeout = timeout  # the client waits forever by default
-        self.asm_group_id, self.sandbox, self.sleep = asm_group_id, sandbox, sleep
-
-    def batch_id(self, as_of: str) -> str:
-        """A new batch id (POST /v3/mail/batch): cancelling it stops the day's scheduled sends."""
-        response = with_retries(lambda: self.client.client.mail.batch.post(), self.sleep)
-        return json.loads(response.body)["batch_id"]
-
-    def mail(self, message: dict, recipient: dict, brand: dict, send_at: datetime | None, batch_id: str):
-        from sendgrid.helpers.mail import (Asm, BatchId, Category, CustomArg, From, GroupId, GroupsToDisplay, Mail,
-                                           MailSettings, Personalization, ReplyTo, SandBoxMode, SendAt, To)
-
-        mail = Mail(from_email=From(brand["from_email"], brand["from_name"]), subject=message["subject"],
-                    plain_text_content=message["body_text"], html_content=message["body_html"])
-        personalization = Personalization()
-        personalization.add_to(To(recipient["email"], recipient.get("name") or None))
-        mail.add_personalization(personalization)
-        mail.reply_to = ReplyTo(brand["reply_to"])
-        mail.batch_id = BatchId(batch_id)
-        if send_at is not None:
-            mail.send_at = SendAt(int(send_at.timestamp()))
-        # Opaque values only: these are echoed in every webhook event and kept by SendGrid.
-        mail.category = [Category("relance-reminder"), Category(f"journey-{message['journey']}")]
-        for key in ("message_id", "journey", "step", "variant", "customer_id"):
-            mail.custom_arg = CustomArg(key, str(message.get(key) or ""))
-        group = self.asm_group_id or brand.get("unsubscribe_group_id")
-        if group:
-            mail.asm = Asm(GroupId(int(group)), GroupsToDisplay([int(group)]))
-        if self.sandbox:
-            settings = MailSettings()
-            settings.sandbox_mode = SandBoxMode(True)
-            mail.mail_settings = settings
-        return mail
-
-    def send(self, message: dict, recipient: dict, brand: dict, send_at: datetime | None, batch_id: str) -> str:
-        mail = self.mail(message, recipient, brand, send_at, batch_id)
-        response = with_retries(lambda: self.client.send(mail), self.sleep)
-        return response.headers.get("X-Message-Id", "") if response.headers else ""
 
 
 # ------------------------------------------------------------------ outbox
@@ -214,48 +112,59 @@ def _batch_id(con: duckdb.DuckDBPyConnection, sender, as_of: str) -> str:
     return batch
 
 
-def deliver(con: duckdb.DuckDBPyConnection, sender, brand: dict, as_of: str, now: datetime | None = None) -> Report:
-    """Send every pending (or interrupted) e-mail of the as-of day whose time has come within
+def deliver(con: duckdb.DuckDBPyConnection, sender, brand: dict, as_of: str, now: datetime | None = None,
+            reconcile_after: timedelta = outcomes.RECONCILE_AFTER) -> Report:
+    """Settle lost answers from the webhook events (journeys/outcomes.py), then send every pending
+    e-mail of the as-of day — and those earlier runs deferred — whose time has come within
     SendGrid's 72 hours; each outcome is committed before the next message."""
     store.ensure(con)
+    outcomes.ensure(con)
     render_pending(con, brand)
     now = now or datetime.now(timezone.utc)
-    due = con.execute("""select * from journeys.outbox where channel = 'email' and as_of_date = ?
-                         and status in ('pending', 'sending') order by send_at, message_id""", [as_of]).df()
-    report = Report()
-    if due.empty:
-        return report
-    batch = _batch_id(con, sender, as_of)
-    recipients = _recipients(con, due.contact_id.tolist())
-    for row in due.to_dict("records"):
-        send_at = pd.Timestamp(row["send_at"]).tz_localize("UTC").to_pydatetime()
-        if send_at - now > MAX_AHEAD:
-            report.deferred += 1
-            continue
-        recipient = recipients.get(row["contact_id"])
-        if recipient is None or not recipient["email"]:
-            _finish(con, row["message_id"], "failed", error="the contact has no e-mail address any more")
-            report.failed += 1
-            continue
-        con.execute("update journeys.outbox set status = 'sending', attempts = attempts + 1, batch_id = ? "
-                    "where message_id = ?", [batch, row["message_id"]])
-        try:
-            provider_id = sender.send(row, recipient, brand, send_at if send_at - now > MIN_LEAD else None, batch)
-        except PermanentError as err:
-            _finish(con, row["message_id"], "failed", error=str(err))
-            report.failed += 1
-            report.errors[row["message_id"]] = str(err)
-            continue
-        except RetryableError as err:
-            _finish(con, row["message_id"], "pending", error=str(err))
-            report.deferred += 1
-            report.errors[row["message_id"]] = str(err)
-            continue
-        _finish(con, row["message_id"], "sent" if sender.live else "dry_run", provider_id=provider_id,
-                delivered_at=max(send_at, now))
-        report.sent += 1
-    log.info("delivery %s: %d sent, %d failed, %d deferred", as_of, report.sent, report.failed, report.deferred)
+    settled = outcomes.settle(con, as_of, now, reconcile_after)
+    report = Report(reconciled=settled["sent"], in_doubt=settled["in_doubt"])
+    # An earlier day's message already tried (deferred, or cleared for a resend) goes with this run.
+    due = con.execute("""select * from journeys.outbox where channel = 'email' and status = 'pending'
+                         and (as_of_date = ? or (as_of_date < ? and attempts > 0))
+                         order by send_at, message_id""", [as_of, as_of]).df()
+    if not due.empty:
+        batch = _batch_id(con, sender, as_of)
+        recipients = _recipients(con, due.contact_id.tolist())
+        for row in due.to_dict("records"):
+            _deliver_one(con, sender, brand, row, recipients.get(row["contact_id"]), batch, now, report)
+    log.info("delivery %s: %d sent, %d failed, %d deferred to the next run, %d in doubt, %d reconciled as sent, "
+             "%d due beyond 72 h", as_of, report.sent, report.failed, report.deferred, report.in_doubt,
+             report.reconciled, report.later)
     return report
+
+
+def _deliver_one(con, sender, brand: dict, row: dict, recipient: dict | None, batch: str, now: datetime,
+                 report: Report) -> None:
+    message_id = row["message_id"]
+    send_at = pd.Timestamp(row["send_at"]).tz_localize("UTC").to_pydatetime()
+    if send_at - now > MAX_AHEAD:
+        report.later += 1
+        return
+    if recipient is None or not recipient["email"]:
+        _finish(con, message_id, "failed", error="the contact has no e-mail address any more")
+        report.failed += 1
+        return
+    con.execute("update journeys.outbox set status = 'sending', attempts = attempts + 1, batch_id = ?, "
+                "attempted_at = ? where message_id = ?", [batch, now.replace(tzinfo=None), message_id])
+    try:
+        provider_id = sender.send(row, recipient, brand, send_at if send_at - now > MIN_LEAD else None, batch)
+    except (PermanentError, RetryableError, InDoubtError) as err:
+        status, counter = {PermanentError: ("failed", "failed"), RetryableError: ("pending", "deferred"),
+                           InDoubtError: ("in_doubt", "in_doubt")}[type(err)]
+        _finish(con, message_id, status, error=str(err))
+        if status == "in_doubt":
+            outcomes.decide(con, message_id, "in_doubt", str(err), now)
+        setattr(report, counter, getattr(report, counter) + 1)
+        report.errors[message_id] = str(err)
+        return
+    _finish(con, message_id, "sent" if sender.live else "dry_run", provider_id=provider_id,
+            delivered_at=max(send_at, now))
+    report.sent += 1
 
 
 def _finish(con, message_id: str, status: str, error: str | None = None, provider_id: str | None = None,
@@ -265,36 +174,11 @@ def _finish(con, message_id: str, status: str, error: str | None = None, provide
                 [status, error, provider_id, delivered_at.replace(tzinfo=None) if delivered_at else None, message_id])
 
 
-def sender_from_env(outbox_dir: Path, api_key: str | None = None):
-    """Live through SendGrid when ``api_key`` or SENDGRID_API_KEY is set (SENDGRID_HOST for another server or
-    region, SENDGRID_SANDBOX=1 to validate without sending, SENDGRID_ASM_GROUP_ID for the
-    unsubscribe group); otherwise dry-run into ``outbox_dir``. The key is never logged."""
-    key = api_key or os.environ.get("SENDGRID_API_KEY")
-    if not key:
+def make_sender(outbox_dir: Path, api_key: str | None = None, host: str = "https://api.sendgrid.com",
+                asm_group_id: int | None = None, sandbox: bool = False):
+    """Live through SendGrid when ``api_key`` is given (``host`` for another server or region,
+    ``sandbox`` to validate without sending, ``asm_group_id`` for the unsubscribe group);
+    otherwise dry-run into ``outbox_dir``. The key is never logged."""
+    if not api_key:
         return DryRunSender(outbox_dir)
-    group = os.environ.get("SENDGRID_ASM_GROUP_ID")
-    return SendGridSender(key, host=os.environ.get("SENDGRID_HOST") or "https://api.sendgrid.com",
-                          asm_group_id=int(group) if group else None,
-                          sandbox=os.environ.get("SENDGRID_SANDBOX", "").lower() in ("1", "true", "yes"))
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m journeys.delivery --warehouse W --as-of D`: deliver one day's outbox (what the
-    delivery asset does), e.g. to resume by hand after a crash."""
-    from journeys.catalog import load_branding
-
-    parser = argparse.ArgumentParser(prog="python -m journeys.delivery", description=main.__doc__)
-    parser.add_argument("--warehouse", required=True, type=Path)
-    parser.add_argument("--as-of", required=True, help="the extraction day whose plan is delivered")
-    parser.add_argument("--outbox-dir", type=Path, help="where dry-run .eml files go (default: beside the warehouse)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    sender = sender_from_env(args.outbox_dir or args.warehouse.parent / "outbox")
-    with duckdb.connect(str(args.warehouse)) as con:
-        report = deliver(con, sender, load_branding(), args.as_of)
-    print(f"{report.sent} sent, {report.failed} failed, {report.deferred} deferred")
-    return 1 if report.failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return SendGridSender(api_key, host=host, asm_group_id=asm_group_id, sandbox=sandbox)

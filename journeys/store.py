@@ -42,8 +42,9 @@ DDL = [
         sg_event_id VARCHAR PRIMARY KEY, event VARCHAR, occurred_at TIMESTAMP, message_id VARCHAR,
         contact_id VARCHAR, machine_open BOOLEAN, source_file VARCHAR)""",
 ]
-# What counts as a touch already made: planned messages stay planned until sent or cancelled.
-LIVE_STATUSES = ("pending", "sending", "sent", "dry_run", "assigned")
+# What counts as a touch already made: planned messages stay planned until sent or cancelled
+# (``in_doubt``: SendGrid may have accepted it, see journeys/outcomes.py).
+LIVE_STATUSES = ("pending", "sending", "in_doubt", "sent", "dry_run", "assigned")
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
@@ -104,10 +105,11 @@ def touches(con: duckdb.DuckDBPyConnection, before) -> pd.DataFrame:
 
 def delivered_on(con: duckdb.DuckDBPyConnection, as_of) -> dict[str, str]:
     """Message id → customer id of the e-mails an earlier run of ``as_of`` already handed over
-    (or may have: ``sending``)."""
+    (or may have: ``sending``, ``in_doubt``)."""
     ensure(con)
     return dict(con.execute("""select message_id, customer_id from journeys.outbox
-                               where as_of_date = ? and status in ('sending', 'sent', 'dry_run')""", [as_of]).fetchall())
+                               where as_of_date = ? and status in ('sending', 'in_doubt', 'sent', 'dry_run')""",
+                            [as_of]).fetchall())
 
 
 def delivered_sends(con: duckdb.DuckDBPyConnection, through_day) -> pd.DataFrame:

@@ -19,6 +19,9 @@ QUERIES = {
     "promises": "select invoice_id, promised_on, promised_for from marts.fct_promises_to_pay",
     "contacts": """select customer_id, invoice_id, sent_at, was_opened::double as was_opened
                    from marts.fct_contacts where channel = 'email'""",
+    # each open at its own time (an open after the observation instant must not count before it)
+    "opens": """select customer_id, first_opened_at as opened_at from marts.fct_contacts
+                where channel = 'email' and first_opened_at is not null""",
 }
 
 

@@ -1,4 +1,5 @@
-"""Feature drift of today's scoring rows against the training reference, with Evidently."""
+"""Feature drift of each model's scoring rows against its champion's training-day reference, with
+Evidently: every model is monitored, one report (and one ml.drift_reports row) per model per day."""
 
 from __future__ import annotations
 
@@ -44,3 +45,17 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame, html_path: Path
         if (value < threshold) if p_value_method else (value >= threshold):
             drifted.append(config["column"])
     return DriftResult(len(drifted) / max(len(columns), 1), sorted(drifted), html_path)
+
+
+def monitor(model_name: str, experiment: str, current: pd.DataFrame, as_of: str, folder: Path) -> DriftResult | None:
+    """Today's scoring features of one model against its champion's reference (logged with the
+    champion's training run); the report is logged as a run of the model's experiment. None when
+    there is nothing to compare (no champion, or nothing scored today)."""
+    from ml import registry
+
+    reference = registry.reference_features(model_name)
+    if reference is None or current.empty:
+        return None
+    result = drift_report(reference, current, folder / f"{model_name}.html")
+    registry.log_drift_report(experiment, as_of, result)
+    return result

@@ -103,7 +103,8 @@ def events_before(rows: pd.DataFrame, events: pd.DataFrame, key: str, time_col: 
 
 def build_features(rows: pd.DataFrame, data: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Features of each row (an invoice observed at ``as_of``) from the warehouse tables in
-    ``data``: invoices, payments, disputes, promises, contacts (see ml.data)."""
+    ``data``: invoices, payments, disputes, promises, contacts, opens (see ml.data). Every
+    event counts from its own time: a payment at its date, an open when it happened."""
     inv, history = data["invoices"], data["history"]
     x = pd.DataFrame(index=rows.index)
     x["log_amount"] = np.log1p(rows.amount.astype(float))
@@ -126,7 +127,7 @@ def build_features(rows: pd.DataFrame, data: dict[str, pd.DataFrame]) -> pd.Data
     c = data["contacts"]
     x["reminders_before"] = events_before(rows, c, "invoice_id", "sent_at", "reminders")
     sent = events_before(rows, c, "customer_id", "sent_at", "sent")
-    opened_mail = events_before(rows, c, "customer_id", "sent_at", "opened", value="was_opened")
+    opened_mail = events_before(rows, data["opens"], "customer_id", "opened_at", "opened")
     x["open_rate_before"] = (opened_mail / sent).where(sent > 0)
     h = customer_history_at(rows, history)
     for col in HISTORY_FEATURES:

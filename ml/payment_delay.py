@@ -1,16 +1,16 @@
 """Payment delay: for each open invoice, days late at settlement (P10 / P50 / P90, capped at 90)
 and the probability of paying more than 30 days late.
 
-Shape shared by every model here: ``features`` → ``train`` → ``evaluate`` → ``register`` →
-``score``. Training rows are invoices observed at a random instant while they were open (the
-situation scoring faces: some not yet due, some already late), with point-in-time features.
+An ml.spec.ModelSpec (trained, promoted and scored by ml.training / ml.scoring). Training rows
+are invoices observed at a random instant while they were open (the situation scoring faces:
+some not yet due, some already late), with point-in-time features.
 """
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -18,9 +18,9 @@ from sklearn.base import BaseEstimator
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.inspection import permutation_importance
 
-from ml import evaluation, plots, registry
-from ml.history import (FEATURES, LABEL_CAP_DAYS, FillEmptyColumns, build_features, label_days_late,
-                        settled_history)
+from ml import evaluation
+from ml.history import LABEL_CAP_DAYS, FillEmptyColumns, build_features, label_days_late, settled_history
+from ml.spec import INVOICE_SCORES, Output, TrainingSet, Window
 
 MODEL_NAME = "payment_delay"
 EXPERIMENT = "relance-payment-delay"
@@ -67,11 +67,19 @@ class DelayModel(BaseEstimator):
         self.band_params = band_params
         self.seed = seed
 
-    def fit(self, X: pd.DataFrame, y: pd.Series, observed_at: pd.Series | None = None):
+    def fit(self, X: pd.DataFrame, y: pd.Series, observed_at: pd.Series | None = None,
+            late30: pd.Series | None = None):
+        """``y``: days late, NaN where only ``late30`` is known (an invoice still unpaid more than
+        30 days past due): the quantile models learn from known delays, the > 30 days
+        classifier from every row, so it does not under-predict the invoices running late."""
         params = self.params or PARAMS
+        late30 = y > LATE_THRESHOLD if late30 is None else late30
         self.fill_ = FillEmptyColumns().fit(X)
-        X = self.fill_.transform(X)
-        order = np.argsort(observed_at.to_numpy(), kind="stable") if observed_at is not None else np.arange(len(X))
+        X_all = self.fill_.transform(X)
+        known = y.notna().to_numpy()
+        X, y = X_all[known], y[known]
+        order = (np.argsort(observed_at[known].to_numpy(), kind="stable") if observed_at is not None
+                 else np.arange(len(X)))
         n_fit = int(len(X) * (1 - CALIBRATION_SHARE))
         fit_idx, cal_idx = order[:n_fit], order[n_fit:]
         self.feature_names_in_ = np.asarray(X.columns)
@@ -84,7 +92,7 @@ class DelayModel(BaseEstimator):
         conformity = np.maximum(raw[:, 0] - y.iloc[cal_idx].to_numpy(), y.iloc[cal_idx].to_numpy() - raw[:, 2])
         self.band_adjustment_ = float(np.quantile(conformity, BAND_COVERAGE))
         self.classifier_ = HistGradientBoostingClassifier(random_state=self.seed, **(self.band_params or BAND_PARAMS)
-                                                          ).fit(X, y > LATE_THRESHOLD)
+                                                          ).fit(X_all, late30)
         return self
 
     def _quantiles(self, X: pd.DataFrame) -> np.ndarray:
@@ -117,37 +125,6 @@ def observation_rows(invoices: pd.DataFrame, known_until: pd.Timestamp, options:
     return rows
 
 
-def features(data: dict, rows: pd.DataFrame) -> pd.DataFrame:
-    return build_features(rows, data)
-
-
-def training_frames(data: dict, as_of: pd.Timestamp, options: Options = Options()):
-    """Time-ordered train / test rows: train observed before the cutoff and labelled with what
-    was known then; test observed after it, labelled once the label is known."""
-    if options.floor_at_zero:  # lateness floored at 0 everywhere, customer history included
-        floored = data["invoices"].assign(days_late=data["invoices"].days_late.clip(lower=0))
-        data = data | {"invoices": floored, "history": settled_history(floored)}
-    invoices = data["invoices"]
-    end = as_of - pd.Timedelta(days=options.label_wait_days)
-    split = evaluation.TimeSplit(options.cutoff or end - pd.Timedelta(days=TEST_DAYS), end)
-    y_cut, y_end = label_days_late(invoices, split.cutoff), label_days_late(invoices, as_of)
-    if options.floor_at_zero:
-        y_cut, y_end = y_cut.clip(lower=0), y_end.clip(lower=0)
-    train = observation_rows(invoices, split.cutoff, options)
-    train = train[(train.as_of < split.cutoff) & y_cut.notna()].sort_values("as_of", kind="stable").tail(MAX_TRAIN_ROWS)
-    test = observation_rows(invoices, as_of, options)
-    test = test[(test.as_of >= split.cutoff) & (test.as_of <= split.end) & y_end.notna()]
-    if options.observe_at != "issue_date":
-        test = test[test.due_date <= split.end]
-    evaluation.require_rows(MODEL_NAME, len(train), len(test), split)
-    return (features(data, train), y_cut[train.index], features(data, test), y_end[test.index], train.as_of, split)
-
-
-# ------------------------------------------------------------------ train / evaluate
-def train(X: pd.DataFrame, y: pd.Series, observed_at: pd.Series, seed: int = SEED) -> DelayModel:
-    return DelayModel(seed=seed).fit(X, y, observed_at)
-
-
 def baselines(X_train: pd.DataFrame, y_train: pd.Series, X: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Named baselines: the customer's own historical average delay (with the training
     residual spread as its band), and "always on time" (0 days late)."""
@@ -172,42 +149,8 @@ def evaluate(predictions: pd.DataFrame, y: pd.Series, prefix: str = "") -> dict[
     return metrics
 
 
-def evaluate_all(model: DelayModel, X_train, y_train, X_test, y_test) -> dict[str, float]:
-    metrics = evaluate(model.predict(X_test), y_test)
-    for name, pred in baselines(X_train, y_train, X_test).items():
-        metrics |= evaluate(pred, y_test, prefix=f"baseline_{name}_")
-    return metrics
-
-
-# ------------------------------------------------------------------ register
-def register(model: DelayModel, X_train, y_train, X_test, y_test, split, params: dict,
-             X_reference: pd.DataFrame | None = None) -> dict:
-    """Log the run (params, metrics vs baselines, plots, model, drift reference) and promote by
-    alias. The drift reference is the open book scored at training time: the population daily
-    scoring is compared with."""
-    import mlflow
-
-    registry.use_experiment(EXPERIMENT)
-    metrics = evaluate_all(model, X_train, y_train, X_test, y_test)
-    with mlflow.start_run(run_name=f"{MODEL_NAME}-{split.cutoff.date()}") as run:
-        mlflow.log_params(params | split.describe() | {"train_rows": len(X_train), "test_rows": len(X_test),
-                                                       "features": ",".join(FEATURES), "seed": SEED})
-        mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)} | {"band_adjustment": model.band_adjustment_})
-        _log_plots(model, X_test, y_test)
-        _log_reference(X_train if X_reference is None or X_reference.empty else X_reference)
-        decision = registry.register_and_promote(
-            MODEL_NAME, model, X_test.head(50), "mae", metrics["mae"],
-            lambda champion: evaluation.regression_metrics(y_test, *_quantiles(champion.predict(X_test)))["mae"],
-            baseline_score=metrics["baseline_customer_history_mae"], trusted_types=(DelayModel, FillEmptyColumns))
-    return {"run_id": run.info.run_id, "metrics": metrics, **decision}
-
-
-def _quantiles(pred: pd.DataFrame):
-    return pred.p10, pred.p50, pred.p90
-
-
-def _log_plots(model: DelayModel, X_test: pd.DataFrame, y_test: pd.Series) -> None:
-    import mlflow
+def _plots(model: DelayModel, X_test: pd.DataFrame, y_test: pd.Series, folder: Path) -> list[Path]:
+    from ml import plots  # matplotlib: only where plots are drawn
 
     pred = model.predict(X_test)
     history_band = pd.cut(X_test.hist_mean_late, [-np.inf, 0, 7, 15, 30, np.inf],
@@ -215,49 +158,84 @@ def _log_plots(model: DelayModel, X_test: pd.DataFrame, y_test: pd.Series) -> No
     sample = X_test.sample(min(2000, len(X_test)), random_state=SEED)
     importance = permutation_importance(model.quantile_models_[0.5], sample, y_test[sample.index],
                                         n_repeats=3, random_state=SEED, scoring="neg_mean_absolute_error")
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = [
-            plots.calibration((y_test > LATE_THRESHOLD).astype(int), pred.p_late_30, Path(tmp) / "calibration_late30.png",
-                              "P(> 30 days late): calibration on the test window"),
-            plots.residuals_by_segment(y_test - pred.p50, history_band, Path(tmp) / "residuals_by_segment.png",
-                                       "Residuals by customer's historical lateness"),
-            plots.feature_importance(pd.Series(importance.importances_mean, index=sample.columns),
-                                     Path(tmp) / "feature_importance.png", "P50 model: permutation importance"),
-        ]
-        for path in paths:
-            mlflow.log_artifact(str(path), artifact_path="plots")
+    return [
+        plots.calibration((y_test > LATE_THRESHOLD).astype(int), pred.p_late_30, folder / "calibration_late30.png",
+                          "P(> 30 days late): calibration on the test window"),
+        plots.residuals_by_segment(y_test - pred.p50, history_band, folder / "residuals_by_segment.png",
+                                   "Residuals by customer's historical lateness"),
+        plots.feature_importance(pd.Series(importance.importances_mean, index=sample.columns),
+                                 folder / "feature_importance.png", "P50 model: permutation importance"),
+    ]
 
 
-def _log_reference(X: pd.DataFrame) -> None:
-    import mlflow
+@dataclass(frozen=True)
+class PaymentDelay:
+    """The payment-delay model as an ml.spec.ModelSpec."""
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "reference_features.parquet"
-        X.sample(min(5000, len(X)), random_state=SEED).to_parquet(path)
-        mlflow.log_artifact(str(path), artifact_path="reference")
+    options: Options = field(default_factory=Options)
+    name: ClassVar[str] = MODEL_NAME
+    experiment: ClassVar[str] = EXPERIMENT
+    description: ClassVar[str] = (
+        "Payment-delay model (P10/P50/P90 days late, P(> 30 days late)) trained on the latest marts, evaluated on "
+        "a time-ordered test window against named baselines.")
+    feature_set: ClassVar[str] = "invoice_history"
+    output: ClassVar[Output] = INVOICE_SCORES
+    score_columns: ClassVar[dict[str, str]] = {
+        "p10": "p10_days_late", "p50": "p50_days_late", "p90": "p90_days_late", "p_late_30": "p_late_30"}
+    trusted_types: ClassVar[tuple[type, ...]] = (DelayModel, FillEmptyColumns)
+
+    @property
+    def params(self) -> dict:
+        band = {f"band_{k}": v for k, v in BAND_PARAMS.items() if PARAMS.get(k) != v}
+        return PARAMS | band | {"band_coverage": BAND_COVERAGE}
+
+    @property
+    def window(self) -> Window:
+        return Window(TEST_DAYS, self.options.label_wait_days, self.options.cutoff, MAX_TRAIN_ROWS)
+
+    def _data(self, data: dict) -> dict:
+        if not self.options.floor_at_zero:
+            return data
+        floored = data["invoices"].assign(days_late=data["invoices"].days_late.clip(lower=0))
+        return data | {"invoices": floored, "history": settled_history(floored)}  # history floored too
+
+    def observations(self, data: dict, known_until: pd.Timestamp) -> pd.DataFrame:
+        """Invoices observed while open, labelled with their days late as known on ``known_until``;
+        one still unpaid more than 30 days past due is kept with ``late30`` only (days late NaN):
+        leaving it out would hide exactly the late invoices of the last months from the classifier."""
+        invoices = self._data(data)["invoices"]
+        label = label_days_late(invoices, known_until)
+        if self.options.floor_at_zero:
+            label = label.clip(lower=0)
+        running_late = (label.isna() & ~(invoices.settled_on < known_until)
+                        & (invoices.due_date < known_until - pd.Timedelta(days=LATE_THRESHOLD)))
+        rows = observation_rows(invoices, known_until, self.options)
+        by_issue = self.options.observe_at == "issue_date"
+        known_at = rows.issue_date if by_issue else rows.due_date + pd.Timedelta(days=self.options.label_wait_days)
+        rows = rows.assign(label=label, late30=(label > LATE_THRESHOLD) | running_late, label_known_at=known_at)
+        return rows[label.notna() | running_late]
+
+    def features(self, data: dict, rows: pd.DataFrame) -> pd.DataFrame:
+        return build_features(rows, self._data(data))
+
+    def fit(self, train: TrainingSet) -> DelayModel:
+        return DelayModel(seed=SEED).fit(train.X, train.y, train.observed_at, train.rows.late30)
+
+    def evaluate(self, model, train: TrainingSet, test: TrainingSet) -> dict[str, float]:
+        metrics = evaluate(model.predict(test.X), test.y)
+        known = train.y.notna()
+        for name, pred in baselines(train.X[known], train.y[known], test.X).items():
+            metrics |= evaluate(pred, test.y, prefix=f"baseline_{name}_")
+        return metrics
+
+    def diagnostics(self, model: DelayModel, test: TrainingSet, folder: Path) -> tuple[list[Path], dict[str, float]]:
+        return _plots(model, test.X, test.y, folder), {"band_adjustment": model.band_adjustment_}
+
+    def scoring_rows(self, data: dict, as_of: pd.Timestamp) -> pd.DataFrame:
+        """Every open invoice, observed after the as-of day's events (start of the next day)."""
+        open_invoices = data["invoices"][data["invoices"].open_amount > 0].copy()
+        open_invoices["as_of"] = as_of + pd.Timedelta(days=1)
+        return open_invoices
 
 
-def run_training(data: dict, as_of: pd.Timestamp, options: Options = Options()) -> dict:
-    X_train, y_train, X_test, y_test, observed_at, split = training_frames(data, as_of, options)
-    model = train(X_train, y_train, observed_at)
-    reference = features(data, scoring_rows(data, as_of)) if options.observe_at != "issue_date" else None
-    band = {f"band_{k}": v for k, v in BAND_PARAMS.items() if PARAMS.get(k) != v}
-    return register(model, X_train, y_train, X_test, y_test, split, PARAMS | band | {"band_coverage": BAND_COVERAGE},
-                    reference)
-
-
-# ------------------------------------------------------------------ score
-def scoring_rows(data: dict, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Every open invoice, observed after the as-of day's events (start of the next day)."""
-    open_invoices = data["invoices"][data["invoices"].open_amount > 0].copy()
-    open_invoices["as_of"] = as_of + pd.Timedelta(days=1)
-    return open_invoices
-
-
-def score(model: DelayModel, data: dict, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(scores per open invoice, the features they were computed from)."""
-    rows = scoring_rows(data, as_of)
-    X = features(data, rows)
-    pred = model.predict(X) if len(X) else pd.DataFrame(columns=["p10", "p50", "p90", "p_late_30"])
-    out = rows[["invoice_id", "customer_id", "currency_code", "due_date", "open_amount"]].join(pred)
-    return out, X
+SPEC = PaymentDelay()

@@ -1,6 +1,8 @@
 """MLflow tracking and the model registry: one experiment per model, every training run logged,
-each new version registered as ``challenger`` and promoted to ``champion`` only when it beats the
-champion on the same test window (the decision and both figures are logged on the run)."""
+each new version registered as ``challenger`` and promoted to ``champion`` only when it passes
+its promotion gates (ml/config/gates.yaml) against its baselines and the champion on the same
+test window (the decision and the figures are logged on the run). Champions are loaded through
+the pyfunc flavour, so scoring enforces the signature they were logged with."""
 
 from __future__ import annotations
 
@@ -56,13 +58,14 @@ def champion_version(model_name: str):
 
 
 def load_champion(model_name: str):
-    """The champion's fitted model, or None before any promotion."""
+    """The champion as an MLflow pyfunc model (its input signature enforced on every predict),
+    and its version; (None, None) before any promotion."""
     import mlflow
 
     version = champion_version(model_name)
     if version is None:
         return None, None
-    return mlflow.sklearn.load_model(f"models:/{model_name}@{CHAMPION}"), version.version
+    return mlflow.pyfunc.load_model(f"models:/{model_name}@{CHAMPION}"), version.version
 
 
 # Types beyond scikit-learn's defaults that our models contain. MLflow stores models with skops,
@@ -70,12 +73,10 @@ def load_champion(model_name: str):
 TRUSTED_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
 
 
-def register_and_promote(model_name: str, model, input_example, metric: str, challenger_score: float,
-                         score_champion: Callable[[object], float], baseline_score: float,
-                         trusted_types: tuple[type, ...] = ()) -> dict:
-    """Log ``model`` on the active run, register it as challenger, and promote it to champion if
-    its ``metric`` (lower is better) beats both the named baseline and the current champion on
-    the same test rows. A model no better than the baseline never scores the book, even first."""
+def log_model(model_name: str, model, input_example, trusted_types: tuple[type, ...] = ()) -> str:
+    """Log ``model`` on the active run with the signature scoring will enforce (input: the
+    feature columns and types; output: the columns its predict returns) and register it as
+    challenger. Returns the new version."""
     import mlflow
     import sklearn
     from mlflow import MlflowClient
@@ -86,30 +87,37 @@ def register_and_promote(model_name: str, model, input_example, metric: str, cha
                                     registered_model_name=model_name,
                                     pip_requirements=[f"scikit-learn=={sklearn.__version__}", "pandas"],
                                     skops_trusted_types=TRUSTED_TYPES + [f"{t.__module__}.{t.__name__}" for t in trusted_types])
-    version = info.registered_model_version
-    client = MlflowClient()
-    client.set_registered_model_alias(model_name, CHALLENGER, version)
+    MlflowClient().set_registered_model_alias(model_name, CHALLENGER, info.registered_model_version)
+    return info.registered_model_version
+
+
+def promote(model_name: str, version: str, gates: list, metrics: dict[str, float],
+            evaluate_champion: Callable[[object], dict[str, float]]) -> dict:
+    """Promote ``version`` to champion if it passes ``gates`` (ml.gates) against its baselines
+    and the current champion evaluated on the same test rows; log the decision on the run."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    from ml import gates as promotion
+
     current, current_version = load_champion(model_name)
-    champion_score = math.nan
+    champion_metrics = None
     if current is not None:
         try:
-            champion_score = float(score_champion(current))
-        except Exception as err:  # a champion that cannot score today's features cannot stay champion
-            log.warning("champion v%s of %s cannot be evaluated (%s): promoting the challenger",
+            champion_metrics = evaluate_champion(current)
+        except Exception as err:  # noqa: BLE001 — a champion that cannot score today's features cannot stay champion
+            log.warning("champion v%s of %s cannot be evaluated (%s): judged on the baselines only",
                         current_version, model_name, err)
-    beats_baseline = challenger_score < baseline_score
-    promote = beats_baseline and (current is None or math.isnan(champion_score) or challenger_score < champion_score)
-    if promote:
-        client.set_registered_model_alias(model_name, CHAMPION, version)
-    decision = {"metric": metric, "promoted": promote, "version": int(version), "previous_champion": current_version,
-                f"challenger_{metric}": challenger_score, f"champion_{metric}": champion_score,
-                f"baseline_{metric}": baseline_score, "beats_baseline": beats_baseline}
-    mlflow.log_metrics({f"challenger_{metric}": challenger_score,
-                        **({f"champion_{metric}": champion_score} if not math.isnan(champion_score) else {})})
-    if not beats_baseline:
-        log.warning("%s v%s does not beat its baseline (%s %.4f vs %.4f): not promoted",
-                    model_name, version, metric, challenger_score, baseline_score)
-    mlflow.set_tags({"promotion": "champion" if promote else "kept challenger",
+    decision = promotion.decide(gates, metrics, champion_metrics)
+    if decision["promoted"]:
+        MlflowClient().set_registered_model_alias(model_name, CHAMPION, version)
+    elif not decision["beats_baseline"]:
+        log.warning("%s v%s does not pass its baseline gates: not promoted (%s)", model_name, version,
+                    [(g["metric"], g["challenger"], g["baseline_value"]) for g in decision["gates"]])
+    decision |= {"version": int(version), "previous_champion": current_version}
+    mlflow.log_metrics({f"champion_{g['metric']}": g["champion"] for g in decision["gates"]
+                        if "champion" in g and math.isfinite(g["champion"])})
+    mlflow.set_tags({"promotion": "champion" if decision["promoted"] else "kept challenger",
                      "previous_champion_version": str(current_version)})
     mlflow.log_dict(decision, "promotion_decision.json")
     return decision

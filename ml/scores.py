@@ -52,21 +52,40 @@ def customer_scores(invoice_scores: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def write(con: duckdb.DuckDBPyConnection, as_of: str, invoice_scores: pd.DataFrame) -> dict[str, int]:
-    """Replace the as-of slice of both tables in one transaction."""
+def write(con: duckdb.DuckDBPyConnection, as_of: str, invoice_scores: pd.DataFrame,
+          other_tables: dict[str, pd.DataFrame] | None = None) -> dict[str, int]:
+    """Replace the as-of slice of every score table in one transaction: ml.invoice_scores,
+    ml.customer_scores (derived from it) and each other model output table."""
     ensure_tables(con)
     customers = customer_scores(invoice_scores) if len(invoice_scores) else pd.DataFrame(
         columns=["customer_id", "payment_delay_risk", "self_cure_probability", "expected_days_late"])
+    frames = {"invoice_scores": invoice_scores, "customer_scores": customers, **(other_tables or {})}
     con.execute("begin transaction")
     try:
-        for table, frame in (("invoice_scores", invoice_scores), ("customer_scores", customers)):
-            con.execute(f"delete from ml.{table} where as_of_date = ?", [as_of])
-            if len(frame):
-                con.register("frame", frame.assign(as_of_date=pd.Timestamp(as_of)))
-                con.execute(f"insert into ml.{table} by name select * from frame")
-                con.unregister("frame")
+        for table, frame in frames.items():
+            _replace_slice(con, table, as_of, frame)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return {"invoices": len(invoice_scores), "customers": len(customers)}
+    return {table: len(frame) for table, frame in frames.items()}
+
+
+def _replace_slice(con: duckdb.DuckDBPyConnection, table: str, as_of: str, frame: pd.DataFrame) -> None:
+    """Delete the day's rows of ``ml.<table>`` and insert ``frame``'s. A table or column a new
+    model brings is created from the frame's types, so adding a model needs no DDL here."""
+    con.register("scored", frame.assign(as_of_date=pd.Timestamp(as_of)))
+    con.execute("create or replace temp view frame as select * replace (as_of_date::DATE as as_of_date) from scored")
+    try:
+        con.execute(f"create table if not exists ml.{table} as select * from frame limit 0")
+        existing = {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                              "where table_schema = 'ml' and table_name = ?", [table]).fetchall()}
+        types = dict(con.execute("select column_name, column_type from (describe select * from frame)").fetchall())
+        for column in (c for c in types if c not in existing):
+            con.execute(f'alter table ml.{table} add column "{column}" {types[column]}')
+        con.execute(f"delete from ml.{table} where as_of_date = ?", [as_of])
+        if len(frame):
+            con.execute(f"insert into ml.{table} by name select * from frame")
+    finally:
+        con.execute("drop view frame")
+        con.unregister("scored")

@@ -3,14 +3,10 @@ journeys); this package only turns it into assets, checks, resources, schedules 
 
 import os
 
-# Telemetry off everywhere, also when Dagster is started without the Makefile (which exports
-# the same switches): these are read by the libraries when runs import them.
-for _name, _value in {
-    "DAGSTER_DISABLE_TELEMETRY": "1",
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    "DBT_VERSION_CHECK": "false",
-    "GX_ANALYTICS_ENABLED": "false",
-    "MLFLOW_DISABLE_TELEMETRY": "true",
-    "DO_NOT_TRACK": "1",
-}.items():
+# Telemetry off also when Dagster is started without the Makefile (which exports the same
+# switches). Dagster's is off in the instance's dagster.yaml (settings.DAGSTER_YAML; ephemeral
+# instances never send), dbt's in dbt_project.yml; these three libraries read only the
+# environment, when the assets import them, so the switch has to be in it first. setdefault:
+# a user's own value wins.
+for _name, _value in {"GX_ANALYTICS_ENABLED": "false", "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}.items():
     os.environ.setdefault(_name, _value)

@@ -5,11 +5,11 @@ import dagster as dg
 from orchestration import ingestion, jobs, journeys, marts, models
 from orchestration.resources import default_resources
 
-defs = dg.Definitions.merge(
-    ingestion.defs,
-    marts.defs,
-    models.defs,
-    journeys.defs,
-    jobs.defs,
-    dg.Definitions(resources=default_resources()),
-)
+
+def definitions(**resources) -> dg.Definitions:
+    """The definitions with some resources configured otherwise (the closed loop's policy)."""
+    return dg.Definitions.merge(ingestion.defs, marts.defs, models.defs, journeys.defs, jobs.defs,
+                                dg.Definitions(resources=default_resources() | resources))
+
+
+defs = definitions()

@@ -1,8 +1,11 @@
-"""Resources, each configured from the environment when a run starts, with embedded defaults."""
+"""Resources: every setting a run uses. A field left unset falls back, when the run needs it, to
+orchestration/settings.py (the environment, then embedded defaults); tests and the closed loop
+set fields instead."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -34,15 +37,17 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class ErpSourceResource(dg.ConfigurableResource):
-    """Where drops come from: RELANCE_ERP_ADAPTER, else RELANCE_ERP_DROP, else the simulator."""
+    """Where drops come from: RELANCE_ERP_ADAPTER, else RELANCE_ERP_DROP, else the simulator; how many
+    days of raw partitions and generated drops are kept (RELANCE_RETENTION_DAYS)."""
 
     drop_root: str | None = None
     adapter: str | None = None
+    retention_days: int | None = None
 
     def source(self) -> ErpSource:
         adapter = settings.erp_adapter() if self.adapter is None else tuple(self.adapter.split(":", 1))
         root = Path(self.drop_root) if self.drop_root else settings.erp_drop_root()
-        common = {"retention_days": settings.retention_days()}
+        common = {"retention_days": settings.retention_days() if self.retention_days is None else self.retention_days}
         if adapter:
             name, export = adapter
             return ErpSource("adapter", settings.home() / "adapters" / name / "drops",
@@ -69,9 +74,12 @@ class MlflowResource(dg.ConfigurableResource):
 
 
 class SendGridResource(dg.ConfigurableResource):
-    """SendGrid delivery. Without SENDGRID_API_KEY every message goes to the dry-run outbox."""
+    """SendGrid delivery. Without SENDGRID_API_KEY every message goes to the dry-run outbox.
+    ``simulated_clock``: deliver as if the run happened when the partition's send day starts
+    (simulated days, whose touches must carry their own dates), not at the wall clock."""
 
     api_key: str | None = None
+    simulated_clock: bool = False
 
     def key(self) -> str | None:
         return self.api_key or settings.sendgrid_api_key()
@@ -83,9 +91,50 @@ class SendGridResource(dg.ConfigurableResource):
     def sender(self):
         """The dry-run outbox or the live client (host, sandbox and unsubscribe group from the
         environment, see orchestration/settings.py)."""
-        from journeys.delivery import sender_from_env
+        from journeys.delivery import make_sender
 
-        return sender_from_env(settings.outbox_dir(), api_key=self.key())
+        return make_sender(settings.outbox_dir(), api_key=self.key(), **settings.sendgrid_options())
+
+    def now(self, partition: str) -> datetime | None:
+        """The delivery's clock: None for the wall clock."""
+        from journeys.contact_list import not_before, send_day_of
+
+        return not_before(send_day_of(partition)) if self.simulated_clock else None
+
+
+class JourneysConfigResource(dg.ConfigurableResource):
+    """What the day's plan follows: the journeys file, the contact-rule profile, the experiments
+    and the branding. The closed loop's one-size-fits-all schedule is another journeys file."""
+
+    journeys_file: str | None = None
+    policy_profile: str | None = None
+    experiments_file: str | None = None
+    branding_file: str | None = None
+
+    def journeys(self):
+        from journeys import catalog
+
+        return catalog.load_journeys(*self._path(self.journeys_file))
+
+    def policy(self):
+        from journeys import catalog
+
+        return catalog.load_policy(self.policy_profile or settings.policy_profile())
+
+    def experiments(self):
+        from journeys import catalog
+
+        return catalog.load_experiments(*self._path(self.experiments_file))
+
+    def branding(self) -> dict:
+        from journeys import catalog
+
+        return catalog.load_branding(*self._path(self.branding_file), overrides=settings.brand_overrides())
+
+    @staticmethod
+    def _path(value: str | None) -> tuple[Path, ...]:
+        """The file given, else (nothing) the catalog's own default."""
+        return (Path(value),) if value else ()
 
 
 def default_resources() -> dict:
@@ -94,4 +143,5 @@ def default_resources() -> dict:
         "erp_source": ErpSourceResource(),
         "mlflow": MlflowResource(),
         "sendgrid": SendGridResource(),
+        "journeys_config": JourneysConfigResource(),
     }

@@ -8,7 +8,6 @@ run per day in date order (each day's snapshot builds on the previous state).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import date, timedelta
 
@@ -20,7 +19,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="first", type=date.fromisoformat, help="first day of a backfill")
     parser.add_argument("--to", dest="last", type=date.fromisoformat, help="last day (default: the latest)")
     args = parser.parse_args(argv or [])
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home())
     from orchestration.resources import ErpSourceResource
 
     source = ErpSourceResource().source()
@@ -42,14 +40,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_partition(partition: str, source_kind: str) -> bool:
-    import dagster as dg
-
     from orchestration.definitions import defs
     from orchestration.resources import WarehouseResource
 
     print(f"Relance: running the daily pipeline for extraction {partition} (source: {source_kind})")
     job = defs.resolve_job_def("daily_job")
-    with dg.DagsterInstance.get() as instance:
+    with instance_of_home() as instance:
         result = job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False,
                                         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     checks = [(c.asset_key.to_user_string(), c.check_name, c.passed, c.severity.value)
@@ -63,20 +59,26 @@ def run_partition(partition: str, source_kind: str) -> bool:
     return result.success
 
 
+def instance_of_home():
+    """The persistent instance `make dagster-dev` shows too (runs, materializations, checks)."""
+    import dagster as dg
+
+    return dg.DagsterInstance.from_config(str(settings.dagster_home()))
+
+
 def champions_exist() -> bool:
-    from ml import payment_delay, registry, self_cure
+    from ml import registry
+    from ml.specs import SPECS
     from orchestration.resources import MlflowResource
 
     MlflowResource().connect()
-    return all(registry.champion_version(m.MODEL_NAME) is not None for m in (payment_delay, self_cure))
+    return all(registry.champion_version(spec.name) is not None for spec in SPECS)
 
 
 def train_models() -> bool:
-    import dagster as dg
-
     from orchestration.definitions import defs
 
-    with dg.DagsterInstance.get() as instance:
+    with instance_of_home() as instance:
         result = defs.resolve_job_def("training_job").execute_in_process(
             instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
@@ -116,7 +118,8 @@ def print_headline_kpis(con, partition: str) -> None:
                          "and table_name = 'mart_collections_kpis_daily'").fetchone()[0]
     if not exists:
         return
-    rows = con.execute("""select currency_code, ending_ar, ending_overdue_ar, dso_countback, best_possible_dso_countback,
+    rows = con.execute("""select currency_code, ending_ar, ending_overdue_ar, dso_countback,
+                                 best_possible_dso_countback,
                                  add_countback, cei_pct, pct_current
                           from marts.mart_collections_kpis_daily where as_of_date = ? order by ending_ar desc""",
                        [partition]).fetchall()

@@ -1,4 +1,6 @@
-"""Configuration from the environment, read when a run needs it (never at import).
+"""Configuration from the environment: the one module that reads it, when a run or a command
+needs a value (never at import). Resources (orchestration/resources.py) fall back to these
+functions for every field left unset; domain packages receive the values as parameters.
 
 | variable | meaning | default |
 |---|---|---|
@@ -7,13 +9,13 @@
 | RELANCE_ERP_ADAPTER | `<adapter>:<path>`: convert a real export into a drop (e.g. `ibm_ar:/data/ar.csv`) | unset |
 | MLFLOW_TRACKING_URI | MLflow tracking store | `sqlite:///$RELANCE_HOME/mlflow.db` |
 | SENDGRID_API_KEY | live e-mail delivery; absent means dry-run | unset (dry-run) |
-| SENDGRID_HOST / SENDGRID_SANDBOX / SENDGRID_ASM_GROUP_ID | API host (EU region, test server), validate-only mode, unsubscribe group | api.sendgrid.com / off / branding's group |
-| SENDGRID_WEBHOOK_PUBLIC_KEY | verification key of the signed Event Webhook (`python -m journeys.webhook`) | unset |
+| SENDGRID_HOST / _SANDBOX / _ASM_GROUP_ID | API host, validate-only mode, unsubscribe group | SendGrid / off / brand |
+| SENDGRID_WEBHOOK_PUBLIC_KEY | verification key of the signed Event Webhook (`make webhook`) | unset |
 | RELANCE_POLICY_PROFILE | contact-rule profile: `b2b` or the stricter `consumer_reg_f` | b2b |
 | RELANCE_BRAND_<KEY> | overrides a key of journeys/config/branding.yaml (e.g. RELANCE_BRAND_COMPANY_NAME) | the file |
 | RELANCE_RETENTION_DAYS | raw partitions and simulator drops kept behind the newest | 35 |
 | RELANCE_SCHEDULE_TIMEZONE | time zone of the 06:00 daily schedule (read when Dagster loads the definitions) | UTC |
-| RELANCE_SIM_CUSTOMERS / RELANCE_SIM_MONTHS / RELANCE_SIM_SEED | size of the simulated world created on first run | 1000 / 24 / 42 |
+| RELANCE_SIM_CUSTOMERS / _MONTHS / _SEED | size of the simulated world created on first run | 1000 / 24 / 42 |
 """
 
 from __future__ import annotations
@@ -68,6 +70,31 @@ def tracking_uri() -> str:
 
 def sendgrid_api_key() -> str | None:
     return os.environ.get("SENDGRID_API_KEY") or None
+
+
+def sendgrid_options() -> dict:
+    """Where and how live delivery talks to SendGrid (the key is separate: never logged)."""
+    group = os.environ.get("SENDGRID_ASM_GROUP_ID")
+    return {"host": os.environ.get("SENDGRID_HOST") or "https://api.sendgrid.com",
+            "asm_group_id": int(group) if group else None,
+            "sandbox": os.environ.get("SENDGRID_SANDBOX", "").lower() in ("1", "true", "yes")}
+
+
+def webhook_public_key() -> str | None:
+    return os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY") or None
+
+
+def policy_profile() -> str:
+    return os.environ.get("RELANCE_POLICY_PROFILE") or "b2b"
+
+
+BRAND_PREFIX = "RELANCE_BRAND_"
+
+
+def brand_overrides() -> dict[str, str]:
+    """RELANCE_BRAND_<KEY>=value for each branding key to override, keyed by the lower-case key."""
+    return {name[len(BRAND_PREFIX):].lower(): value for name, value in os.environ.items()
+            if name.startswith(BRAND_PREFIX)}
 
 
 def retention_days() -> int:

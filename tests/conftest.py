@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,16 @@ hypothesis_settings.register_profile("ci", derandomize=True, database=None, dead
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def pytest_sessionstart(session):
+    """The dbt manifest the definitions load, fresh also when pytest runs without `make test`
+    (a no-op unless a file of the dbt project changed since the last parse)."""
+    subprocess.run(["make", "--no-print-directory", "-s", "dbt-manifest"], cwd=ROOT, check=True)
+
+
 IBM_AR_CSV = SHARED / "datasets" / "ibm_ar" / "WA_Fn-UseC_-Accounts-Receivable.csv"
 SMALL_WORLD_END = date(2026, 6, 30)
 

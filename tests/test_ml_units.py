@@ -1,21 +1,18 @@
-"""Model machinery on small synthetic data: point-in-time features, the time-ordered split,
-champion / challenger promotion both ways, loading the champion by alias in a new process,
-and drift detection."""
+"""Model machinery on small synthetic data: point-in-time features, promotion through the YAML
+gates both ways (on a real SQLite MLflow store), and drift detection. The shared training
+routine and signature-enforced scoring: tests/test_ml_shape.py."""
 
 from __future__ import annotations
-
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.dummy import DummyRegressor
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LogisticRegression
 
-from ml import drift, registry
-from ml.history import customer_history_at, settled_history
+from ml import drift, gates, registry
+from ml.estimators import ProbabilityModel
+from ml.history import FillEmptyColumns, customer_history_at, settled_history
+from ml.specs import SPECS
 
 
 def invoices_frame() -> pd.DataFrame:
@@ -47,65 +44,81 @@ def mlflow_store(tmp_path, monkeypatch):
     yield uri
 
 
-def linear_data(seed: int, n: int = 200):
-    rng = np.random.default_rng(seed)
-    X = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
-    return X, 3 * X.x + rng.normal(scale=0.1, size=n)
+GATES_YAML = """
+unit_model:
+  - {metric: brier, direction: lower, baseline: prior, margin: 0.05, must_beat_champion: true}
+"""
 
 
-def register(model, X, y, X_test, y_test, baseline_mae: float = np.inf):
+@pytest.fixture
+def unit_gates(tmp_path):
+    path = tmp_path / "gates.yaml"
+    path.write_text(GATES_YAML)
+    return gates.load("unit_model", path)
+
+
+def tiny_model():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=80), "z": rng.normal(size=80)})
+    return ProbabilityModel(LogisticRegression(), output="p").fit(X, (X.x > 0).astype(int)), X
+
+
+def challenger(unit_gates, brier: float, baseline: float, champion: dict | None | Exception = None) -> dict:
+    """Register a model whose (fake) test metrics are ``brier`` against a baseline of ``baseline``
+    and promote it through the gates, the champion's metrics being ``champion``."""
     import mlflow
 
+    def evaluate_champion(_model):
+        if isinstance(champion, Exception):
+            raise champion
+        return champion
+
+    model, X = tiny_model()
     registry.use_experiment("unit-test")
-    score = lambda m: float(np.mean(np.abs(m.predict(X_test) - y_test)))  # noqa: E731
     with mlflow.start_run():
-        return registry.register_and_promote("unit_model", model.fit(X, y), X_test.head(5), "mae",
-                                             score(model), score, baseline_score=baseline_mae)
+        version = registry.log_model("unit_model", model, X.head(20), (ProbabilityModel, FillEmptyColumns))
+        return registry.promote("unit_model", version, unit_gates, {"brier": brier, "baseline_prior_brier": baseline},
+                                evaluate_champion)
 
 
-def test_promotion_happens_only_when_the_challenger_beats_the_champion(mlflow_store):
+def aliases() -> dict[str, int]:
     from mlflow import MlflowClient
 
-    X, y = linear_data(1)
-    X_test, y_test = linear_data(2)
-    first = register(DummyRegressor(), X, y, X_test, y_test)
+    return {k: int(v) for k, v in MlflowClient().get_registered_model("unit_model").aliases.items()}
+
+
+def test_a_challenger_passing_the_gates_is_promoted(mlflow_store, unit_gates):
+    first = challenger(unit_gates, brier=0.10, baseline=0.12)
     assert first["promoted"] and first["previous_champion"] is None  # no champion yet
-    tie = register(DummyRegressor(), X, y, X_test, y_test)
-    assert not tie["promoted"]  # as good is not better
-    better = register(LinearRegression(), X, y, X_test, y_test)
+    better = challenger(unit_gates, brier=0.09, baseline=0.12, champion={"brier": 0.10})
     assert better["promoted"] and int(better["previous_champion"]) == first["version"]
-    assert better["challenger_mae"] < better["champion_mae"]
-    worse = register(DummyRegressor(), X, y, X_test, y_test)
-    assert not worse["promoted"] and worse["champion_mae"] < worse["challenger_mae"]
-    aliases = {k: int(v) for k, v in MlflowClient().get_registered_model("unit_model").aliases.items()}
-    assert aliases == {"champion": better["version"], "challenger": worse["version"]}
+    assert better["gates"][0]["champion"] == 0.10
+    broken = challenger(unit_gates, brier=0.095, baseline=0.12, champion=ValueError("missing inputs"))
+    assert broken["promoted"]  # a champion that cannot score today's features cannot stay champion
+    assert aliases() == {"champion": broken["version"], "challenger": broken["version"]}
 
 
-def test_a_model_no_better_than_its_baseline_is_never_champion(mlflow_store):
-    X, y = linear_data(1)
-    X_test, y_test = linear_data(2)
-    always_zero_mae = float(np.mean(np.abs(y_test)))
-    first = register(DummyRegressor(strategy="constant", constant=5.0), X, y, X_test, y_test, always_zero_mae)
+def test_a_challenger_failing_a_gate_is_not_promoted(mlflow_store, unit_gates):
+    first = challenger(unit_gates, brier=0.118, baseline=0.12)  # better than the baseline, by less than 5 %
     assert not first["promoted"] and not first["beats_baseline"]
-    assert registry.load_champion("unit_model") == (None, None)
-    fitted = register(LinearRegression(), X, y, X_test, y_test, always_zero_mae)
-    assert fitted["promoted"] and fitted["beats_baseline"]
+    assert registry.load_champion("unit_model") == (None, None)  # never champion, even first
+    worse = challenger(unit_gates, brier=0.13, baseline=0.12)
+    assert not worse["promoted"]
+    champion = challenger(unit_gates, brier=0.10, baseline=0.12)
+    tie = challenger(unit_gates, brier=0.10, baseline=0.12, champion={"brier": 0.10})
+    assert not tie["promoted"] and tie["beats_baseline"] and not tie["beats_champion"]  # as good is not better
+    assert aliases() == {"champion": champion["version"], "challenger": tie["version"]}
 
 
-def test_champion_loads_by_alias_in_a_new_process(mlflow_store, tmp_path):
-    X, y = linear_data(1)
-    register(LinearRegression(), X, y, *linear_data(2))
-    expected = registry.load_champion("unit_model")[0].predict(X.head(3))
-    code = textwrap.dedent(f"""
-        import pandas as pd
-        from ml import registry
-        registry.connect({mlflow_store!r}, {str(tmp_path / 'artifacts')!r})
-        model, version = registry.load_champion("unit_model")
-        X = pd.DataFrame({X.head(3).to_dict('list')!r})
-        print(version, *model.predict(X))""")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out[0] == "1"
-    assert np.allclose([float(v) for v in out[1:]], expected)
+def test_gates_read_both_directions_and_every_model_has_gates():
+    higher = gates.Gate("roc_auc", "higher", "prior", margin=0.02, must_beat_champion=False)
+    assert higher.better(0.80, 0.78) and not higher.better(0.79, 0.78, margin=0.02)
+    assert not higher.better(float("nan"), 0.5)
+    with pytest.raises(ValueError, match="direction"):
+        gates.Gate("mae", "smaller", "prior", 0.0, True)
+    for spec in SPECS:
+        assert gates.load(spec.name), spec.name
+    assert [g.metric for g in gates.load("payment_delay")] == ["late30_brier", "mae"]
 
 
 def test_drift_report_fires_on_a_shifted_batch_only(tmp_path):
@@ -146,3 +159,22 @@ def test_connecting_does_not_leak_the_store_into_the_environment(tmp_path, monke
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     registry.connect(f"sqlite:///{tmp_path / 'a.db'}", tmp_path)
     assert "MLFLOW_TRACKING_URI" not in os.environ  # a later RELANCE_HOME gets its own default store
+
+
+def test_an_open_counts_from_when_it_happened_not_from_when_its_message_was_sent():
+    from ml.history import build_features
+
+    d = pd.to_datetime
+    invoices = invoices_frame()
+    empty = pd.DataFrame({"invoice_id": pd.Series(dtype=str)})
+    data = {"invoices": invoices, "history": settled_history(invoices),
+            "payments": empty.assign(payment_date=d([]), amount=[]),
+            "disputes": empty.assign(opened_on=d([]), resolved_on=d([])),
+            "promises": empty.assign(promised_on=d([]), promised_for=d([])),
+            "contacts": pd.DataFrame({"customer_id": ["C", "C"], "invoice_id": ["b", "c"],
+                                      "sent_at": d(["2025-03-01", "2025-03-08"]), "was_opened": [1.0, 1.0]}),
+            "opens": pd.DataFrame({"customer_id": ["C", "C"], "opened_at": d(["2025-03-02", "2025-03-12"])})}
+    rows = invoices[invoices.invoice_id == "c"].assign(as_of=pd.Timestamp("2025-03-10"))
+    x = build_features(rows, data)
+    assert x.open_rate_before.iloc[0] == 0.5  # the second message is opened only after the instant
+    assert x.reminders_before.iloc[0] == 1

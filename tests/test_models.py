@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import dagster as dg
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 
 from ml import data as ml_data
-from ml import payment_delay, registry, self_cure
+from ml import payment_delay, registry, scoring, self_cure, training
 from tests.conftest import pipeline_home
 
 AS_OF = "2026-06-30"
@@ -51,10 +50,10 @@ def test_delay_model_beats_the_customer_history_baseline_with_calibrated_bands(w
 
 def test_self_cure_model_finds_the_true_self_curers(world):
     data, as_of = load(world)
-    model, _ = registry.load_champion(self_cure.MODEL_NAME)
-    _, _, X_test, y_test, rows, _ = self_cure.training_frames(data, as_of)
+    champion = scoring.load_champions([self_cure.SPEC])[self_cure.MODEL_NAME]
+    _, test, _ = training.train_test(self_cure.SPEC, data, as_of)
     truth = pd.read_parquet(world / "simulator" / "ground_truth" / "customers.parquet")
-    per_customer = pd.DataFrame({"customer_id": rows.customer_id, "p": model.predict_proba(X_test)[:, 1]}) \
+    per_customer = pd.DataFrame({"customer_id": test.groups, "p": scoring.predict(champion, test.X).p_self_cure}) \
         .groupby("customer_id").p.mean().sort_values(ascending=False)
     top = per_customer.head(max(10, len(per_customer) // 10))
     precision = truth.set_index("customer_id").self_cure.loc[top.index].mean()
@@ -64,9 +63,10 @@ def test_self_cure_model_finds_the_true_self_curers(world):
 
 
 def test_training_rows_never_see_the_test_window(world):
-    """Erasing everything that happened after the cutoff changes no training feature or label."""
+    """Erasing everything that happened after the cutoff, each event by its own time (an open
+    when it happened, not when its message was sent), changes no training feature or label."""
     data, as_of = load(world)
-    X_train, y_train, _, _, _, split = payment_delay.training_frames(data, as_of)
+    train, _, split = training.train_test(payment_delay.SPEC, data, as_of)
     cut = split.cutoff
     inv = data["invoices"]
     future = inv.settled_on >= cut
@@ -75,14 +75,27 @@ def test_training_rows_never_see_the_test_window(world):
         settled_on=inv.settled_on.where(~future), days_late=inv.days_late.where(~future))
     erased["payments"] = data["payments"][data["payments"].payment_date < cut]
     erased["contacts"] = data["contacts"][data["contacts"].sent_at < cut]
+    erased["opens"] = data["opens"][data["opens"].opened_at < cut]
     erased["disputes"] = data["disputes"][data["disputes"].opened_on < cut].assign(
         resolved_on=lambda d: d.resolved_on.where(d.resolved_on < cut))
     erased["promises"] = data["promises"][data["promises"].promised_on < cut]
     erased["history"] = ml_data.settled_history(erased["invoices"])
-    X_cut, y_cut, *_ = payment_delay.training_frames(erased, as_of)
-    pd.testing.assert_frame_equal(X_train, X_cut.loc[X_train.index])
-    assert len(X_cut) == len(X_train)
-    pd.testing.assert_series_equal(y_train, y_cut.loc[y_train.index])
+    assert (data["opens"].opened_at >= cut).any()  # there are late opens to erase
+    erased_train, *_ = training.train_test(payment_delay.SPEC, erased, as_of)
+    assert train.X.open_rate_before.notna().any()
+    pd.testing.assert_frame_equal(train.X, erased_train.X.loc[train.X.index])
+    assert len(erased_train) == len(train)
+    pd.testing.assert_series_equal(train.y, erased_train.y.loc[train.y.index])
+
+
+def test_every_model_is_scored_and_drift_monitored_each_day(world):
+    with duckdb.connect(str(world / "warehouse.duckdb"), read_only=True) as con:
+        drift = con.execute("select model, count(*) from ml.drift_reports where as_of_date = ? group by 1",
+                            [AS_OF]).fetchall()
+        versions = con.execute("select distinct model_version from ml.invoice_scores where as_of_date = ?",
+                               [AS_OF]).fetchall()
+    assert dict(drift) == {"payment_delay": 1, "self_cure": 1}
+    assert [v.split(":")[0] for v in versions[0][0].split(",")] == ["payment_delay", "self_cure"]
 
 
 def test_scores_fill_the_customer_profile_and_the_cash_forecast(world):
@@ -113,5 +126,6 @@ def test_drift_above_the_threshold_requests_a_retrain(world, monkeypatch):
     with dg.build_sensor_context(resources={"warehouse": defs.resources["warehouse"]}) as context:
         request = sensor(context)
         assert isinstance(request, dg.RunRequest) and request.tags["trigger"] == "feature_drift"
+        assert request.asset_selection == [dg.AssetKey("payment_delay_model")]  # only the drifted model retrains
         assert isinstance(sensor(context), dg.SkipReason)  # once per drifted day
     assert sensor.job_name == "training_job"

@@ -1,11 +1,14 @@
 """Ingestion of contract drops into the warehouse's ``raw`` schema.
 
-Whole-file problems raise :class:`DropFileError` before anything is written; row-level problems
-are quarantined in ``raw.rejects`` with their reason, so that for every file
+A day loads all or nothing (:func:`load_day`): every file is parsed whole before anything
+commits, and all whole-file problems of the drop raise one :class:`DropErrors` naming each file;
+row-level problems are quarantined in ``raw.rejects`` with their reason, so that for every file
 rows read = rows loaded + rows rejected.
 """
 
-from erp.ingest.files import DropFileError, check_drop, find_table_file
+from erp.ingest.day import load_day
+from erp.ingest.errors import DropErrors, DropFileError
+from erp.ingest.files import check_drop, find_table_file
 from erp.ingest.load import LoadReport, load_table
 
-__all__ = ["DropFileError", "LoadReport", "check_drop", "find_table_file", "load_table"]
+__all__ = ["DropErrors", "DropFileError", "LoadReport", "check_drop", "find_table_file", "load_day", "load_table"]

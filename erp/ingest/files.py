@@ -2,30 +2,24 @@
 
 A file that cannot be read as the contract says (wrong encoding or delimiter, no header, missing
 required columns) is an error that names the file and the problem: loading part of it would
-silently lose rows.
+silently lose rows. Every file of the drop is checked, so that one report lists them all.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from erp.contract import TABLES, Table
+from erp.ingest.errors import DropErrors, DropFileError, redact
 
 FORMATS = ("csv", "parquet")
 _CHUNK = 1 << 22
 _OTHER_DELIMITERS = (";", "\t", "|")
-
-
-class DropFileError(ValueError):
-    """A whole file (or the drop folder) breaks the contract; nothing of it is loaded."""
-
-    def __init__(self, path: Path | str, problem: str):
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{path}: {problem}")
+_NAME_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -51,24 +45,47 @@ def inspect_file(table: Table, path: Path) -> TableFile:
     missing = [c for c in table.required_columns if c not in columns]
     if missing:
         raise DropFileError(path, f"missing required column(s) {', '.join(missing)} "
-                                  f"(the file has: {', '.join(columns)})")
+                                  f"(the file has: {shown_names(columns)})")
     return TableFile(table, path, fmt, tuple(columns))
 
 
 def check_drop(drop_dir: Path) -> dict[str, TableFile]:
-    """Check every contract file of a drop folder; raise on the first whole-file problem."""
+    """Check the header of every contract file of a drop folder; raise :class:`DropErrors`
+    listing every whole-file problem found."""
+    files, problems = inspect_drop(drop_dir)
+    if problems:
+        raise DropErrors(drop_dir, problems)
+    return files
+
+
+def inspect_drop(drop_dir: Path) -> tuple[dict[str, TableFile], list[DropFileError]]:
+    """The drop's readable files and the problems of the others (a missing required file
+    included)."""
     if not drop_dir.is_dir():
         raise DropFileError(drop_dir, "drop folder does not exist")
-    files = {}
+    files, problems = {}, []
     for name, table in TABLES.items():
-        path = find_table_file(drop_dir, name)
-        if path is None:
-            if table.required:
-                raise DropFileError(drop_dir / f"{name}.csv", "required table file is missing "
-                                    "(expected <table>.csv or <table>.parquet)")
-            continue
-        files[name] = inspect_file(table, path)
-    return files
+        try:
+            path = find_table_file(drop_dir, name)
+            if path is None:
+                if table.required:
+                    raise DropFileError(drop_dir / f"{name}.csv", "required table file is missing "
+                                        "(expected <table>.csv or <table>.parquet)")
+                continue
+            files[name] = inspect_file(table, path)
+        except DropFileError as err:
+            problems.append(err)
+    return files, problems
+
+
+def shown_names(columns: list[str]) -> str:
+    """Header names fit to print: a file exported without its header row has a data row there
+    (names, e-mail addresses), so only names that look like column names are shown."""
+    shown = [c for c in columns if _NAME_LIKE.fullmatch(c)]
+    hidden = len(columns) - len(shown)
+    if hidden:
+        shown.append(f"{hidden} more not shown, as they do not look like column names: is the header row missing?")
+    return ", ".join(shown)
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -91,7 +108,7 @@ def _csv_header(path: Path) -> list[str]:
         raise DropFileError(path, f"header has an empty column name at position(s) {blank}")
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
-        raise DropFileError(path, f"header repeats column(s) {', '.join(duplicated)}")
+        raise DropFileError(path, f"header repeats column(s) {shown_names(duplicated)}")
     return columns
 
 
@@ -121,4 +138,4 @@ def _parquet_columns(path: Path) -> list[str]:
     try:
         return list(pq.read_schema(path).names)
     except Exception as err:  # pyarrow raises several types for unreadable files
-        raise DropFileError(path, f"unreadable Parquet file ({type(err).__name__}: {err})") from None
+        raise DropFileError(path, f"unreadable Parquet file ({type(err).__name__}: {redact(str(err))})") from None

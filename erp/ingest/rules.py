@@ -34,15 +34,18 @@ def sql_type(column: Column) -> str:
     return SQL_TYPES.get(column.kind, "VARCHAR")
 
 
-def typed_expression(column: Column, present: bool) -> str:
-    """SQL turning the raw text ``s.<col>`` into the contract type; NULL when it does not parse.
+def raw_text(refs: dict[str, str], name: str) -> str:
+    """The trimmed raw text of column ``name`` (``refs`` maps the file's columns to SQL), NULL
+    when empty or absent from the file: empty strings count as missing values."""
+    return f"nullif(trim({refs[name]}), '')" if name in refs else "NULL::VARCHAR"
 
-    Empty strings count as missing values. Codes are normalised to their canonical case.
+
+def typed_expression(column: Column, refs: dict[str, str]) -> str:
+    """SQL turning the column's raw text into the contract type; NULL when it does not parse.
+
+    Codes are normalised to their canonical case.
     """
-    if not present:
-        raw = "NULL::VARCHAR"
-    else:
-        raw = f"nullif(trim(s.{quote(column.name)}), '')"
+    raw = raw_text(refs, column.name)
     kind = column.kind
     if kind == "date":
         expr = f"case when regexp_full_match({raw}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') then try_cast({raw} as DATE) end"
@@ -63,22 +66,22 @@ def typed_expression(column: Column, present: bool) -> str:
         expr = f"lower({raw})"
     else:
         expr = raw
-    return _with_default(column, expr)
+    return _with_default(column, expr, refs)
 
 
-def _with_default(column: Column, expr: str) -> str:
+def _with_default(column: Column, expr: str, refs: dict[str, str]) -> str:
     if column.default is None:
         return expr
     if column.default == "from_country":
         zones = ", ".join(f"{literal(c)}: {literal(z)}" for c, z in sorted(codes.country_zones().items()))
-        return f"coalesce({expr}, MAP {{{zones}}}[upper(nullif(trim(s.country), ''))])"
+        return f"coalesce({expr}, MAP {{{zones}}}[upper({raw_text(refs, 'country')})])"
     return f"coalesce({expr}, {literal(column.default)})"
 
 
-def value_reasons(column: Column, present: bool) -> list[str]:
+def value_reasons(column: Column, refs: dict[str, str]) -> list[str]:
     """SQL expressions, one per rule on this column's value, each NULL or the reason text."""
     name, kind = column.name, column.kind
-    raw = f"nullif(trim(s.{quote(name)}), '')" if present else "NULL"
+    raw = raw_text(refs, name)
     typed = f"t.{quote(name)}"
     reasons = []
     if column.required:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from erp.contract import TABLES
+from erp.folders import dated_folders
 from erp.simulator import archetypes, history, inbound, records
 from erp.simulator.behaviour import reminder_outcomes
 from erp.simulator.localtime import utc_to_local
@@ -154,8 +155,8 @@ class World:
         """Delete drop folders older than ``keep_days`` before the current day."""
         cutoff = self.current_day - timedelta(days=keep_days)
         removed = []
-        for folder in sorted(self.drop_root.glob("????-??-??")):
-            if date.fromisoformat(folder.name) < cutoff:
+        for day, folder in dated_folders(self.drop_root):
+            if day < cutoff:
                 shutil.rmtree(folder)
                 removed.append(folder)
         return removed

@@ -8,7 +8,7 @@ from orchestration.ingestion.assets import ERP_DROP
 from orchestration.marts.assets import relance_dbt_models, relance_dbt_scored_models
 from orchestration.marts.parquet_export import export_slice
 from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
-from orchestration.resources import SendGridResource, WarehouseResource
+from orchestration.resources import JourneysConfigResource, SendGridResource, WarehouseResource
 
 SENDGRID_EVENTS = dg.AssetKey(["journeys", "sendgrid_events"])
 CONTACT_LIST = dg.AssetKey(["journeys", "contact_list"])
@@ -21,7 +21,7 @@ DAILY = {"partitions_def": daily_partitions, "backfill_policy": ONE_RUN_PER_DAY,
 
 # After the day's drop: a run whose drop fails its pre-flight writes nothing at all.
 @dg.asset(key=SENDGRID_EVENTS, deps=[ERP_DROP], compute_kind="sendgrid", **DAILY,
-          description="SendGrid Event Webhook events landed by `python -m journeys.webhook`, one row per "
+          description="SendGrid Event Webhook events landed by `make webhook`, one row per "
                       "sg_event_id; unsubscribes and bounces take effect in the same day's contact list.")
 def sendgrid_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     from journeys import events
@@ -29,7 +29,8 @@ def sendgrid_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         report = events.ingest(con, settings.events_dir())
     return dg.MaterializeResult(metadata={"files": report.files, "events": report.events, "new_events": report.new,
-                                          "rejected_files": report.rejected_files})
+                                          "rejected_files": report.rejected_files,
+                                          "rejected_events": report.rejected_events})
 
 
 @dg.asset(key=CONTACT_LIST, deps=BOOK_INPUTS, compute_kind="python", **DAILY,
@@ -40,17 +41,20 @@ def sendgrid_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
           description="Tomorrow's contact list: per customer the contact, invoices, journey and step, channel, "
                       "tone, template, incentive, send time (UTC), A/B variant or holdout and reason codes; the "
                       "sends each rule blocked in journeys.blocked_sends. Also Parquet and a CSV of call tasks.")
-def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from journeys import audit, book, catalog, policy, store
+def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                 journeys_config: JourneysConfigResource):
+    from journeys import audit, book, store
     from journeys.contact_list import blocked_summary, plan_day
     from journeys.csv_export import write_csv
+    from journeys.policy import quarantine_summary
 
     with warehouse.connect() as con:
         day = book.load(con)
         if str(day.as_of.date()) != context.partition_key:
             raise ValueError(f"the marts hold {day.as_of.date()}, not partition {context.partition_key}: "
                              "materialize the day's dbt models first")
-        plan = plan_day(day, catalog.load_journeys(), catalog.load_policy(), catalog.load_experiments())
+        policy = journeys_config.policy()
+        plan = plan_day(day, journeys_config.journeys(), policy, journeys_config.experiments())
         counts = store.save_plan(con, plan, day.as_of)
         exports = settings.home() / "exports"
         export_slice(con, "journeys.contact_list", exports / "contact_list", context.partition_key)
@@ -60,26 +64,33 @@ def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     yield dg.MaterializeResult(asset_key=CONTACT_LIST, metadata={
         **counts, "blocked_by_rule": dg.MetadataValue.json(blocked_summary(plan.blocked)),
         "journeys": dg.MetadataValue.json(plan.contact_list.journey.value_counts().to_dict()),
-        "quarantine": dg.MetadataValue.json(policy.quarantine_summary(day.invoices)),
-        "call_tasks_csv": dg.MetadataValue.path(str(calls)), "policy_profile": catalog.load_policy().name})
+        "quarantine": dg.MetadataValue.json(quarantine_summary(day.invoices)),
+        "call_tasks_csv": dg.MetadataValue.path(str(calls)), "policy_profile": policy.name})
     yield dg.AssetCheckResult(check_name="no_send_breaks_a_rule", asset_key=CONTACT_LIST,
                               passed=not any(breaches.values()), metadata={"breaches": dg.MetadataValue.json(breaches)})
 
 
 @dg.asset(key=OUTBOX, deps=[CONTACT_LIST], compute_kind="sendgrid", **DAILY,
           check_specs=[dg.AssetCheckSpec("no_failed_sends", asset=OUTBOX,
-                                         description="Warns when SendGrid refused a message (detail in last_error).")],
+                                         description="Warns when a message of the day was refused (failed), left "
+                                                     "for the next run (deferred) or awaits its webhook event "
+                                                     "(in doubt); the reason of each in last_error.")],
           description="The day's e-mails rendered and delivered exactly once: through SendGrid when "
                       "SENDGRID_API_KEY is set, else as .eml files in the dry-run outbox.")
-def email_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sendgrid: SendGridResource):
-    from journeys import catalog, delivery
+def email_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sendgrid: SendGridResource,
+                   journeys_config: JourneysConfigResource):
+    from journeys import delivery, outcomes
 
     sender = sendgrid.sender()
     with warehouse.connect() as con:
-        report = delivery.deliver(con, sender, catalog.load_branding(), context.partition_key)
+        report = delivery.deliver(con, sender, journeys_config.branding(), context.partition_key,
+                                  now=sendgrid.now(context.partition_key))
+        left = outcomes.outstanding(con, context.partition_key)
     yield dg.MaterializeResult(asset_key=OUTBOX, metadata={
         "mode": "live" if sender.live else "dry-run", "sent": report.sent, "failed": report.failed,
-        "deferred": report.deferred, "outbox_dir": dg.MetadataValue.path(str(settings.outbox_dir()))})
-    yield dg.AssetCheckResult(check_name="no_failed_sends", asset_key=OUTBOX, passed=report.failed == 0,
+        "deferred": report.deferred, "in_doubt": report.in_doubt, "reconciled": report.reconciled,
+        "due_beyond_72h": report.later, "outbox_dir": dg.MetadataValue.path(str(settings.outbox_dir()))})
+    yield dg.AssetCheckResult(check_name="no_failed_sends", asset_key=OUTBOX, passed=not any(left.values()),
                               severity=dg.AssetCheckSeverity.WARN,
-                              metadata={"errors": dg.MetadataValue.json(dict(list(report.errors.items())[:20]))})
+                              metadata={kind: dg.MetadataValue.json(dict(list(found.items())[:20]))
+                                        for kind, found in left.items()})

@@ -2,11 +2,10 @@
 partition, and the Parquet export of the marts."""
 
 import json
-import os
 from typing import Any, Mapping
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets, get_asset_key_for_model
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration import settings
 from orchestration.marts.parquet_export import export_marts
@@ -14,12 +13,10 @@ from orchestration.marts.project import relance_dbt_project
 from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
 from orchestration.resources import WarehouseResource
 
-# Built after the ML stage has scored the day (they read ml.*), and after the day's contact list
-# (they read journeys.*); everything else builds before both.
-SCORED_MODELS = "dim_customer_360 mart_cash_forecast mart_dunning_book"
-JOURNEY_MODELS = "stg_journeys__experiment_exposures mart_experiment_results"
-MART_NAMES = ["fct_invoices", "fct_payments", "fct_contacts", "mart_ar_aging", "mart_collections_kpis_daily",
-              "mart_collections_kpis_monthly"]
+# dbt tags (in the models' config, by folder in dbt_project.yml) place the models in the daily
+# job: after the ML stage has scored the day (they read ml.*), after the day's contact list (they
+# read journeys.*), or before both.
+AFTER_SCORING, AFTER_JOURNEYS = "tag:after_scoring", "tag:after_journeys"
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -31,10 +28,14 @@ class LayerTranslator(DagsterDbtTranslator):
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """`dbt build` as of the partition date: staging reads that day's snapshot, marts keep a slice per day."""
-    os.environ["RELANCE_WAREHOUSE"] = str(warehouse.file)  # profiles.yml reads it
-    as_of = {"as_of_date": context.partition_key}
-    yield from dbt.cli(["build", "--vars", json.dumps(as_of)], context=context).stream()
+    """`dbt build` as of the partition date on the resource's warehouse (profiles.yml reads both
+    vars): staging reads that day's snapshot, marts keep a slice per day. One artifact folder
+    beside the warehouse, so the run's later dbt steps re-use the first one's parse (dbt parses
+    in full whenever the vars change, i.e. once per partition). dbt's unit tests check the SQL
+    against fixed rows, not the day's data: CI runs them (tests/test_marts.py), daily runs don't."""
+    dbt_vars = {"as_of_date": context.partition_key, "warehouse": str(warehouse.file)}
+    args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
+    yield from dbt.cli(args, context=context, target_path=warehouse.file.parent / "dbt_target").stream()
 
 
 DBT_ASSET_OPTIONS = {"manifest": relance_dbt_project().manifest_path, "project": relance_dbt_project(),
@@ -42,25 +43,24 @@ DBT_ASSET_OPTIONS = {"manifest": relance_dbt_project().manifest_path, "project":
                      "backfill_policy": ONE_RUN_PER_DAY}
 
 
-@dbt_assets(exclude=f"{SCORED_MODELS} {JOURNEY_MODELS}", **DBT_ASSET_OPTIONS)
+@dbt_assets(exclude=f"{AFTER_SCORING} {AFTER_JOURNEYS}", **DBT_ASSET_OPTIONS)
 def relance_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     yield from _build(context, dbt, warehouse)
 
 
-@dbt_assets(select=SCORED_MODELS, name="relance_dbt_scored_models", **DBT_ASSET_OPTIONS)
+@dbt_assets(select=AFTER_SCORING, name="relance_dbt_scored_models", **DBT_ASSET_OPTIONS)
 def relance_dbt_scored_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     yield from _build(context, dbt, warehouse)
 
 
-@dbt_assets(select=JOURNEY_MODELS, name="relance_dbt_journey_models", **DBT_ASSET_OPTIONS)
+@dbt_assets(select=AFTER_JOURNEYS, name="relance_dbt_journey_models", **DBT_ASSET_OPTIONS)
 def relance_dbt_journey_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     yield from _build(context, dbt, warehouse)
 
 
 @dg.asset(group_name="marts", partitions_def=daily_partitions, compute_kind="parquet", backfill_policy=ONE_RUN_PER_DAY,
-          deps=[get_asset_key_for_model([relance_dbt_models], name) for name in MART_NAMES]
-          + [get_asset_key_for_model([relance_dbt_scored_models], name) for name in SCORED_MODELS.split()]
-          + [get_asset_key_for_model([relance_dbt_journey_models], "mart_experiment_results")],
+          deps=[key for assets in (relance_dbt_models, relance_dbt_scored_models, relance_dbt_journey_models)
+                for key in assets.keys if assets.group_names_by_key[key] == "marts"],
           description="The marts' slice of the partition date as Parquet files for BI tools, one folder per "
                       "mart, Hive-partitioned by as_of_date, under RELANCE_HOME/exports.")
 def marts_parquet(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -2,11 +2,12 @@
 
 import dagster as dg
 
-from orchestration.models.assets import payment_delay_model, self_cure_model
+from ml.specs import SPECS
+from orchestration.models.assets import training_asset_name, training_assets
 from orchestration.resources import WarehouseResource
 
 training_job = dg.define_asset_job(
-    "training_job", selection=dg.AssetSelection.assets(payment_delay_model, self_cure_model),
+    "training_job", selection=dg.AssetSelection.assets(*training_assets),
     executor_def=dg.in_process_executor, description="Retrain every model on the latest marts.")
 
 weekly_training = dg.ScheduleDefinition(
@@ -15,7 +16,7 @@ weekly_training = dg.ScheduleDefinition(
 
 
 @dg.sensor(job=training_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Retrains when a day's scoring features drifted past the threshold (ml.drift_reports).")
+           description="Retrains the models whose scoring features drifted past the threshold (ml.drift_reports).")
 def retrain_on_drift(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     if not warehouse.file.exists():
         return dg.SkipReason("no warehouse yet")
@@ -25,8 +26,11 @@ def retrain_on_drift(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
         rows = con.execute("select as_of_date, model, drifted_share from ml.drift_reports where drifted "
                            "and cast(as_of_date as varchar) > ? order by as_of_date",
                            [context.cursor or ""]).fetchall() if has_table else []
-    if not rows:
+    models = sorted({model for _, model, _ in rows} & {spec.name for spec in SPECS})
+    if not models:
         return dg.SkipReason("no drift above the threshold since the last retrain request")
     latest = str(rows[-1][0])
     context.update_cursor(latest)
-    return dg.RunRequest(run_key=f"drift-{latest}", tags={"trigger": "feature_drift", "as_of_date": latest})
+    return dg.RunRequest(run_key=f"drift-{latest}-{'-'.join(models)}",
+                         asset_selection=[dg.AssetKey(training_asset_name(m)) for m in models],
+                         tags={"trigger": "feature_drift", "as_of_date": latest, "models": ",".join(models)})

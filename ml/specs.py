@@ -1,0 +1,13 @@
+"""Every model the pipeline trains, scores and drift-monitors, in scoring order (a later model
+reuses the features an earlier one computed for the same rows). A new model is a spec here."""
+
+from __future__ import annotations
+
+from ml import payment_delay, self_cure
+from ml.spec import ModelSpec
+
+SPECS: tuple[ModelSpec, ...] = (payment_delay.SPEC, self_cure.SPEC)
+
+
+def by_name(name: str) -> ModelSpec:
+    return next(spec for spec in SPECS if spec.name == name)
