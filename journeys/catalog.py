@@ -35,7 +35,7 @@ INVOICE_COLUMNS = {
     "open_balance": "float", "overdue_balance": "float", "max_days_past_due": "int",
     "best_send_hour": "float", "most_frequent_open_hour": "float", "dominant_method_90d": "object",
     "best_incentive": "object",
-    "p50_days_late": "float", "p_late_30": "float",
+    "p50_days_late": "float", "p_late_30": "float", "is_quarantined": "bool", "quarantine_reason": "object",
 }
 
 

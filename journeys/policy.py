@@ -2,11 +2,13 @@
 
 Each rule has a code; when it blocks a send, the send and the code are recorded (``Blocked``)
 so that "why was this customer (not) contacted?" always has an answer. Rules on an invoice
-(dispute, promise, block, fresh invoice) take the invoice out of a message; rules on a message
-(opt-out, spacing, weekly cap, owner notice, calendar) stop the whole message.
+(data quarantine, dispute, promise, block, fresh invoice) take the invoice out of a message; rules
+on a message (opt-out, spacing, weekly cap, owner notice, calendar) stop the whole message.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pandas as pd
 
@@ -14,6 +16,8 @@ from journeys.catalog import Policy
 from erp.vocabulary import CUSTOMER_FACING
 
 RULES = {
+    "data_quarantine": "the customer's figures break an invariant (dim_customer_360.quarantine_reason): not dunned "
+                       "until the data is fixed",
     "open_dispute": "the invoice is in an open dispute: no dunning until it is resolved",
     "promise_pending": "the customer promised to pay this invoice on a date not yet passed",
     "invoice_block": "a dunning block on the invoice (reason and end date in journeys.dunning_blocks)",
@@ -42,7 +46,10 @@ def active_blocks(blocks: pd.DataFrame, day: pd.Timestamp) -> tuple[dict[str, st
 
 def invoice_rule(row: pd.Series, invoice_id: str, channel: str, policy: Policy, send_day: pd.Timestamp,
                  invoice_blocks: dict, calls_7d: dict) -> tuple[str, str] | None:
-    """The first rule that keeps this invoice out of a message (or an escalation), if any."""
+    """The first rule that keeps this invoice out of a message (or an escalation), if any. A
+    quarantined customer is flagged on each of its invoices, so every one of them is skipped."""
+    if row.is_quarantined:
+        return "data_quarantine", str(row.quarantine_reason)
     if row.is_in_dispute:
         return "open_dispute", "dispute open"
     if row.has_active_promise and pd.notna(row.promise_date) and row.promise_date >= send_day:
@@ -79,3 +86,11 @@ def firm_tone_allowed(policy: Policy, max_days_past_due: int) -> bool:
 def recent_touches(history: pd.DataFrame, customer_id: str, since: pd.Timestamp) -> pd.DataFrame:
     h = history[(history.customer_id == customer_id) & (history.sent_at >= since)]
     return h[h.channel.isin(CUSTOMER_FACING)].drop_duplicates("message_id")
+
+
+def quarantine_summary(invoices: pd.DataFrame) -> dict:
+    """Customers of the book the planner skips for broken invariants, and how many per invariant
+    (run metadata: the run says what it skipped and why, without naming anyone)."""
+    flagged = invoices[invoices.is_quarantined].drop_duplicates("customer_id")
+    invariants = Counter(part.split(":")[0] for text in flagged.quarantine_reason for part in str(text).split("; "))
+    return {"quarantined_customers": len(flagged), "by_invariant": dict(invariants.most_common())}

@@ -18,10 +18,12 @@ select {{ columns | join(', ') }}, count(*) as n from {{ model }}
 group by {{ columns | join(', ') }} having count(*) > 1
 {% endtest %}
 
-{# Sums of a column grouped by a key agree between two models, to the cent. #}
-{% test sums_match(model, column_name, key, compare_model, compare_column, compare_key=none) %}
+{# Sums of a column grouped by a key agree between two models, to the cent (compare_where: the
+   rows of the compared model that count). #}
+{% test sums_match(model, column_name, key, compare_model, compare_column, compare_key=none, compare_where=none) %}
 with a as (select {{ key }} as k, sum({{ column_name }}) as total from {{ model }} group by 1),
-     b as (select {{ compare_key or key }} as k, sum({{ compare_column }}) as total from {{ compare_model }} group by 1)
+     b as (select {{ compare_key or key }} as k, sum({{ compare_column }}) as total from {{ compare_model }}
+           {% if compare_where %}where {{ compare_where }}{% endif %} group by 1)
 select coalesce(a.k, b.k) as k, a.total as total_a, b.total as total_b
 from a full outer join b on a.k = b.k
 where abs(coalesce(a.total, 0) - coalesce(b.total, 0)) >= 0.01

@@ -46,6 +46,7 @@ def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     from journeys import audit, book, store
     from journeys.contact_list import blocked_summary, plan_day
     from journeys.csv_export import write_csv
+    from journeys.policy import quarantine_summary
 
     with warehouse.connect() as con:
         day = book.load(con)
@@ -63,6 +64,7 @@ def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     yield dg.MaterializeResult(asset_key=CONTACT_LIST, metadata={
         **counts, "blocked_by_rule": dg.MetadataValue.json(blocked_summary(plan.blocked)),
         "journeys": dg.MetadataValue.json(plan.contact_list.journey.value_counts().to_dict()),
+        "quarantine": dg.MetadataValue.json(quarantine_summary(day.invoices)),
         "call_tasks_csv": dg.MetadataValue.path(str(calls)), "policy_profile": policy.name})
     yield dg.AssetCheckResult(check_name="no_send_breaks_a_rule", asset_key=CONTACT_LIST,
                               passed=not any(breaches.values()), metadata={"breaches": dg.MetadataValue.json(breaches)})

@@ -1,28 +1,35 @@
 {{ config(tags=['after_scoring']) }}
 -- depends_on: {{ source('ml', 'customer_scores') }}
 -- One row per customer as of the partition date: identity and terms, credit use, open and
--- overdue balance by aging bucket, payment behaviour, engagement, disputes and promises,
--- contactability, a rule-based segment, and the model scores the ML stage fills in.
+-- overdue balance by aging bucket in the customer's own currency (every currency in
+-- fct_customer_balances), payment behaviour, engagement, disputes and promises, contactability,
+-- quarantine for broken invariants, a rule-based segment, and the model scores the ML stage fills in.
 with customers as (
     select * from {{ ref('stg_erp__customers') }}
 ),
 balances as (
+    -- Money in the customer's own (contract) currency only: amounts in other currencies are
+    -- never added to it (no rates). Counts and days are summed over every currency.
     select
         customer_id,
-        sum(open_amount) as open_balance,
-        sum(case when days_past_due > 0 then open_amount else 0 end) as overdue_balance,
+        sum(open_balance) filter (where is_customer_currency) as open_balance,
+        sum(overdue_balance) filter (where is_customer_currency) as overdue_balance,
         {% for bucket in aging_buckets() %}
-        sum(case when aging_bucket = '{{ bucket }}' then open_amount else 0 end) as balance_{{ bucket }},
+        sum(balance_{{ bucket }}) filter (where is_customer_currency) as balance_{{ bucket }},
         {% endfor %}
-        count(*) filter (where open_amount > 0) as open_invoices,
-        max(days_past_due) as max_days_past_due,
-        min(case when open_amount > 0 then due_date end) as oldest_open_due_date
-    from {{ ref('int_invoices_lifecycle') }}
+        sum(unapplied_cash) filter (where is_customer_currency) as unapplied_cash,
+        sum(open_invoices) as open_invoices,
+        max(max_days_past_due) as max_days_past_due,
+        min(oldest_open_due_date) as oldest_open_due_date,
+        count(*) filter (where open_balance > 0) as currencies_open,
+        count(*) filter (where open_balance > 0 and not is_customer_currency) > 0 as has_foreign_currency_balance
+    from {{ ref('fct_customer_balances') }}
     group by 1
 ),
-unapplied as (
-    select customer_id, sum(payment_amount) as unapplied_cash
-    from {{ ref('stg_erp__payments') }} where is_unapplied group by 1
+quarantine as (
+    select customer_id, string_agg(invariant || ': ' || detail, '; ' order by invariant) as quarantine_reason
+    from {{ ref('int_customers_invariant_breaks') }}
+    group by 1
 ),
 contacts as (
     select
@@ -49,10 +56,14 @@ joined as (
         {% for bucket in aging_buckets() %}
         {{ money('coalesce(balances.balance_' ~ bucket ~ ', 0)') }} as balance_{{ bucket }},
         {% endfor %}
-        coalesce(balances.open_invoices, 0) as open_invoices,
+        cast(coalesce(balances.open_invoices, 0) as bigint) as open_invoices,
         coalesce(balances.max_days_past_due, 0) as max_days_past_due,
         balances.oldest_open_due_date,
-        {{ money('coalesce(unapplied.unapplied_cash, 0)') }} as unapplied_cash,
+        {{ money('coalesce(balances.unapplied_cash, 0)') }} as unapplied_cash,
+        coalesce(balances.currencies_open, 0) as currencies_open,
+        coalesce(balances.has_foreign_currency_balance, false) as has_foreign_currency_balance,
+        quarantine.customer_id is not null as is_quarantined,
+        quarantine.quarantine_reason,
         cast(balances.open_balance / nullif(customers.credit_limit, 0) as double precision) as credit_utilisation,
         contacts.primary_contact_id,
         coalesce(contacts.contacts, 0) as contacts,
@@ -85,7 +96,7 @@ joined as (
         coalesce(disputes.has_active_promise, false) as has_active_promise
     from customers
     left join balances using (customer_id)
-    left join unapplied using (customer_id)
+    left join quarantine using (customer_id)
     left join contacts using (customer_id)
     left join behaviour using (customer_id)
     left join engagement using (customer_id)

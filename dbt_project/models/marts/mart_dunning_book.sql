@@ -9,6 +9,11 @@ with invoices as (
 customers as (
     select * from {{ ref('dim_customer_360') }}
 ),
+balances as (
+    -- The customer's balance in the INVOICE's currency: a USD invoice of a EUR customer is dunned
+    -- against what the customer owes in USD, never a sum across currencies.
+    select customer_id, currency_code, open_balance, overdue_balance from {{ ref('fct_customer_balances') }}
+),
 scores as (
     {{ ml_scores('invoice_scores', {'invoice_id': 'varchar', 'p50_days_late': 'double precision',
                                     'p_late_30': 'double precision'}) }}
@@ -36,8 +41,8 @@ select
     customers.self_cure_share_365d,
     customers.avg_days_late_365d,
     customers.days_late_trend,
-    customers.open_balance,
-    customers.overdue_balance,
+    balances.open_balance,
+    balances.overdue_balance,
     customers.max_days_past_due,
     customers.best_send_hour,
     customers.most_frequent_open_hour,
@@ -50,7 +55,10 @@ select
     customers.language_code,
     customers.account_owner,
     customers.customer_name,
+    customers.is_quarantined,
+    customers.quarantine_reason,
     {{ as_of_date() }} as as_of_date
 from invoices
 join customers using (customer_id)
+join balances on balances.customer_id = invoices.customer_id and balances.currency_code = invoices.currency_code
 left join scores using (invoice_id)
