@@ -23,8 +23,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from journeys import outcomes, render, store
+from journeys import outcomes, render, store, unsubscribe
 from journeys.sendgrid_client import InDoubtError, PermanentError, RetryableError, SendGridSender
+from journeys.unsubscribe import UnsubscribeLinks
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,8 @@ class DryRunSender:
 
     live = False
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, folder: Path, links: UnsubscribeLinks | None = None):
+        self.folder, self.links = folder, links
 
     def batch_id(self, as_of: str) -> str:
         return f"dry-run-{as_of}"
@@ -64,6 +65,10 @@ class DryRunSender:
         eml["To"] = recipient["email"]
         eml["Reply-To"] = brand["reply_to"]
         eml["Message-ID"] = f"<{message['message_id']}@relance>"
+        if self.links is not None:
+            for name, value in unsubscribe.headers(self.links, message["customer_id"], brand["reply_to"],
+                                                   message["message_id"]).items():
+                eml[name] = value
         if send_at:
             eml["Date"] = send_at.strftime("%a, %d %b %Y %H:%M:%S +0000")
         eml.set_content(message["body_text"])
@@ -73,8 +78,9 @@ class DryRunSender:
 
 
 # ------------------------------------------------------------------ outbox
-def render_pending(con: duckdb.DuckDBPyConnection, brand: dict) -> int:
-    """Fill subject and bodies of pending e-mails that have none yet (ERP details of the day)."""
+def render_pending(con: duckdb.DuckDBPyConnection, brand: dict, links: UnsubscribeLinks | None = None) -> int:
+    """Fill subject and bodies of pending e-mails that have none yet (ERP details of the day);
+    the unsubscribe link is the portal's when ``links`` are given, else SendGrid's group link."""
     pending = con.execute("""select * from journeys.outbox where channel = 'email' and status = 'pending'
                              and subject is null""").df()
     if pending.empty:
@@ -86,10 +92,9 @@ def render_pending(con: duckdb.DuckDBPyConnection, brand: dict) -> int:
     account = con.execute("select customer_id, account_owner from marts.dim_customer_360").df().set_index("customer_id")
     for row in pending.to_dict("records"):
         row["account_owner"] = account.account_owner.get(row["customer_id"])
-        row["max_days_past_due"] = int((pd.Timestamp(row["send_day"]) - invoices.due_date.reindex(
-            row["invoice_ids"].split(",")).pipe(pd.to_datetime)).dt.days.max())
         lines = invoices.reindex(row["invoice_ids"].split(",")).reset_index().assign(due_date=lambda f: pd.to_datetime(f.due_date))
-        out = render.render(row, lines, brand, names.get(row["contact_id"], {}).get("name"))
+        unsubscribe_url = links.page(row["customer_id"]) if links else render.SENDGRID_UNSUBSCRIBE_TAG
+        out = render.render(row, lines, brand, names.get(row["contact_id"], {}).get("name"), unsubscribe_url)
         con.execute("update journeys.outbox set subject = ?, body_html = ?, body_text = ? where message_id = ?",
                     [out.subject, out.html, out.text, row["message_id"]])
     return len(pending)
@@ -119,7 +124,7 @@ def deliver(con: duckdb.DuckDBPyConnection, sender, brand: dict, as_of: str, now
     SendGrid's 72 hours; each outcome is committed before the next message."""
     store.ensure(con)
     outcomes.ensure(con)
-    render_pending(con, brand)
+    render_pending(con, brand, sender.links)
     now = now or datetime.now(timezone.utc)
     settled = outcomes.settle(con, as_of, now, reconcile_after)
     report = Report(reconciled=settled["sent"], in_doubt=settled["in_doubt"])
@@ -175,10 +180,11 @@ def _finish(con, message_id: str, status: str, error: str | None = None, provide
 
 
 def make_sender(outbox_dir: Path, api_key: str | None = None, host: str = "https://api.sendgrid.com",
-                asm_group_id: int | None = None, sandbox: bool = False):
+                asm_group_id: int | None = None, sandbox: bool = False, links: UnsubscribeLinks | None = None):
     """Live through SendGrid when ``api_key`` is given (``host`` for another server or region,
     ``sandbox`` to validate without sending, ``asm_group_id`` for the unsubscribe group);
-    otherwise dry-run into ``outbox_dir``. The key is never logged."""
+    otherwise dry-run into ``outbox_dir``, with the portal's unsubscribe ``links``. The key is
+    never logged."""
     if not api_key:
-        return DryRunSender(outbox_dir)
+        return DryRunSender(outbox_dir, links)
     return SendGridSender(api_key, host=host, asm_group_id=asm_group_id, sandbox=sandbox)

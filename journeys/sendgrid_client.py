@@ -175,6 +175,7 @@ class SendGridSender:
     per run: it carries the run's retry budget."""
 
     live = True
+    links = None  # SendGrid's unsubscribe group fills the body's link and adds its one-click headers
 
     def __init__(self, api_key: str, host: str = "https://api.sendgrid.com", asm_group_id: int | None = None,
                  sandbox: bool = False, sleep: Callable[[float], None] = time.sleep, timeout: float = 30,

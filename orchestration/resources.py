@@ -89,17 +89,35 @@ class SendGridResource(dg.ConfigurableResource):
         return self.key() is None
 
     def sender(self):
-        """The dry-run outbox or the live client (host, sandbox and unsubscribe group from the
-        environment, see orchestration/settings.py)."""
+        """The dry-run outbox (its unsubscribe links lead to the customer portal) or the live
+        client (host, sandbox and unsubscribe group from the environment, see settings.py)."""
         from journeys.delivery import make_sender
 
-        return make_sender(settings.outbox_dir(), api_key=self.key(), **settings.sendgrid_options())
+        return make_sender(settings.outbox_dir(), api_key=self.key(), links=unsubscribe_links(),
+                           **settings.sendgrid_options())
 
     def now(self, partition: str) -> datetime | None:
         """The delivery's clock: None for the wall clock."""
         from journeys.contact_list import not_before, send_day_of
 
         return not_before(send_day_of(partition)) if self.simulated_clock else None
+
+
+def unsubscribe_links():
+    """The portal's signed links a customer unsubscribes through (RELANCE_PORTAL_URL)."""
+    from journeys.unsubscribe import UnsubscribeLinks
+    from portal.security import Links
+
+    links, base = Links(settings.portal_secret()), settings.portal_url()
+
+    def token(customer_id: str) -> str:
+        return links.issue(customer_id, UNSUBSCRIBE_DAYS)
+
+    return UnsubscribeLinks(page=lambda customer: f"{base}/start/{token(customer)}?then=unsubscribe",
+                            one_click=lambda customer: f"{base}/one-click-unsubscribe/{token(customer)}")
+
+
+UNSUBSCRIBE_DAYS = 365  # an e-mail read months later must still let its reader stop the reminders
 
 
 class JourneysConfigResource(dg.ConfigurableResource):

@@ -21,6 +21,7 @@ functions for every field left unset; domain packages receive the values as para
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -97,10 +98,24 @@ def brand_overrides() -> dict[str, str]:
             if name.startswith(BRAND_PREFIX)}
 
 
-def portal_secret() -> str | None:
-    """The key that signs the customer portal's links (RELANCE_PORTAL_SECRET); no default: a
-    guessable key would let anyone forge a link."""
-    return os.environ.get("RELANCE_PORTAL_SECRET") or None
+def portal_secret() -> str:
+    """The key that signs the customer portal's links: RELANCE_PORTAL_SECRET, else a random key
+    made once under RELANCE_HOME (readable by its owner only), never a guessable default: a known
+    key would let anyone forge a link."""
+    value = os.environ.get("RELANCE_PORTAL_SECRET")
+    if value:
+        return value
+    path = home() / "portal_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def portal_url() -> str:
+    """Where customers reach the portal (RELANCE_PORTAL_URL): the base of every link in e-mails."""
+    return (os.environ.get("RELANCE_PORTAL_URL") or "http://127.0.0.1:8030").rstrip("/")
 
 
 def portal_events_dir() -> Path:

@@ -153,14 +153,15 @@ def stylesheet(request: Request) -> Response:
 
 
 @router.get("/start/{token}")
-def start(request: Request, token: str) -> Response:
-    """The e-mail's link: swap the token in the URL for an HttpOnly cookie, then leave the URL."""
+def start(request: Request, token: str, then: str = "") -> Response:
+    """The e-mail's link: swap the token in the URL for an HttpOnly cookie, then leave the URL
+    (for the account page, or one of its forms: the e-mail's unsubscribe link opens that one)."""
     portal = _portal(request)
     try:
         _, expires_at = portal.links.customer_of(token)
     except Refused as err:
         raise HTTPException(403, "This link is not valid or has expired.") from err
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(f"/{then}" if then in ACCOUNT_FORMS else "/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -243,6 +244,21 @@ async def dispute(request: Request, invoice_id: str, who: Visitor) -> Response:
 
 
 ACCOUNT_FORMS = {"plan": "payment_plan", "contact": "billing_contact", "unsubscribe": "unsubscribe"}
+
+
+@router.post("/one-click-unsubscribe/{token}")
+async def one_click_unsubscribe(request: Request, token: str) -> Response:
+    """RFC 8058: a mail client's "Unsubscribe" button POSTs ``List-Unsubscribe=One-Click`` to the
+    URL of the message's header, without cookies or a form: the signed token is the proof."""
+    try:
+        customer_id, _ = _portal(request).links.customer_of(token)
+    except Refused as err:
+        raise HTTPException(403, "This link is not valid or has expired.") from err
+    if (await request.body()).strip() != b"List-Unsubscribe=One-Click":
+        raise HTTPException(400, "Expected List-Unsubscribe=One-Click.")
+    now = dt.datetime.fromtimestamp(_portal(request).links.clock(), dt.UTC)
+    events.write(_portal(request).events_dir, customer_id, "unsubscribe", None, {}, now)
+    return Response("Unsubscribed.", media_type="text/plain")
 
 
 @router.get("/{form}", name="account_form")

@@ -43,11 +43,12 @@ def relations(statements) -> set[tuple[str, str]]:
 def sendgrid_events(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """SendGrid events for three customers with two or more addresses: A unsubscribes or reports
     spam on every one, B bounces on every one but one address was delivered to afterwards, C
-    bounces on every one. Returns customer id → case."""
+    bounces on every one; a fourth, D, unsubscribes on the customer portal. Returns customer id → case."""
     contacts = con.execute(f"""select customer_id, list(contact_id order by contact_id) as ids from raw.contacts
                                where _partition = DATE '{DAY}' and email like '%@%' and opted_out_at is null
-                               group by 1 having count(*) >= 2 order by 1 limit 3""").fetchall()
-    assert len(contacts) == 3, "the world needs customers with two addresses"
+                               group by 1 having count(*) >= 2 order by 1 limit 4""").fetchall()
+    assert len(contacts) == 4, "the world needs customers with two addresses"
+    portal_unsubscribe(con, contacts.pop()[0])
     events, at = [], pd.Timestamp(DAY) - pd.Timedelta(days=5)
     for (customer, ids), case in zip(contacts, "ABC"):
         for i, contact in enumerate(ids):
@@ -58,7 +59,17 @@ def sendgrid_events(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     store.ensure(con)
     con.executemany("insert into journeys.sendgrid_events (sg_event_id, event, occurred_at, contact_id) "
                     "values (?, ?, ?, ?)", events)
-    return {customer: case for (customer, _), case in zip(contacts, "ABC")}
+    return {customer: case for (customer, _), case in zip(contacts, "ABC")} | {
+        con.execute("select customer_id from journeys.portal_events").fetchall()[0][0]: "D"}
+
+
+def portal_unsubscribe(con: duckdb.DuckDBPyConnection, customer_id: str) -> None:
+    from portal import events
+
+    con.execute("create schema if not exists journeys")
+    con.execute(events.TABLE_DDL)
+    con.execute("insert into journeys.portal_events values ('P1', ?, 'unsubscribe', null, '{}', ?, 'p1.json')",
+                [customer_id, pd.Timestamp(DAY) - pd.Timedelta(days=2)])
 
 
 def model_scores(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
@@ -116,7 +127,7 @@ def test_the_360_and_the_planner_agree_on_who_can_be_emailed(day):
     assert not disagree, f"the 360 and the planner disagree on {disagree}"
     assert set(planner) <= set(contactable)
     cases = {case: customer for customer, case in day["cases"].items()}
-    assert (contactable[cases["A"]], contactable[cases["B"]], contactable[cases["C"]]) == (False, True, False)
+    assert [contactable[cases[c]] for c in "ABCD"] == [False, True, False, False]
     reasons = today.contacts.merge(pd.DataFrame({"customer_id": list(cases.values())}))
     assert not reasons.is_emailable.all() and reasons.is_emailable.any()
 

@@ -219,11 +219,17 @@ def test_an_unreadable_warehouse_answers_503_and_says_nothing_more(world, tmp_pa
     assert "duckdb" not in page.text.lower() and "not-published-yet" not in page.text
 
 
-def test_the_entry_point_needs_the_secret_and_issues_links_it_accepts(monkeypatch, capsys):
+def test_the_entry_point_issues_links_it_accepts_with_a_secret_never_guessable(monkeypatch, capsys, tmp_path):
+    from orchestration import settings
     from portal.__main__ import main
 
     monkeypatch.delenv("RELANCE_PORTAL_SECRET", raising=False)
-    assert main(["--link", ALICE]) == 2 and "RELANCE_PORTAL_SECRET" in capsys.readouterr().err
+    monkeypatch.setenv("RELANCE_HOME", str(tmp_path))
+    assert main(["--link", ALICE]) == 0  # no setting: a random key made once under RELANCE_HOME
+    generated = (tmp_path / "portal_secret").read_text()
+    assert len(generated) >= 48 and (tmp_path / "portal_secret").stat().st_mode & 0o077 == 0
+    assert Links(settings.portal_secret()).customer_of(capsys.readouterr().out.strip())[0] == ALICE
+    assert settings.portal_secret() == generated  # the same key next time
     monkeypatch.setenv("RELANCE_PORTAL_SECRET", SECRET)
     assert main(["--link", ALICE]) == 0
     token = capsys.readouterr().out.strip()

@@ -11,6 +11,7 @@ from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
 from orchestration.resources import JourneysConfigResource, SendGridResource, WarehouseResource
 
 SENDGRID_EVENTS = dg.AssetKey(["journeys", "sendgrid_events"])
+PORTAL_EVENTS = dg.AssetKey(["journeys", "portal_events"])
 CONTACT_LIST = dg.AssetKey(["journeys", "contact_list"])
 OUTBOX = dg.AssetKey(["journeys", "outbox"])
 # The book is read from marts only; SendGrid events reach it through dim_contacts' suppression.
@@ -31,6 +32,19 @@ def sendgrid_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"files": report.files, "events": report.events, "new_events": report.new,
                                           "rejected_files": report.rejected_files,
                                           "rejected_events": report.rejected_events})
+
+
+@dg.asset(key=PORTAL_EVENTS, deps=[ERP_DROP], compute_kind="python", **DAILY,
+          description="What customers did on the portal (promises, disputes, plan requests, contact updates, "
+                      "unsubscribes), landed by `python -m portal`, one row per event id; an unsubscribe "
+                      "suppresses the customer's addresses in the same day's contact list.")
+def portal_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from portal import events
+
+    with warehouse.connect() as con:
+        report = events.ingest(con, settings.portal_events_dir())
+    return dg.MaterializeResult(metadata={"files": report.files, "new_events": report.new,
+                                          "rejected_files": report.rejected})
 
 
 @dg.asset(key=CONTACT_LIST, deps=BOOK_INPUTS, compute_kind="python", **DAILY,

@@ -2,7 +2,8 @@
 -- 360, the planner and the rule audit share. An address is suppressed by an opt-out recorded in
 -- the ERP, an unsubscribe or a spam report (for good), or a bounce or drop not followed by a
 -- successful delivery (a later delivery proves the address works again). Events come from the
--- ERP's e-mail history and from SendGrid's webhook (our own messages), whichever saw them first.
+-- ERP's e-mail history and from SendGrid's webhook (our own messages), whichever saw them first;
+-- a customer who unsubscribes on the portal unsubscribes every address of theirs.
 with contacts as (
     select * from {{ ref('stg_erp__contacts') }}
 ),
@@ -14,6 +15,11 @@ events as (
     select contact_id, event_type, occurred_at
     from {{ ref('stg_journeys__sendgrid_events') }}
     where contact_id is not null
+    union all
+    select contacts.contact_id, 'unsubscribe' as event_type, portal.occurred_at
+    from {{ ref('stg_journeys__portal_events') }} as portal
+    join contacts using (customer_id)
+    where portal.kind = 'unsubscribe'
 ),
 per_contact as (
     select
