@@ -1,0 +1,29 @@
+"""The cockpit's Streamlit entry point (`python -m cockpit`): sign-in first, then the pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cockpit.views import customer, forecast, kpis, review, signin, worklist
+
+st.set_page_config(page_title="Relance cockpit", page_icon="📈", layout="wide")
+
+user = signin.current_user()
+if not user:
+    signin.render()
+    st.stop()
+st.session_state["user"] = user
+
+page = st.navigation(
+    [
+        st.Page(kpis.render, title="KPIs", icon="📊", url_path="kpis", default=True),
+        st.Page(forecast.render, title="Forecast, experiments, models", icon="🔮", url_path="forecast"),
+        st.Page(customer.render, title="Customer 360", icon="🧾", url_path="customer"),
+        st.Page(review.render, title="Contact list review", icon="✉️", url_path="review"),
+        st.Page(worklist.render, title="Collector worklist", icon="📞", url_path="worklist"),
+    ]
+)
+with st.sidebar:
+    st.caption(f"Signed in as **{user}**")
+    st.button("Sign out", on_click=signin.sign_out)
+page.run()
