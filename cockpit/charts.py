@@ -12,10 +12,13 @@ import pandas as pd
 from cockpit.data import AGING_ORDER
 
 AGING_COLOURS = ["#2e7d32", "#9ccc65", "#fdd835", "#fb8c00", "#e53935", "#8e0000"]
+AGING_LABELS = dict(zip(AGING_ORDER, ["current", "1–30", "31–60", "61–90", "91–120", "120+"], strict=True))
 
 
 def aging(frame: pd.DataFrame, title: str = "Open receivables by aging bucket") -> alt.Chart:
     """Stacked bars per as-of date, buckets from current (green) to 120+ days (dark red)."""
+    frame = frame.assign(bucket=frame.aging_bucket.map(AGING_LABELS))
+    labels = list(AGING_LABELS.values())
     return (
         alt.Chart(frame, title=title)
         .mark_bar()
@@ -23,13 +26,13 @@ def aging(frame: pd.DataFrame, title: str = "Open receivables by aging bucket") 
             x=alt.X("as_of_date:T", title=None),
             y=alt.Y("open_amount:Q", title="open amount", stack="zero"),
             color=alt.Color(
-                "aging_bucket:N",
-                sort=AGING_ORDER,
+                "bucket:N",
+                sort=labels,
                 title="days past due",
-                scale=alt.Scale(domain=AGING_ORDER, range=AGING_COLOURS),
+                scale=alt.Scale(domain=labels, range=AGING_COLOURS),
             ),
             order=alt.Order("bucket_order:Q"),
-            tooltip=["as_of_date:T", "aging_bucket:N", alt.Tooltip("open_amount:Q", format=",.0f")],
+            tooltip=["as_of_date:T", "bucket:N", alt.Tooltip("open_amount:Q", format=",.0f")],
         )
     )
 
@@ -40,11 +43,11 @@ def lines(frame: pd.DataFrame, x: str, series: dict[str, str], title: str, y_tit
     long["measure"] = long.measure.map(series)
     return (
         alt.Chart(long, title=title)
-        .mark_line(point=len(frame) < 40)
+        .mark_line(point=len(frame) < 15)
         .encode(
             x=alt.X(f"{x}:T", title=None),
             y=alt.Y("value:Q", title=y_title),
-            color=alt.Color("measure:N", title=None, sort=list(series.values())),
+            color=alt.Color("measure:N", title=None, sort=list(series.values()), legend=alt.Legend(orient="bottom")),
             tooltip=[f"{x}:T", "measure:N", alt.Tooltip("value:Q", format=",.1f")],
         )
     )
@@ -59,7 +62,7 @@ def cash_forecast(frame: pd.DataFrame) -> alt.LayerChart:
         tooltip=["week_start:T", alt.Tooltip("p10:Q", format=",.0f"), alt.Tooltip("p90:Q", format=",.0f")],
     )
     expected = base.mark_line(color="#1e88e5").encode(y="expected:Q")
-    actual = base.mark_line(color="#e53935", point=True, strokeDash=[4, 2]).encode(
+    actual = base.mark_line(color="#e53935", point=alt.OverlayMarkDef(color="#e53935"), strokeDash=[4, 2]).encode(
         y="actual:Q", tooltip=["week_start:T", alt.Tooltip("actual:Q", format=",.0f")]
     )
     return alt.layer(band, expected, actual).properties(
@@ -83,7 +86,7 @@ def experiment(frame: pd.DataFrame) -> alt.LayerChart:
             alt.Tooltip("uplift_vs_holdout:Q", format="+.1%"),
         ],
     )
-    return alt.layer(interval, point).properties(title=str(frame.experiment.iloc[0]), height=40 + 30 * len(frame))
+    return alt.layer(interval, point).properties(title=str(frame.experiment.iloc[0]))
 
 
 def drift(frame: pd.DataFrame) -> alt.Chart:

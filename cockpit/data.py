@@ -136,6 +136,17 @@ def forecast_dates(source: Path) -> list[pd.Timestamp]:
     return [pd.Timestamp(d) for d in frame.as_of_date] if len(frame) else []
 
 
+def comparable_forecast(source: Path) -> pd.Timestamp | None:
+    """The newest forecast whose first week is over: the one worth comparing with actuals."""
+    frame = query(
+        source,
+        """select max(as_of_date) as d from marts.mart_cash_forecast
+                             where week_number = 1 and week_end <= (select max(as_of_date) from marts.fct_payments)""",
+        needs=("marts.mart_cash_forecast", "marts.fct_payments"),
+    )
+    return None if frame.empty or pd.isna(frame.d[0]) else pd.Timestamp(frame.d[0])
+
+
 def cash_forecast_vs_actual(source: Path, currency: str, forecast_as_of) -> pd.DataFrame:
     """The 13 weeks forecast on ``forecast_as_of`` with their P10-P90 band, and the cash that came in
     each week since (fct_payments); ``actual`` stays empty for weeks not over yet."""

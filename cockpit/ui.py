@@ -43,5 +43,5 @@ def money(value) -> str:
     return "–" if value is None or value != value else f"{float(value):,.0f}"
 
 
-def table(frame, **column_config) -> None:
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config or None)
+def table(frame, order: list[str] | None = None, **column_config) -> None:
+    st.dataframe(frame, hide_index=True, width="stretch", column_order=order, column_config=column_config or None)

@@ -61,7 +61,9 @@ def render() -> None:
     tabs = st.tabs(["Balance", "Invoices", "Payments", "Disputes & promises", "Messages", "Inbound", "Scores"])
     with tabs[0]:
         history = ui.read(customer.balance_history, source, customer_id)
-        if len(history):
+        if history.empty:
+            st.info("No open balance in the aging history.")
+        else:
             st.altair_chart(charts.aging(history, "Balance history by aging bucket"), width="stretch")
     with tabs[1]:
         ui.table(ui.read(customer.invoices, source, customer_id))
@@ -76,7 +78,11 @@ def render() -> None:
         st.markdown("**Every planned message, where it got to, and why it was chosen**")
         ui.table(ui.read(customer.messages, source, customer_id))
         st.markdown("**Messages the contact rules stopped, and why**")
-        ui.table(ui.read(customer.blocked, source, customer_id))
+        stopped = ui.read(customer.blocked, source, customer_id)
+        if len(stopped):
+            rules = ", ".join(f"{rule} ({count})" for rule, count in stopped.rule.value_counts().items())
+            st.caption(f"{len(stopped)} message(s) stopped — {rules}")
+        ui.table(stopped)
     with tabs[5]:
         ui.table(ui.read(customer.inbound, source, customer_id))
     with tabs[6]:

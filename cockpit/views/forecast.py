@@ -7,6 +7,18 @@ import streamlit as st
 from cockpit import charts, config, data, model_health, ui
 from cockpit.views.kpis import currency_picker
 
+EXPERIMENT_COLUMNS = [
+    "variant",
+    "is_holdout",
+    "customers_matured",
+    "paid_rate",
+    "paid_rate_ci_low",
+    "paid_rate_ci_high",
+    "uplift_vs_holdout",
+    "uplift_ci_low",
+    "uplift_ci_high",
+]
+
 
 def cash(source, currency: str) -> None:
     st.subheader("13-week cash forecast")
@@ -14,9 +26,11 @@ def cash(source, currency: str) -> None:
     if not dates:
         st.info("No cash forecast yet (marts.mart_cash_forecast).")
         return
+    compared = ui.read(data.comparable_forecast, source)
     chosen = st.selectbox(
         "Forecast made on",
         dates,
+        index=dates.index(compared) if compared in dates else 0,
         format_func=lambda d: f"{d:%Y-%m-%d}",
         help="Pick an older forecast to compare it with the cash that came in since.",
     )
@@ -35,21 +49,9 @@ def experiments(source) -> None:
         st.info("No experiment results yet (marts.mart_experiment_results).")
         return
     for _, group in results.groupby("experiment"):
-        st.altair_chart(charts.experiment(group), width="stretch")
+        st.altair_chart(charts.experiment(group), width="stretch", height=90 + 40 * len(group))
         ui.table(
-            group[
-                [
-                    "variant",
-                    "is_holdout",
-                    "customers_matured",
-                    "paid_rate",
-                    "paid_rate_ci_low",
-                    "paid_rate_ci_high",
-                    "uplift_vs_holdout",
-                    "uplift_ci_low",
-                    "uplift_ci_high",
-                ]
-            ],
+            group[EXPERIMENT_COLUMNS],
             paid_rate=st.column_config.NumberColumn(format="percent"),
             uplift_vs_holdout=st.column_config.NumberColumn(format="percent"),
         )

@@ -6,11 +6,7 @@ import streamlit as st
 
 from cockpit import charts, data, ui
 
-DSO = {
-    "dso_standard": "DSO (standard)",
-    "dso_countback": "DSO (countback)",
-    "best_possible_dso_standard": "Best possible DSO",
-}
+DSO = {"dso_standard": "standard", "dso_countback": "countback", "best_possible_dso_standard": "best possible"}
 ADD = {"add_standard": "ADD (standard)", "add_countback": "ADD (countback)"}
 CEI = {"cei_pct": "CEI %", "pct_current": "% of AR current"}
 

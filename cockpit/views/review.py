@@ -10,6 +10,26 @@ import streamlit as st
 
 from cockpit import decisions, review, ui
 
+SHOWN = [
+    "customer_id",
+    "decision",
+    "decided_by",
+    "decided_at",
+    "channel",
+    "step",
+    "tone",
+    "incentive",
+    "amount_due",
+    "currency_code",
+    "max_days_past_due",
+    "send_at_utc",
+    "account_owner",
+    "segment",
+    "reason_customer",
+    "reason_now",
+    "reason_offer",
+]
+
 
 def _decide(day, decision: str, key: str) -> None:
     ids = st.session_state.get(key) or []
@@ -20,7 +40,7 @@ def _decide(day, decision: str, key: str) -> None:
 
 def _approve_all(day, ids: list[str]) -> None:
     count = decisions.record(day, ids, "approved", ui.user())
-    st.session_state["review_notice"] = f"{count} row(s) approved by {ui.user()} (all shown rows not on hold)."
+    st.session_state["review_notice"] = f"{count} row(s) approved by {ui.user()} (every pending row shown)."
 
 
 def _switch_mode() -> None:
@@ -63,17 +83,18 @@ def actions(day, shown) -> None:
         format_func=labels.get,
         key="review_rows",
         placeholder="Pick rows by customer id",
+        select_all=False,  # "approve all" is its own button; a stray Enter must not pick every row
     )
     left, middle, right = st.columns(3)
     left.button("Approve selected", on_click=_decide, args=(day, "approved", "review_rows"), width="stretch")
     middle.button("Hold selected", on_click=_decide, args=(day, "held", "review_rows"), width="stretch")
-    not_held = shown.loc[shown.decision != "held", "message_id"].tolist()
+    pending = shown.loc[shown.decision == "pending", "message_id"].tolist()
     right.button(
-        f"Approve all {len(not_held)} shown rows not on hold",
+        f"Approve the {len(pending)} pending rows shown",
         type="primary",
         on_click=_approve_all,
-        args=(day, not_held),
-        disabled=not not_held,
+        args=(day, pending),
+        disabled=not pending,
         width="stretch",
     )
 
@@ -99,7 +120,8 @@ def render() -> None:
         st.success(notice)
     actions(day, shown)
     ui.table(
-        shown.drop(columns=["message_id"]),
+        shown,
+        order=SHOWN,
         amount_due=st.column_config.NumberColumn(format="%.2f"),
         decided_at=st.column_config.TextColumn("decided at (UTC)"),
     )
