@@ -36,15 +36,19 @@ class WarehouseBusy(RuntimeError):
     """The pipeline holds the warehouse (a run is writing): try again after the run."""
 
 
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _connect(source: Path) -> duckdb.DuckDBPyConnection:
     source = Path(source)
     if source.is_dir():
         con = duckdb.connect()
         con.execute("create schema marts")
         for folder in sorted(p for p in source.iterdir() if p.is_dir() and any(p.rglob("*.parquet"))):
+            files = _literal(folder / "**" / "*.parquet")  # a view cannot take a prepared parameter
             con.execute(
-                f"create view marts.{folder.name} as select * from read_parquet(?, hive_partitioning = true)",
-                [str(folder / "**" / "*.parquet")],
+                f"create view marts.{folder.name} as select * from read_parquet({files}, hive_partitioning = true)"
             )
         return con
     if not source.exists():

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OWN_PACKAGES = {"erp", "data_quality", "orchestration", "ml", "journeys", "documents", "benchmarks", "tests"}
-DOMAIN_PACKAGES = ("erp", "data_quality", "ml", "journeys", "documents")
+OWN_PACKAGES = {"erp", "data_quality", "orchestration", "ml", "journeys", "documents", "cockpit", "benchmarks", "tests"}
+DOMAIN_PACKAGES = ("erp", "data_quality", "ml", "journeys", "documents", "cockpit")
 MAX_LINES = 300
 
 
