@@ -17,7 +17,7 @@ include .env
 export
 endif
 
-.PHONY: install run backfill test lint lock simulate simulate-days webhook dagster-dev mlflow-ui bench clean
+.PHONY: install run backfill test lint lock simulate simulate-days webhook cockpit dagster-dev mlflow-ui bench clean
 
 install: $(VENV)/.installed
 
@@ -60,6 +60,10 @@ simulate-days: install
 # The SendGrid Event Webhook receiver (needs SENDGRID_WEBHOOK_PUBLIC_KEY).
 webhook: install
 	$(PY) -m journeys.webhook --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8025)
+
+# The collections cockpit (cockpit/README.md): python -m cockpit passes Streamlit's flags (telemetry off).
+cockpit: install
+	$(PY) -m cockpit --address $(or $(HOST),127.0.0.1) --port $(or $(PORT),8501)
 
 dagster-dev: install
 	DAGSTER_HOME="$$($(PY) -m orchestration.settings dagster-home)" $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

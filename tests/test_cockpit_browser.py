@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,18 +50,18 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture
-def cockpit(tmp_path):
-    """The app on its own port, over the fixture warehouse, approval mode on, one user (alice)."""
-    state = tmp_path / "state"
-    auth.add_user(state / "users", "alice", "correct-horse-battery")
-    decisions.set_approval_mode(True, "admin", path=state / "decisions.sqlite")
-    env = os.environ | {
-        "COCKPIT_WAREHOUSE": str(build(tmp_path / "warehouse.duckdb")),
-        "COCKPIT_STATE_DIR": str(state),
-        "RELANCE_HOME": str(tmp_path),
-    }
-    env.pop("COCKPIT_SECRETS", None)
+@contextmanager
+def running_cockpit(tmp_path: Path, **env: str):
+    """`python -m cockpit` on a free port over the fixture warehouse, stopped afterwards."""
+    env = (
+        os.environ
+        | {
+            "COCKPIT_WAREHOUSE": str(build(tmp_path / "warehouse.duckdb")),
+            "COCKPIT_STATE_DIR": str(tmp_path / "state"),
+            "RELANCE_HOME": str(tmp_path),
+        }
+        | env
+    )
     port = _free_port()
     log = (tmp_path / "cockpit.log").open("w")
     server = subprocess.Popen(
@@ -72,11 +73,22 @@ def cockpit(tmp_path):
 
         WebDriverWait(None, WAIT, poll_frequency=0.5).until(lambda _: _healthy(url) or server.poll() is not None)
         assert server.poll() is None, (tmp_path / "cockpit.log").read_text()
-        yield url, state
+        yield url
     finally:
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture
+def cockpit(tmp_path, monkeypatch):
+    """The app with the local password file (one user, alice) and approval mode on."""
+    monkeypatch.delenv("COCKPIT_SECRETS", raising=False)
+    state = tmp_path / "state"
+    auth.add_user(state / "users", "alice", "correct-horse-battery")
+    decisions.set_approval_mode(True, "admin", path=state / "decisions.sqlite")
+    with running_cockpit(tmp_path) as url:
+        yield url, state
 
 
 @pytest.fixture
@@ -174,6 +186,8 @@ def test_sign_in_read_kpis_open_a_customer_hold_one_row_and_approve_the_rest(coc
     url, state = cockpit
     page = Page(browser)
     browser.get(url)
+    page.find("//input[@aria-label='User name']")
+    page.screenshot("signin")
     page.type("User name", "alice", enter=False)
     page.type("Password", "wrong-password")
     page.text("Unknown user name or wrong password.")
@@ -229,3 +243,17 @@ def test_sign_in_read_kpis_open_a_customer_hold_one_row_and_approve_the_rest(coc
     }
     done = decisions.worklist_actions(PLAN_DAY, store)[message_id("C001", "call")]
     assert (done["action"], done["decided_by"]) == ("done", "alice")
+
+
+def test_with_an_auth_section_in_the_secrets_people_sign_in_by_oidc_not_by_password(tmp_path, browser):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        '[auth]\nredirect_uri = "http://127.0.0.1/oauth2callback"\ncookie_secret = "test-only-secret"\n'
+        'client_id = "cockpit"\nclient_secret = "test-only"\n'
+        'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n'
+    )
+    with running_cockpit(tmp_path, COCKPIT_SECRETS=str(secrets)) as url:
+        page = Page(browser)
+        browser.get(url)
+        page.find("//button[contains(., 'Sign in with your company account')]")
+        assert not browser.find_elements("xpath", "//input[@aria-label='Password']")
