@@ -47,7 +47,12 @@ def lines(frame: pd.DataFrame, x: str, series: dict[str, str], title: str, y_tit
         .encode(
             x=alt.X(f"{x}:T", title=None),
             y=alt.Y("value:Q", title=y_title),
-            color=alt.Color("measure:N", title=None, sort=list(series.values()), legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                sort=list(series.values()),
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=0),
+            ),
             tooltip=[f"{x}:T", "measure:N", alt.Tooltip("value:Q", format=",.1f")],
         )
     )
