@@ -1,10 +1,10 @@
 """Reading the published marts for the cockpit's KPI page: plain functions, one query each.
 
-The source is a DuckDB warehouse file or the Parquet exports folder (``<mart>/as_of_date=.../*.parquet``,
-what BI tools read). A DuckDB file is opened read-only for one query and closed at once: DuckDB
-lets one process write at a time, so a reader that stayed connected would hold the pipeline off.
-A table the source does not hold (the exports carry marts only) reads as an empty frame, so a
-page shows "nothing yet" rather than failing.
+The source is a DuckDB warehouse file or the Parquet exports folder (``<table>/as_of_date=.../*.parquet``,
+what BI tools read: the marts and the day's contact list). A DuckDB file is opened read-only for
+one query and closed at once: DuckDB lets one process write at a time, so a reader that stayed
+connected would hold the pipeline off. A table the source does not hold (the exports carry no
+outbox, no ml tables) reads as an empty frame, so a page shows "nothing yet" rather than failing.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ KPI_COLUMNS = [
     "credit_sales",
 ]
 
+JOURNEYS_EXPORTS = {"contact_list"}  # the day's plan is exported beside the marts (orchestration/journeys)
+
 
 class WarehouseBusy(RuntimeError):
     """The pipeline holds the warehouse (a run is writing): try again after the run."""
@@ -44,11 +46,12 @@ def _connect(source: Path) -> duckdb.DuckDBPyConnection:
     source = Path(source)
     if source.is_dir():
         con = duckdb.connect()
-        con.execute("create schema marts")
+        con.execute("create schema marts; create schema journeys")
         for folder in sorted(p for p in source.iterdir() if p.is_dir() and any(p.rglob("*.parquet"))):
             files = _literal(folder / "**" / "*.parquet")  # a view cannot take a prepared parameter
+            schema = "journeys" if folder.name in JOURNEYS_EXPORTS else "marts"
             con.execute(
-                f"create view marts.{folder.name} as select * from read_parquet({files}, hive_partitioning = true)"
+                f"create view {schema}.{folder.name} as select * from read_parquet({files}, hive_partitioning = 1)"
             )
         return con
     if not source.exists():

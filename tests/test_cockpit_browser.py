@@ -59,6 +59,7 @@ def running_cockpit(tmp_path: Path, **env: str):
             "COCKPIT_WAREHOUSE": str(build(tmp_path / "warehouse.duckdb")),
             "COCKPIT_STATE_DIR": str(tmp_path / "state"),
             "RELANCE_HOME": str(tmp_path),
+            "MLFLOW_TRACKING_URI": "",  # no MLflow store: the model-health table says so
         }
         | env
     )

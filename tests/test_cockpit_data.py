@@ -105,8 +105,9 @@ def test_the_parquet_exports_folder_is_a_source_too(warehouse, tmp_path):
     exports = tmp_path / "exports"
     exports.mkdir()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for mart in ("mart_collections_kpis_daily", "mart_ar_aging"):
-            con.execute(f"copy marts.{mart} to '{exports / mart}' (format parquet, partition_by (as_of_date))")
+        for table in ("marts.mart_collections_kpis_daily", "marts.mart_ar_aging", "journeys.contact_list"):
+            folder = exports / table.split(".")[1]
+            con.execute(f"copy {table} to '{folder}' (format parquet, partition_by (as_of_date))")
     assert (
         data.kpis_daily(exports, "EUR")
         .drop(columns="as_of_date")
@@ -116,7 +117,8 @@ def test_the_parquet_exports_folder_is_a_source_too(warehouse, tmp_path):
         data.aging_over_time(exports, "EUR").open_amount.sum()
         == data.aging_over_time(warehouse, "EUR").open_amount.sum()
     )
-    assert review.plan_days(exports) == [] and data.experiment_results(exports).empty  # not exported: "nothing yet"
+    assert review.plan_days(exports) == [pd.Timestamp(PLAN_DAY)]  # the exported plan, read as journeys.contact_list
+    assert data.experiment_results(exports).empty and customer.messages(exports, "C001").empty  # not exported
 
 
 def test_reads_close_the_file_so_the_pipeline_can_write_right_after(warehouse):

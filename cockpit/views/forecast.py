@@ -48,8 +48,12 @@ def experiments(source) -> None:
     if results.empty:
         st.info("No experiment results yet (marts.mart_experiment_results).")
         return
-    for _, group in results.groupby("experiment"):
-        st.altair_chart(charts.experiment(group), width="stretch", height=90 + 40 * len(group))
+    for name, group in results.groupby("experiment"):
+        if group.paid_rate.notna().any():
+            st.altair_chart(charts.experiment(group), width="stretch", height=90 + 40 * len(group))
+        else:
+            window = group.outcome_window_days.iloc[0]
+            st.markdown(f"**{name}** — no assigned customer has reached the {window}-day outcome window yet.")
         ui.table(
             group[EXPERIMENT_COLUMNS],
             paid_rate=st.column_config.NumberColumn(format="percent"),
@@ -68,9 +72,13 @@ def models(source) -> None:
     if uri is None:
         st.caption("No MLflow store found (set MLFLOW_TRACKING_URI) — training metrics against baselines not shown.")
         return
-    metrics = ui.read(model_health.latest_vs_baselines, uri)
+    with st.spinner("Reading the MLflow store…"):
+        metrics = ui.read(model_health.latest_vs_baselines, uri)
+    if metrics.empty:
+        st.info("No training run with baselines in the MLflow store yet.")
+        return
     st.markdown("Latest training run of each model against its baselines")
-    ui.table(metrics)
+    ui.table(metrics, beats_baseline=st.column_config.CheckboxColumn("beats baseline"))
 
 
 def render() -> None:

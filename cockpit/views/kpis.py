@@ -20,7 +20,7 @@ def currency_picker(source) -> str | None:
 
 def headline(daily) -> None:
     last = daily.iloc[-1]
-    previous = daily.iloc[-2] if len(daily) > 1 else last
+    previous = daily.iloc[-2] if len(daily) > 1 else None  # the first day has nothing to compare with
     columns = st.columns(5)
     for column, (key, label, unit) in zip(
         columns,
@@ -33,7 +33,7 @@ def headline(daily) -> None:
         ],
         strict=True,
     ):
-        value, before = last[key], previous[key]
+        value, before = last[key], (float("nan") if previous is None else previous[key])
         delta = None if before != before or value != value else float(value - before)
         shown = ui.money(value) if key == "ending_overdue_ar" else f"{value:.1f}{unit}"
         column.metric(
