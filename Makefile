@@ -17,7 +17,7 @@ include .env
 export
 endif
 
-.PHONY: install dbt-manifest run backfill test lint lock simulate simulate-days webhook dagster-dev mlflow-ui bench clean
+.PHONY: install dbt-manifest run backfill test lint lock simulate simulate-days webhook cockpit portal dagster-dev mlflow-ui bench clean
 
 install: $(VENV)/.installed
 
@@ -72,6 +72,14 @@ simulate-days: install dbt-manifest
 # The SendGrid Event Webhook receiver (needs SENDGRID_WEBHOOK_PUBLIC_KEY).
 webhook: install
 	$(PY) -m orchestration.cli webhook --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8025)
+
+# The collections cockpit (cockpit/README.md): python -m cockpit passes Streamlit's flags (telemetry off).
+cockpit: install
+	$(PY) -m cockpit --address $(or $(HOST),127.0.0.1) --port $(or $(PORT),8501)
+
+# The customer portal the e-mails link to (RELANCE_PORTAL_SECRET signs the links, RELANCE_PORTAL_URL is its address).
+portal: install
+	$(PY) -m portal --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8030)
 
 dagster-dev: install dbt-manifest
 	DAGSTER_HOME="$$($(PY) -m orchestration.settings dagster-home)" $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

@@ -66,7 +66,11 @@ def outbox_dir() -> Path:
 
 
 def tracking_uri() -> str:
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{home() / 'mlflow.db'}"
+    return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
+
+
+def default_tracking_uri() -> str:
+    return f"sqlite:///{home() / 'mlflow.db'}"
 
 
 def sendgrid_api_key() -> str | None:
@@ -121,6 +125,24 @@ def portal_url() -> str:
 def portal_events_dir() -> Path:
     """Where the portal lands what customers do, for the next run to ingest."""
     return home() / "portal_events"
+
+
+def cockpit_warehouse() -> Path:
+    """What the cockpit reads (COCKPIT_WAREHOUSE): a DuckDB file, opened read-only, or the Parquet
+    exports folder."""
+    return Path(os.environ.get("COCKPIT_WAREHOUSE") or warehouse_path()).resolve()
+
+
+def cockpit_state_dir() -> Path:
+    """The cockpit's own files (COCKPIT_STATE_DIR): people's decisions and the password file,
+    apart from the warehouse the pipeline writes."""
+    return Path(os.environ.get("COCKPIT_STATE_DIR") or home() / "cockpit").resolve()
+
+
+def cockpit_secrets() -> Path | None:
+    """A Streamlit secrets.toml whose [auth] section signs people in through OIDC (COCKPIT_SECRETS)."""
+    value = os.environ.get("COCKPIT_SECRETS")
+    return Path(value).resolve() if value else None
 
 
 def retention_days() -> int:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OWN_PACKAGES = {"erp", "data_quality", "orchestration", "ml", "journeys", "documents", "portal", "benchmarks",
-                "tests"}
+OWN_PACKAGES = {"erp", "data_quality", "orchestration", "ml", "journeys", "documents", "portal", "cockpit",
+                "benchmarks", "tests"}
 MAX_LINES = 300
 
 
