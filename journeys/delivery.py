@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import email.message
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -41,6 +42,7 @@ class Report:
     in_doubt: int = 0  # answer lost: awaiting the webhook's word (journeys/outcomes.py)
     reconciled: int = 0  # earlier lost answers settled as sent from webhook events
     later: int = 0  # due beyond SendGrid's 72 hours: a later run schedules it
+    waiting: int = 0  # not approved (approval mode) or held by a person: stays pending
     errors: dict[str, str] = field(default_factory=dict)  # message_id → detail
 
 
@@ -118,10 +120,13 @@ def _batch_id(con: duckdb.DuckDBPyConnection, sender, as_of: str) -> str:
 
 
 def deliver(con: duckdb.DuckDBPyConnection, sender, brand: dict, as_of: str, now: datetime | None = None,
-            reconcile_after: timedelta = outcomes.RECONCILE_AFTER) -> Report:
+            reconcile_after: timedelta = outcomes.RECONCILE_AFTER,
+            deliverable: Callable[[str, list[str]], set[str]] | None = None) -> Report:
     """Settle lost answers from the webhook events (journeys/outcomes.py), then send every pending
     e-mail of the as-of day — and those earlier runs deferred — whose time has come within
-    SendGrid's 72 hours; each outcome is committed before the next message."""
+    SendGrid's 72 hours; each outcome is committed before the next message. ``deliverable``
+    (plan day, message ids) → the ids people let go (the cockpit's holds and approvals); the
+    others stay pending for a later run."""
     store.ensure(con)
     outcomes.ensure(con)
     render_pending(con, brand, sender.links)
@@ -132,14 +137,19 @@ def deliver(con: duckdb.DuckDBPyConnection, sender, brand: dict, as_of: str, now
     due = con.execute("""select * from journeys.outbox where channel = 'email' and status = 'pending'
                          and (as_of_date = ? or (as_of_date < ? and attempts > 0))
                          order by send_at, message_id""", [as_of, as_of]).df()
+    if deliverable is not None and not due.empty:
+        allowed = set().union(*(deliverable(str(day.date()), group.message_id.tolist())
+                                for day, group in due.groupby(pd.to_datetime(due.as_of_date))))
+        report.waiting = int((~due.message_id.isin(allowed)).sum())
+        due = due[due.message_id.isin(allowed)]
     if not due.empty:
         batch = _batch_id(con, sender, as_of)
         recipients = _recipients(con, due.contact_id.tolist())
         for row in due.to_dict("records"):
             _deliver_one(con, sender, brand, row, recipients.get(row["contact_id"]), batch, now, report)
     log.info("delivery %s: %d sent, %d failed, %d deferred to the next run, %d in doubt, %d reconciled as sent, "
-             "%d due beyond 72 h", as_of, report.sent, report.failed, report.deferred, report.in_doubt,
-             report.reconciled, report.later)
+             "%d due beyond 72 h, %d awaiting a person", as_of, report.sent, report.failed, report.deferred,
+             report.in_doubt, report.reconciled, report.later, report.waiting)
     return report
 
 

@@ -84,6 +84,14 @@ def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                               passed=not any(breaches.values()), metadata={"breaches": dg.MetadataValue.json(breaches)})
 
 
+def people_let_go(plan_day: str, message_ids: list[str]) -> set[str]:
+    """The cockpit's word on the day's messages: held ones never go, and in approval mode only the
+    approved ones do (cockpit/decisions.py, stored apart from the warehouse)."""
+    from cockpit import decisions
+
+    return decisions.deliverable_message_ids(plan_day, message_ids)
+
+
 @dg.asset(key=OUTBOX, deps=[CONTACT_LIST], compute_kind="sendgrid", **DAILY,
           check_specs=[dg.AssetCheckSpec("no_failed_sends", asset=OUTBOX,
                                          description="Warns when a message of the day was refused (failed), left "
@@ -98,12 +106,13 @@ def email_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     sender = sendgrid.sender()
     with warehouse.connect() as con:
         report = delivery.deliver(con, sender, journeys_config.branding(), context.partition_key,
-                                  now=sendgrid.now(context.partition_key))
+                                  now=sendgrid.now(context.partition_key), deliverable=people_let_go)
         left = outcomes.outstanding(con, context.partition_key)
     yield dg.MaterializeResult(asset_key=OUTBOX, metadata={
         "mode": "live" if sender.live else "dry-run", "sent": report.sent, "failed": report.failed,
         "deferred": report.deferred, "in_doubt": report.in_doubt, "reconciled": report.reconciled,
-        "due_beyond_72h": report.later, "outbox_dir": dg.MetadataValue.path(str(settings.outbox_dir()))})
+        "due_beyond_72h": report.later, "awaiting_a_person": report.waiting,
+        "outbox_dir": dg.MetadataValue.path(str(settings.outbox_dir()))})
     yield dg.AssetCheckResult(check_name="no_failed_sends", asset_key=OUTBOX, passed=not any(left.values()),
                               severity=dg.AssetCheckSeverity.WARN,
                               metadata={kind: dg.MetadataValue.json(dict(list(found.items())[:20]))
