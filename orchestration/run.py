@@ -12,6 +12,7 @@ import sys
 from datetime import date, timedelta
 
 from orchestration import settings
+from orchestration.abandoned_runs import fail_abandoned_runs, launch_tags
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     if settings.sendgrid_api_key() is None:
         print("SENDGRID_API_KEY is not set: e-mail delivery runs in dry-run mode (outbox only).")
     days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    with instance_of_home() as instance:
+        for run_id in fail_abandoned_runs(instance):
+            print(f"Run {run_id} was left running by a process that ended: marked failed.")
     untrained = models_never_trained()
     if untrained:  # the first run trains before it plans: nothing goes out on fallbacks
         print(f"\nNo model trained yet ({', '.join(untrained)}): building the marts of {days[-1]}, training, "
@@ -58,7 +62,7 @@ def run_partition(partition: str, source_kind: str, plan: bool = True) -> bool:
         selection = list(every - dg.AssetSelection.assets(CONTACT_LIST).downstream().resolve(graph))
     with instance_of_home() as instance:
         result = job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False,
-                                        asset_selection=selection,
+                                        asset_selection=selection, tags=launch_tags(),
                                         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     checks = [(c.asset_key.to_user_string(), c.check_name, c.passed, c.severity.value)
               for c in result.get_asset_check_evaluations()]
@@ -97,7 +101,7 @@ def train_models(names: list[str]) -> bool:
 
     with instance_of_home() as instance:
         result = defs.resolve_job_def("training_job").execute_in_process(
-            instance=instance, raise_on_error=False,
+            instance=instance, raise_on_error=False, tags=launch_tags(),
             asset_selection=[dg.AssetKey(training_asset_name(name)) for name in names],
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     for event in result.all_events:

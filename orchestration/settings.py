@@ -169,6 +169,12 @@ concurrency:
   runs:
     # DuckDB takes one writer at a time: queued runs (schedules, sensors, UI backfills) go one by one.
     max_concurrent_runs: 1
+# The daemon fails a launched run that never starts or whose worker died, instead of leaving it
+# STARTED for good (runs `make run` executes in process: orchestration/abandoned_runs.py).
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 300
+  max_resume_run_attempts: 0
 """
 
 
