@@ -65,3 +65,27 @@ def test_a_dunning_block_a_bounced_address_and_an_unknown_contact_are_breaches(c
     store_plan(con, [send("m1", "C1", "K1", "I1"), send("m2", "C2", "K3", "I1"), send("m3", "C3", "K9", "I1")])
     found = audit.violations(con, "2026-03-02")
     assert found["blocked_customer_or_invoice"] == 1 and found["opted_out_or_suppressed_contact"] == 2
+
+
+def test_a_run_for_another_day_that_contacts_the_same_customer_breaks_the_rules_across_days(con):
+    """What a backfill of the previous day did before backfills stopped planning: e-mails dated a
+    day earlier to customers the day's list also reaches, breaking the spacing rule."""
+    from journeys import catalog
+
+    policy = catalog.load_policy("b2b")
+    store_plan(con, [send("today", "C1", "K1", "I1", max_days_past_due=20)])
+    assert audit.violations(con, "2026-03-02", policy)["reminders_closer_than_the_spacing"] == 0
+    yesterday = AS_OF - pd.Timedelta(days=1)
+    rows = [send("backfill", "C1", "K1", "I1", as_of_date=yesterday, send_day=AS_OF, max_days_past_due=19,
+                 send_at_utc=AS_OF + pd.Timedelta(hours=9))]
+    store.save_plan(con, Plan(pd.DataFrame(rows, columns=PLAN_COLUMNS), pd.DataFrame(columns=["as_of_date"])),
+                    yesterday)
+    found = audit.violations(con, "2026-03-02", policy)
+    assert found["reminders_closer_than_the_spacing"] == 1 and found["more_than_one_touch_a_day_across_runs"] == 0
+    assert audit.violations(con, "2026-03-01", policy)["reminders_closer_than_the_spacing"] == 1
+    far = [send("later", "C1", "K1", "I1", as_of_date=AS_OF + pd.Timedelta(days=20),
+                send_day=SEND_DAY + pd.Timedelta(days=20), max_days_past_due=40,
+                send_at_utc=SEND_DAY + pd.Timedelta(days=20, hours=9))]
+    store.save_plan(con, Plan(pd.DataFrame(far, columns=PLAN_COLUMNS), pd.DataFrame(columns=["as_of_date"])),
+                    AS_OF + pd.Timedelta(days=20))
+    assert audit.violations(con, "2026-03-22", policy)["reminders_closer_than_the_spacing"] == 0

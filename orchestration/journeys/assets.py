@@ -74,7 +74,7 @@ def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         export_slice(con, "journeys.contact_list", exports / "contact_list", context.partition_key)
         calls = exports / "call_tasks" / f"call_tasks_{context.partition_key}.csv"
         write_csv(store.call_tasks(con, context.partition_key), calls)
-        breaches = audit.violations(con, context.partition_key)
+        breaches = audit.violations(con, context.partition_key, policy)
     yield dg.MaterializeResult(asset_key=CONTACT_LIST, metadata={
         **counts, "blocked_by_rule": dg.MetadataValue.json(blocked_summary(plan.blocked)),
         "journeys": dg.MetadataValue.json(plan.contact_list.journey.value_counts().to_dict()),
