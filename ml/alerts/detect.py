@@ -56,8 +56,9 @@ class Detection:
     peak: np.ndarray
 
 
-def _step(x: np.ndarray, total: np.ndarray, squares: np.ndarray, count: np.ndarray,
-          measure: Measure) -> tuple[np.ndarray, np.ndarray]:
+def _step(
+    x: np.ndarray, total: np.ndarray, squares: np.ndarray, count: np.ndarray, measure: Measure
+) -> tuple[np.ndarray, np.ndarray]:
     """Each row's increment for its event ``x`` against the baseline sums, and the baseline figure."""
     if measure.kind == "level":
         mean = total / count

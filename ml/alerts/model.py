@@ -26,10 +26,12 @@ OUTPUTS = ["is_alert", "started_on", "size", "before_value", "after_value", "eve
 # An alarm is an alert only when the change is worth a conversation: two days later than a
 # customer's usual is noise to a collector, whatever the statistics say.
 MATERIAL = {"delay_drift": 3.0, "method_switch": 0.25, "serial_dispute": 0.25, "goes_silent": 0.25}
-UNITS = {"delay_drift": "median days late {:.0f} → {:.0f}",
-         "method_switch": "invoices paid in parts or by an unusual method {:.0%} → {:.0%}",
-         "serial_dispute": "invoices disputed {:.0%} → {:.0%}",
-         "goes_silent": "reminders opened or answered {:.0%} → {:.0%}"}
+UNITS = {
+    "delay_drift": "median days late {:.0f} → {:.0f}",
+    "method_switch": "invoices paid in parts or by an unusual method {:.0%} → {:.0%}",
+    "serial_dispute": "invoices disputed {:.0%} → {:.0%}",
+    "goes_silent": "reminders opened or answered {:.0%} → {:.0%}",
+}
 
 
 class ChangeDetector(BaseEstimator):
@@ -46,8 +48,9 @@ class ChangeDetector(BaseEstimator):
         self.thresholds_ = {}
         for code, change_type in enumerate(CHANGE_TYPES):
             values = X.loc[X.change_code == code, VALUE_COLUMNS].to_numpy(dtype=float)
-            self.thresholds_[change_type] = detect.calibrate(values, MEASURES[change_type], self.false_alarm_rate,
-                                                             self.draws, self.seed + code).tolist()
+            self.thresholds_[change_type] = detect.calibrate(
+                values, MEASURES[change_type], self.false_alarm_rate, self.draws, self.seed + code
+            ).tolist()
         self.feature_names_in_ = np.array(FEATURES, dtype=object)
         return self
 
@@ -57,8 +60,17 @@ class ChangeDetector(BaseEstimator):
             mine = X.change_code.to_numpy() == code
             if mine.any():
                 out.loc[mine, OUTPUTS] = alerts(X[mine], change_type, self.thresholds_[change_type]).to_numpy()
-        return out.astype({"is_alert": bool, "started_on": "datetime64[ns]", "size": float, "before_value": float,
-                           "after_value": float, "events_after": float, "evidence": object})
+        return out.astype(
+            {
+                "is_alert": bool,
+                "started_on": "datetime64[ns]",
+                "size": float,
+                "before_value": float,
+                "after_value": float,
+                "events_after": float,
+                "evidence": object,
+            }
+        )
 
 
 def alerts(X: pd.DataFrame, change_type: str, thresholds: list[float]) -> pd.DataFrame:
@@ -72,15 +84,24 @@ def alerts(X: pd.DataFrame, change_type: str, thresholds: list[float]) -> pd.Dat
     onset = np.where(found.alarm >= 0, found.onset, values.shape[1])
     after_mask = (index >= onset[:, None]) & ~np.isnan(values)
     after = _centre(np.where(after_mask, values, np.nan), measure.kind)
-    before = _centre(np.where(index < np.minimum(onset, found.onset.clip(detect.BASELINE_EVENTS))[:, None], values,
-                              np.nan), measure.kind)
+    before = _centre(
+        np.where(index < np.minimum(onset, found.onset.clip(detect.BASELINE_EVENTS))[:, None], values, np.nan),
+        measure.kind,
+    )
     is_alert = (found.alarm >= 0) & (measure.direction * (after - before) >= MATERIAL[change_type])
     rows = np.arange(len(values))
     started = to_date(np.where(is_alert, dates[rows, np.minimum(onset, values.shape[1] - 1)], np.nan))
-    frame = pd.DataFrame({"is_alert": is_alert, "started_on": started.to_numpy(),
-                          "size": np.where(is_alert, after - before, np.nan), "before_value": before,
-                          "after_value": np.where(is_alert, after, np.nan),
-                          "events_after": np.where(is_alert, after_mask.sum(axis=1), np.nan)}, index=X.index)
+    frame = pd.DataFrame(
+        {
+            "is_alert": is_alert,
+            "started_on": started.to_numpy(),
+            "size": np.where(is_alert, after - before, np.nan),
+            "before_value": before,
+            "after_value": np.where(is_alert, after, np.nan),
+            "events_after": np.where(is_alert, after_mask.sum(axis=1), np.nan),
+        },
+        index=X.index,
+    )
     frame["evidence"] = [_evidence(change_type, r) if r.is_alert else None for r in frame.itertuples()]
     return frame
 
@@ -94,5 +115,7 @@ def _centre(values: np.ndarray, kind: str) -> np.ndarray:
 
 def _evidence(change_type: str, r) -> str:
     figures = UNITS[change_type].format(r.before_value, r.after_value)
-    return (f"{figures} over the {int(r.events_after)} events since {pd.Timestamp(r.started_on).date()} "
-            "against the customer's own history before it")
+    return (
+        f"{figures} over the {int(r.events_after)} events since {pd.Timestamp(r.started_on).date()} "
+        "against the customer's own history before it"
+    )

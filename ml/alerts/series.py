@@ -37,8 +37,14 @@ def _delays(data: dict, at: pd.Timestamp) -> pd.DataFrame:
     inv = data["invoices"]
     disputed = inv.invoice_id.isin(data["disputes"].invoice_id)
     ok = (inv.settled_on < at) & inv.days_late.notna() & ~disputed & (inv.invoice_status == "paid")
-    return pd.DataFrame({"customer_id": inv.customer_id[ok], "value": inv.days_late[ok],
-                         "dated": inv.due_date[ok], "known_at": inv.settled_on[ok]})
+    return pd.DataFrame(
+        {
+            "customer_id": inv.customer_id[ok],
+            "value": inv.days_late[ok],
+            "dated": inv.due_date[ok],
+            "known_at": inv.settled_on[ok],
+        }
+    )
 
 
 def _methods(data: dict, at: pd.Timestamp) -> pd.DataFrame:
@@ -46,9 +52,17 @@ def _methods(data: dict, at: pd.Timestamp) -> pd.DataFrame:
     paid = inv[(inv.settled_on < at) & inv.settled_on.notna()][["invoice_id", "customer_id", "settled_on"]]
     lines = data["payment_lines"].merge(paid, on=["invoice_id", "customer_id"])
     lines = lines[lines.payment_date < at]
-    per = lines.groupby("invoice_id").agg(customer_id=("customer_id", "first"), parts=("payment_date", "size"),
-                                          method=("payment_method", "first"), dated=("payment_date", "min"),
-                                          known_at=("settled_on", "first")).reset_index()
+    per = (
+        lines.groupby("invoice_id")
+        .agg(
+            customer_id=("customer_id", "first"),
+            parts=("payment_date", "size"),
+            method=("payment_method", "first"),
+            dated=("payment_date", "min"),
+            known_at=("settled_on", "first"),
+        )
+        .reset_index()
+    )
     per = per.sort_values(["customer_id", "known_at"], kind="stable")
     rank = per.groupby("customer_id").cumcount()
     usual = per[rank < BASELINE_EVENTS].groupby("customer_id").method.agg(lambda m: m.mode().iloc[0])
@@ -61,21 +75,32 @@ def _disputes(data: dict, at: pd.Timestamp) -> pd.DataFrame:
     issued = inv[inv.issue_date <= at - DISPUTE_WAIT]
     opened = data["dispute_reasons"]
     opened = set(opened.invoice_id[opened.opened_on < at])
-    return pd.DataFrame({"customer_id": issued.customer_id, "value": issued.invoice_id.isin(opened).astype(float),
-                         "dated": issued.issue_date, "known_at": issued.issue_date + DISPUTE_WAIT,
-                         "invoice_id": issued.invoice_id})
+    return pd.DataFrame(
+        {
+            "customer_id": issued.customer_id,
+            "value": issued.invoice_id.isin(opened).astype(float),
+            "dated": issued.issue_date,
+            "known_at": issued.issue_date + DISPUTE_WAIT,
+            "invoice_id": issued.invoice_id,
+        }
+    )
 
 
 def _engagement(data: dict, at: pd.Timestamp) -> pd.DataFrame:
     mail = data["emails"]
     sent = mail[(mail.sent_at < at - REPLY_WAIT) & ~mail.was_bounced]
     engaged = (sent.first_opened_at < at) | sent.was_replied
-    return pd.DataFrame({"customer_id": sent.customer_id, "value": engaged.astype(float),
-                         "dated": sent.sent_at.dt.normalize(), "known_at": sent.sent_at + REPLY_WAIT})
+    return pd.DataFrame(
+        {
+            "customer_id": sent.customer_id,
+            "value": engaged.astype(float),
+            "dated": sent.sent_at.dt.normalize(),
+            "known_at": sent.sent_at + REPLY_WAIT,
+        }
+    )
 
 
-BUILDERS = {"delay_drift": _delays, "method_switch": _methods, "serial_dispute": _disputes,
-            "goes_silent": _engagement}
+BUILDERS = {"delay_drift": _delays, "method_switch": _methods, "serial_dispute": _disputes, "goes_silent": _engagement}
 
 
 def events(data: dict, change_type: str, at: pd.Timestamp) -> pd.DataFrame:

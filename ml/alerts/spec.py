@@ -54,9 +54,14 @@ class BehaviourChange:
     experiment: ClassVar[str] = EXPERIMENT
     description: ClassVar[str] = (
         "Behaviour-change alerts: CUSUM on each customer's own payment delays, payment pattern, disputes and "
-        "e-mail engagement, thresholds calibrated for a target false-alarm rate.")
-    params: ClassVar[dict] = PARAMS | {"baseline_events": detect.BASELINE_EVENTS, "guard": detect.GUARD,
-                                       "allowance": detect.ALLOWANCE, "width": series.WIDTH}
+        "e-mail engagement, thresholds calibrated for a target false-alarm rate."
+    )
+    params: ClassVar[dict] = PARAMS | {
+        "baseline_events": detect.BASELINE_EVENTS,
+        "guard": detect.GUARD,
+        "allowance": detect.ALLOWANCE,
+        "width": series.WIDTH,
+    }
     window: ClassVar[Window] = Window(TEST_DAYS, labels.LABEL_WAIT.days)
     feature_set: ClassVar[str] = "customer_series"
     output: ClassVar[Output] = Output("customer_alerts", ("customer_id", "change_type"))
@@ -73,8 +78,17 @@ class BehaviourChange:
                 customers, _ = _series(data, change_type, at)
                 _, seen_later = _series(data, change_type, later, customers)
                 label = labels.hindsight(seen_later["value"], _ages(seen_later, later), change_type)
-                frames.append(pd.DataFrame({"customer_id": customers, "change_type": change_type, "as_of": at,
-                                            "label": label, "label_known_at": later}))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "customer_id": customers,
+                            "change_type": change_type,
+                            "as_of": at,
+                            "label": label,
+                            "label_known_at": later,
+                        }
+                    )
+                )
         columns = ["customer_id", "change_type", "as_of", "label", "label_known_at"]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
@@ -82,8 +96,9 @@ class BehaviourChange:
         parts = []
         for (at, change_type), group in rows.groupby(["as_of", "change_type"], sort=False):
             _, grid = _series(data, change_type, at, pd.Index(group.customer_id))
-            part = pd.DataFrame(np.hstack([grid["value"], _ages(grid, at)]), columns=VALUE_COLUMNS + AGE_COLUMNS,
-                                index=group.index)
+            part = pd.DataFrame(
+                np.hstack([grid["value"], _ages(grid, at)]), columns=VALUE_COLUMNS + AGE_COLUMNS, index=group.index
+            )
             part.insert(0, "observed_day", float((at - series.EPOCH).days))
             part.insert(0, "change_code", series.CHANGE_TYPES.index(change_type))
             parts.append(part)
@@ -101,8 +116,11 @@ class BehaviourChange:
         rule = np.zeros(len(test), dtype=int)
         for code, change_type in enumerate(series.CHANGE_TYPES):
             mine = test.X.change_code.to_numpy() == code
-            rule[mine] = labels.ratio_rule(test.X.loc[mine, VALUE_COLUMNS].to_numpy(float),
-                                           test.X.loc[mine, AGE_COLUMNS].to_numpy(float), change_type)
+            rule[mine] = labels.ratio_rule(
+                test.X.loc[mine, VALUE_COLUMNS].to_numpy(float),
+                test.X.loc[mine, AGE_COLUMNS].to_numpy(float),
+                change_type,
+            )
         y = test.y.to_numpy()
         return labels.rates(alerted, y) | labels.rates(rule, y, "baseline_ratio_rule_")
 
@@ -119,8 +137,10 @@ class BehaviourChange:
     def scoring_rows(self, data: dict, as_of: pd.Timestamp) -> pd.DataFrame:
         """Every customer series long enough to monitor, observed after the as-of day."""
         at = as_of + pd.Timedelta(days=1)
-        frames = [pd.DataFrame({"customer_id": _series(data, t, at)[0], "change_type": t, "as_of": at})
-                  for t in series.CHANGE_TYPES]
+        frames = [
+            pd.DataFrame({"customer_id": _series(data, t, at)[0], "change_type": t, "as_of": at})
+            for t in series.CHANGE_TYPES
+        ]
         return pd.concat(frames, ignore_index=True)
 
 
