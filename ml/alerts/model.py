@@ -102,7 +102,7 @@ def alerts(X: pd.DataFrame, change_type: str, thresholds: list[float]) -> pd.Dat
         },
         index=X.index,
     )
-    frame["evidence"] = [_evidence(change_type, r) if r.is_alert else None for r in frame.itertuples()]
+    frame["evidence"] = [_evidence(change_type, r) if r.is_alert else "no change detected" for r in frame.itertuples()]
     return frame
 
 
