@@ -26,7 +26,7 @@ QUERIES = {
     "payment_lines": """select invoice_id, customer_id, payment_date, payment_method
                         from marts.fct_payments where not is_unapplied and invoice_id is not null""",
     "dispute_reasons": "select invoice_id, customer_id, opened_on, dispute_reason from marts.fct_disputes",
-    "emails": """select customer_id, sent_at, coalesce(was_bounced, false) as was_bounced, first_opened_at,
+    "emails": """select customer_id, invoice_id, sent_at, coalesce(was_bounced, false) as was_bounced, first_opened_at,
                         coalesce(was_replied, false) as was_replied
                  from marts.fct_contacts where channel = 'email'""",
 }

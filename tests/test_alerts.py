@@ -72,6 +72,7 @@ def customer(rng, cid: str, delay=(5.0, 1.0), parts_share=0.0, dispute_rate=0.0,
     emails = pd.DataFrame(
         {
             "customer_id": cid,
+            "invoice_id": ids,
             "sent_at": sent,
             "was_bounced": False,
             "first_opened_at": pd.Series(sent + pd.Timedelta(hours=2)).where(opened).to_numpy(),

@@ -9,7 +9,8 @@ strictly before it), so a series as of a past day is what the pipeline saw that 
 * method_switch — paid invoices: 1 when paid in several payments or by another method than the
   customer's usual one (its most frequent over the baseline), dated by the first payment;
 * serial_dispute — invoices issued at least DISPUTE_WAIT days before: 1 when disputed;
-* goes_silent — e-mails delivered at least REPLY_WAIT days before: 1 when opened or answered.
+* goes_silent — the first e-mail reminder of each invoice, sent at least REPLY_WAIT days
+  before: 1 when opened or answered.
 """
 
 from __future__ import annotations
@@ -87,15 +88,20 @@ def _disputes(data: dict, at: pd.Timestamp) -> pd.DataFrame:
 
 
 def _engagement(data: dict, at: pd.Timestamp) -> pd.DataFrame:
+    """One event per invoice reminded by e-mail: was its first reminder opened or answered?
+    Every e-mail would not do: an unread reminder leaves the invoice unpaid and brings the next,
+    so unread e-mails come in runs from a customer who has not changed; nor would "any of its
+    reminders", which a recent invoice has had fewer chances at."""
     mail = data["emails"]
-    sent = mail[(mail.sent_at < at - REPLY_WAIT) & ~mail.was_bounced]
-    engaged = (sent.first_opened_at < at) | sent.was_replied
+    sent = mail[(mail.sent_at < at - REPLY_WAIT) & ~mail.was_bounced].sort_values("sent_at", kind="stable")
+    first = sent[~sent.invoice_id.notna() | ~sent.duplicated(["customer_id", "invoice_id"])]
+    engaged = (first.first_opened_at < at) | first.was_replied
     return pd.DataFrame(
         {
-            "customer_id": sent.customer_id,
+            "customer_id": first.customer_id,
             "value": engaged.astype(float),
-            "dated": sent.sent_at.dt.normalize(),
-            "known_at": sent.sent_at + REPLY_WAIT,
+            "dated": first.sent_at.dt.normalize(),
+            "known_at": first.sent_at + REPLY_WAIT,
         }
     )
 

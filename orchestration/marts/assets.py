@@ -16,7 +16,7 @@ from orchestration.resources import WarehouseResource
 
 # Built after the ML stage has scored the day (they read ml.*), and after the day's contact list
 # (they read journeys.*); everything else builds before both.
-SCORED_MODELS = "dim_customer_360 mart_cash_forecast mart_dunning_book"
+SCORED_MODELS = "dim_customer_360 mart_cash_forecast mart_dunning_book mart_customer_alerts"
 JOURNEY_MODELS = "stg_journeys__experiment_exposures mart_experiment_results"
 MART_NAMES = ["fct_invoices", "fct_payments", "fct_contacts", "mart_ar_aging", "mart_collections_kpis_daily",
               "mart_collections_kpis_monthly"]
