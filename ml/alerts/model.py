@@ -24,8 +24,10 @@ AGE_COLUMNS = [f"a{i:02d}" for i in range(WIDTH)]
 FEATURES = ["change_code", "observed_day", *VALUE_COLUMNS, *AGE_COLUMNS]
 OUTPUTS = ["is_alert", "started_on", "size", "before_value", "after_value", "events_after", "evidence"]
 # An alarm is an alert only when the change is worth a conversation: two days later than a
-# customer's usual is noise to a collector, whatever the statistics say.
+# customer's usual is noise to a collector, whatever the statistics say; and for days late, a
+# shift within two of the customer's own sds is its usual spread, not a drift.
 MATERIAL = {"delay_drift": 3.0, "method_switch": 0.25, "serial_dispute": 0.25, "goes_silent": 0.25}
+MATERIAL_SDS = 2.0
 UNITS = {
     "delay_drift": "median days late {:.0f} → {:.0f}",
     "method_switch": "invoices paid in parts or by an unusual method {:.0%} → {:.0%}",
@@ -84,11 +86,12 @@ def alerts(X: pd.DataFrame, change_type: str, thresholds: list[float]) -> pd.Dat
     onset = np.where(found.alarm >= 0, found.onset, values.shape[1])
     after_mask = (index >= onset[:, None]) & ~np.isnan(values)
     after = _centre(np.where(after_mask, values, np.nan), measure.kind)
-    before = _centre(
-        np.where(index < np.minimum(onset, found.onset.clip(detect.BASELINE_EVENTS))[:, None], values, np.nan),
-        measure.kind,
-    )
-    is_alert = (found.alarm >= 0) & (measure.direction * (after - before) >= MATERIAL[change_type])
+    earlier = np.where(index < np.minimum(onset, found.onset.clip(detect.BASELINE_EVENTS))[:, None], values, np.nan)
+    before = _centre(earlier, measure.kind)
+    material = MATERIAL[change_type]
+    if measure.kind == "level":
+        material = np.maximum(material, MATERIAL_SDS * np.nanstd(earlier, axis=1))
+    is_alert = (found.alarm >= 0) & (measure.direction * (after - before) >= material)
     rows = np.arange(len(values))
     started = to_date(np.where(is_alert, dates[rows, np.minimum(onset, values.shape[1] - 1)], np.nan))
     frame = pd.DataFrame(
