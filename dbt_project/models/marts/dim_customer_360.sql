@@ -101,7 +101,7 @@ joined as (
 scored as (
     select
         joined.*, scores.payment_delay_risk, scores.self_cure_probability,
-        alerts.customer_id is not null as has_behaviour_alert, alerts.alert_types
+        alerts.customer_id is not null as has_behaviour_alert, cast(alerts.alert_types as varchar) as alert_types
     from joined left join scores using (customer_id) left join alerts using (customer_id)
 ),
 final as (

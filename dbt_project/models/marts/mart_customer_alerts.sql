@@ -35,21 +35,23 @@ routed as (
     left join dispute_reasons
         on dispute_reasons.customer_id = alerts.customer_id and alerts.change_type = 'serial_dispute'
 )
+-- Explicit casts: before the detector's first champion the source is absent and its columns are
+-- typed nulls, which the contract check would otherwise see as NULL-typed.
 select
-    routed.customer_id,
-    routed.change_type,
+    cast(routed.customer_id as varchar) as customer_id,
+    cast(routed.change_type as varchar) as change_type,
     cast(routed.started_on as date) as started_on,
-    routed.size as change_size,
-    routed.before_value,
-    routed.after_value,
+    cast(routed.size as double precision) as change_size,
+    cast(routed.before_value as double precision) as before_value,
+    cast(routed.after_value as double precision) as after_value,
     cast(routed.events_after as integer) as events_after,
-    routed.evidence,
-    routed.main_reason as main_dispute_reason,
+    cast(routed.evidence as varchar) as evidence,
+    cast(routed.main_reason as varchar) as main_dispute_reason,
     routed.route_to,
     customers.account_owner,
-    'Behaviour change (' || replace(routed.change_type, '_', ' ') || ') since '
-    || strftime(cast(routed.started_on as date), '%Y-%m-%d') || ': ' || routed.evidence
-    || '. For ' || routed.route_to || ' to talk to the customer next.' as notice,
+    cast('Behaviour change (' || replace(routed.change_type, '_', ' ') || ') since '
+        || strftime(cast(routed.started_on as date), '%Y-%m-%d') || ': ' || routed.evidence
+        || '. For ' || routed.route_to || ' to talk to the customer next.' as varchar) as notice,
     {{ as_of_date() }} as as_of_date
 from routed
 left join {{ ref('stg_erp__customers') }} as customers using (customer_id)
