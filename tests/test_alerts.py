@@ -173,3 +173,31 @@ def test_the_detector_trains_registers_and_scores_through_pyfunc(tmp_path):
     alerted = scored[scored.is_alert]
     assert set(zip(alerted.customer_id, alerted.change_type, strict=True)) >= {(t, t) for t in CHANGE_TYPES}
     assert pd.api.types.is_datetime64_any_dtype(scored.started_on)
+
+
+def test_a_day_without_a_champion_then_a_scored_day_write_the_alerts_table():
+    import duckdb
+
+    from ml import scores
+
+    con = duckdb.connect()
+    no_invoices = pd.DataFrame(
+        columns=["invoice_id", "customer_id", "open_amount", "p_late_30", "p50_days_late", "p_self_cure"]
+    )
+    empty = scoring.other_tables([], [SPEC])
+    scores.write(con, "2026-06-29", no_invoices, empty)
+    day = pd.DataFrame(
+        {
+            "customer_id": ["C1"],
+            "change_type": ["delay_drift"],
+            "is_alert": [True],
+            "started_on": [pd.Timestamp("2026-05-01")],
+            "size": [6.0],
+            "before_value": [8.0],
+            "after_value": [14.0],
+            "events_after": [4.0],
+            "evidence": ["median days late 8 → 14"],
+        }
+    )
+    assert scores.write(con, "2026-06-30", no_invoices, {"customer_alerts": day})["customer_alerts"] == 1
+    assert con.execute("select customer_id, size from ml.customer_alerts").fetchall() == [("C1", 6.0)]
