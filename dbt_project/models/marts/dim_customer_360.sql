@@ -44,7 +44,10 @@ scores as (
 ),
 alerts as (
     select customer_id, string_agg(change_type, ',' order by change_type) as alert_types
-    from ({{ ml_scores('customer_alerts', {'customer_id': 'varchar', 'change_type': 'varchar', 'is_alert': 'boolean'}) }})
+    from (
+        {{ ml_scores('customer_alerts', {'customer_id': 'varchar', 'change_type': 'varchar',
+                                         'is_alert': 'boolean'}) }}
+    )
     where is_alert
     group by 1
 ),

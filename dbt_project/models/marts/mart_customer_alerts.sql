@@ -9,7 +9,8 @@ with alerts as (
                                          'started_on': 'timestamp', 'size': 'double precision',
                                          'before_value': 'double precision', 'after_value': 'double precision',
                                          'events_after': 'double precision', 'evidence': 'varchar'}) }}
-    ) where is_alert
+    )
+    where is_alert
 ),
 -- Disputes since the change started decide who handles a dispute surge: product or delivery
 -- problems go to support, commercial ones (pricing, duplicates, the rest) to sales.
