@@ -34,8 +34,9 @@ INVOICE_COLUMNS = {
     "late_share_365d": "float", "self_cure_share_365d": "float", "avg_days_late_365d": "float", "days_late_trend": "float",
     "open_balance": "float", "overdue_balance": "float", "max_days_past_due": "int",
     "best_send_hour": "float", "most_frequent_open_hour": "float", "dominant_method_90d": "object",
-    "best_incentive": "object",
-    "p50_days_late": "float", "p_late_30": "float", "is_quarantined": "bool", "quarantine_reason": "object",
+    "best_incentive": "object", "p50_days_late": "float", "p_late_30": "float",
+    "is_quarantined": "bool", "quarantine_reason": "object",
+    "has_behaviour_alert": "bool", "alert_types": "object",
 }
 
 

@@ -22,6 +22,13 @@ QUERIES = {
     # each open at its own time (an open after the observation instant must not count before it)
     "opens": """select customer_id, first_opened_at as opened_at from marts.fct_contacts
                 where channel = 'email' and first_opened_at is not null""",
+    # behaviour-change alerts (ml.alerts): how each invoice was paid, why disputed, what each e-mail led to
+    "payment_lines": """select invoice_id, customer_id, payment_date, payment_method
+                        from marts.fct_payments where not is_unapplied and invoice_id is not null""",
+    "dispute_reasons": "select invoice_id, customer_id, opened_on, dispute_reason from marts.fct_disputes",
+    "emails": """select customer_id, invoice_id, sent_at, coalesce(was_bounced, false) as was_bounced, first_opened_at,
+                        coalesce(was_replied, false) as was_replied
+                 from marts.fct_contacts where channel = 'email'""",
 }
 
 

@@ -1,5 +1,6 @@
 {{ config(tags=['after_scoring']) }}
 -- depends_on: {{ source('ml', 'customer_scores') }}
+-- depends_on: {{ source('ml', 'customer_alerts') }}
 -- One row per customer as of the partition date: identity and terms, credit use, open and
 -- overdue balance by aging bucket in the customer's own currency (every currency in
 -- fct_customer_balances), payment behaviour, engagement, disputes and promises, contactability,
@@ -47,6 +48,15 @@ disputes as (select * from {{ ref('int_customers_disputes_promises') }}),
 scores as (
     {{ ml_scores('customer_scores', {'customer_id': 'varchar', 'payment_delay_risk': 'double precision',
                                      'self_cure_probability': 'double precision'}) }}
+),
+alerts as (
+    select customer_id, string_agg(change_type, ',' order by change_type) as alert_types
+    from (
+        {{ ml_scores('customer_alerts', {'customer_id': 'varchar', 'change_type': 'varchar',
+                                         'is_alert': 'boolean'}) }}
+    )
+    where is_alert
+    group by 1
 ),
 joined as (
     select
@@ -103,8 +113,10 @@ joined as (
     left join disputes using (customer_id)
 ),
 scored as (
-    select joined.*, scores.payment_delay_risk, scores.self_cure_probability
-    from joined left join scores using (customer_id)
+    select
+        joined.*, scores.payment_delay_risk, scores.self_cure_probability,
+        alerts.customer_id is not null as has_behaviour_alert, cast(alerts.alert_types as varchar) as alert_types
+    from joined left join scores using (customer_id) left join alerts using (customer_id)
 ),
 final as (
     select

@@ -48,6 +48,8 @@ select
     customers.most_frequent_open_hour,
     customers.dominant_method_90d,
     customers.best_incentive,
+    customers.has_behaviour_alert,
+    customers.alert_types,
     scores.p50_days_late,
     scores.p_late_30,
     customers.country_code,
