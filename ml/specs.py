@@ -4,9 +4,10 @@ reuses the features an earlier one computed for the same rows). A new model is a
 from __future__ import annotations
 
 from ml import payment_delay, self_cure
+from ml.inbound import triage
 from ml.spec import ModelSpec
 
-SPECS: tuple[ModelSpec, ...] = (payment_delay.SPEC, self_cure.SPEC)
+SPECS: tuple[ModelSpec, ...] = (payment_delay.SPEC, self_cure.SPEC, triage.SPEC)
 
 
 def by_name(name: str) -> ModelSpec:
