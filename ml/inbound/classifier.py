@@ -128,7 +128,8 @@ class TextClassifier(BaseEstimator):
         by_sentence = np.zeros_like(whole)
         if pieces:
             np.maximum.at(by_sentence, [i for i, _ in pieces], self.predict_proba([s for _, s in pieces]))
-        rows = [self._choose(w, s) for w, s in zip(whole, by_sentence, strict=True)]
+        rows = [self._choose(w, s) if text.strip() else (OTHER, None, 0.0)  # nothing written: nothing asked
+                for text, w, s in zip(texts, whole, by_sentence, strict=True)]
         return pd.DataFrame(rows, columns=["category", "secondary_category", "confidence"])
 
     def _choose(self, whole: np.ndarray, by_sentence: np.ndarray) -> tuple[str, str | None, float]:

@@ -3,8 +3,9 @@
 Why a lexicon and not a model: the tone only nudges a request's priority (an angry dispute is
 read before a calm one), so a transparent word list a collector can read and extend beats a
 model nobody can explain, and it needs no labels. Words are matched on folded text (lower case,
-no accents; ml.inbound.classifier.fold); a negation within the two words before flips a word
-("pas satisfait", "not happy"); capitals shouting and exclamation runs count as negative.
+no accents; ml.inbound.classifier.fold) with French plural and feminine endings dropped; a
+negation within the two words before flips a word ("pas satisfait", "not happy"); capitals
+shouting and exclamation runs count as negative.
 The score is (positive − negative) / (positive + negative + 2), so one word moves it little.
 """
 
@@ -33,6 +34,14 @@ _SHOUTING = re.compile(r"\b[A-ZÀ-Ý]{4,}\b")
 _EXCLAIM = re.compile(r"!{2,}")
 
 
+def _polarity(word: str) -> int:
+    """+1, -1 or 0; French plural and feminine endings dropped ("satisfaites" reads "satisfait")."""
+    for form in (word, word.removesuffix("s"), word.removesuffix("es"), word.removesuffix("s").removesuffix("e")):
+        if form in _POSITIVE or form in _NEGATIVE:
+            return (form in _POSITIVE) - (form in _NEGATIVE)
+    return 0
+
+
 def sentiment(text: str | None) -> float:
     """Tone in [-1, 1] of a cleaned message; 0 for empty text."""
     if not text:
@@ -40,7 +49,7 @@ def sentiment(text: str | None) -> float:
     words = _WORD.findall(fold(text))
     positive = negative = 0
     for index, word in enumerate(words):
-        polarity = (word in _POSITIVE) - (word in _NEGATIVE)
+        polarity = _polarity(word)
         if polarity and any(w in _NEGATORS for w in words[max(0, index - 2):index]):
             polarity = -polarity
         positive += polarity > 0
