@@ -24,9 +24,9 @@ QUERIES = {
                 where channel = 'email' and first_opened_at is not null""",
     "inbound": """select inbound_id, customer_id, received_at, subject, body, category
                   from marts.fct_inbound_messages""",
-    # dim_customer_360 builds after the day's scoring (it shows the scores): this is the last build's
-    "customer_risk": """select customer_id, coalesce(payment_delay_risk, late_share_365d)::double as risk_score
-                        from marts.dim_customer_360""",
+    # P(> 30 days late) of the customer's open book; dim_customer_360 builds after the day's scoring
+    # (it shows the scores), so this is its last build's
+    "customer_risk": "select customer_id, payment_delay_risk::double as risk_score from marts.dim_customer_360",
 }
 # Read before the day's build of their mart exists (empty on the very first run): mart -> columns.
 LAST_BUILD = {"customer_risk": ("marts.dim_customer_360", ["customer_id", "risk_score"])}
