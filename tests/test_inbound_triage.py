@@ -32,10 +32,14 @@ def world_data(world) -> dict:
     last 360's risk), read from the world's own tables up to its last day."""
     end = AS_OF + pd.Timedelta(days=1)
     with duckdb.connect(str(world.root / "world.duckdb"), read_only=True) as con:
-        inbound = con.execute("select inbound_id, customer_id, received_at, subject, body, category "
-                              "from inbound_messages where received_at < ?", [end]).df()
-        invoices = con.execute("select invoice_id, customer_id, amount, settled_on from invoices "
-                               "where issue_date < ?", [end]).df()
+        inbound = con.execute(
+            "select inbound_id, customer_id, received_at, subject, body, category "
+            "from inbound_messages where received_at < ?",
+            [end],
+        ).df()
+        invoices = con.execute(
+            "select invoice_id, customer_id, amount, settled_on from invoices where issue_date < ?", [end]
+        ).df()
     invoices["open_amount"] = invoices.amount.where(invoices.settled_on.isna() | (invoices.settled_on >= end), 0.0)
     customers = invoices.customer_id.drop_duplicates()
     risk = pd.DataFrame({"customer_id": customers, "risk_score": 0.2})
@@ -54,8 +58,12 @@ def trained(small_world, tmp_path_factory):
 
 
 def features(messages: list[tuple[str, str]], balance: float = 1000.0, risk: float = 0.2) -> pd.DataFrame:
-    return pd.DataFrame([{"subject": s, "body": b, "received_at": RECEIVED, "open_balance": balance,
-                          "risk_score": risk} for s, b in messages])
+    return pd.DataFrame(
+        [
+            {"subject": s, "body": b, "received_at": RECEIVED, "open_balance": balance, "risk_score": risk}
+            for s, b in messages
+        ]
+    )
 
 
 def test_held_out_messages_are_classified_well_above_the_keyword_baseline(trained):
@@ -75,8 +83,11 @@ def test_hand_paraphrased_messages_get_their_category_and_language(trained):
 
 
 def test_a_message_with_two_requests_names_both_and_reads_the_promise(trained):
-    two = ("Re: relance", "Bonjour, nous réglerons 1 250,00 € le 30 juin. Par ailleurs pourriez-vous nous "
-                          "renvoyer une copie de la facture de mai, nous ne la retrouvons pas ?\nCordialement")
+    two = (
+        "Re: relance",
+        "Bonjour, nous réglerons 1 250,00 € le 30 juin. Par ailleurs pourriez-vous nous "
+        "renvoyer une copie de la facture de mai, nous ne la retrouvons pas ?\nCordialement",
+    )
     row = scoring.predict(trained["champion"], features([two])).iloc[0]
     assert {row.category, row.secondary_category} == {"promise_to_pay", "invoice_copy"}
     assert row.promise_date == pd.Timestamp("2026-06-30") and row.promise_amount == 1250.0
@@ -97,24 +108,41 @@ def test_daily_scoring_writes_the_triage_table(trained, tmp_path):
 def offline() -> list[str]:
     """A command prefix with no network at all, when this machine allows it (unshare -rn)."""
     try:
-        return ["unshare", "-rn"] if subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0 \
+        return (
+            ["unshare", "-rn"]
+            if subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0
             else []
+        )
     except FileNotFoundError:
         return []
 
 
 def test_cli_classifies_a_mailbox_export_offline_with_the_champion(trained, tmp_path):
-    export = pd.DataFrame({
-        "inbound_id": ["m1", "m2", "m3"], "from_email": ["a@x.fr", "b@y.com", "c@z.com"],
-        "customer_id": ["", "", ""], "received_at": ["2026-06-15T09:30:00", "2026-06-16 14:00:00", "2026-06-17"],
-        "subject": ["Règlement", "copy please", ""], "category": ["", "", ""],
-        "body": ["Bonjour, nous paierons 2 400 € vendredi prochain.\nCordialement",
-                 "Hi, could you send us invoice INV-42 again? It never arrived.", None]})
+    export = pd.DataFrame(
+        {
+            "inbound_id": ["m1", "m2", "m3"],
+            "from_email": ["a@x.fr", "b@y.com", "c@z.com"],
+            "customer_id": ["", "", ""],
+            "received_at": ["2026-06-15T09:30:00", "2026-06-16 14:00:00", "2026-06-17"],
+            "subject": ["Règlement", "copy please", ""],
+            "category": ["", "", ""],
+            "body": [
+                "Bonjour, nous paierons 2 400 € vendredi prochain.\nCordialement",
+                "Hi, could you send us invoice INV-42 again? It never arrived.",
+                None,
+            ],
+        }
+    )
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
     export.to_csv(source, index=False)
     env = os.environ | {"MLFLOW_TRACKING_URI": trained["uri"], "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([*offline(), sys.executable, "-m", "ml.inbound", "classify", str(source), str(target)],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
+    done = subprocess.run(
+        [*offline(), sys.executable, "-m", "ml.inbound", "classify", str(source), str(target)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     out = pd.read_csv(target)
     assert list(out.columns) == cli.OUT_COLUMNS and list(out.inbound_id) == ["m1", "m2", "m3"]

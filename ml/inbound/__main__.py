@@ -20,8 +20,15 @@ import pandas as pd
 
 from ml.inbound.triage import FEATURES, MODEL_NAME, SPEC
 
-OUT_COLUMNS = ["inbound_id", "category", "secondary_category", "confidence", "language", "promise_date",
-               "promise_amount"]
+OUT_COLUMNS = [
+    "inbound_id",
+    "category",
+    "secondary_category",
+    "confidence",
+    "language",
+    "promise_date",
+    "promise_amount",
+]
 REQUIRED = ["inbound_id", "received_at", "body"]
 
 
@@ -64,8 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("classify", help="classify a CSV export of inbound e-mails with the champion")
     run.add_argument("input", type=Path)
     run.add_argument("output", type=Path)
-    run.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI"),
-                     help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI)")
+    run.add_argument(
+        "--tracking-uri",
+        default=os.environ.get("MLFLOW_TRACKING_URI"),
+        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI)",
+    )
     args = parser.parse_args(argv)
     if not args.tracking_uri:
         parser.error("no MLflow tracking URI: pass --tracking-uri or set MLFLOW_TRACKING_URI")

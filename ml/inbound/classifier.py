@@ -79,12 +79,22 @@ def _encoder():
 def _features(backend: str):
     if backend == "encoder":
         return SentenceEncoder()
-    return FeatureUnion([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=1, sublinear_tf=True,
-                                  max_features=200000)),
-        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True,
-                                  token_pattern=r"(?u)\b\w+\b")),
-    ])
+    return FeatureUnion(
+        [
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), min_df=1, sublinear_tf=True, max_features=200000
+                ),
+            ),
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
+                ),
+            ),
+        ]
+    )
 
 
 class TextClassifier(BaseEstimator):
@@ -104,7 +114,8 @@ class TextClassifier(BaseEstimator):
         rows = rows.drop_duplicates(["text", "label"], keep="last")
         linear = LogisticRegression(C=self.C, max_iter=3000, random_state=_SEED)
         self.pipeline_ = make_pipeline(_features(self.backend), linear).fit(
-            rows.text, rows.label, logisticregression__sample_weight=self._weights(rows))
+            rows.text, rows.label, logisticregression__sample_weight=self._weights(rows)
+        )
         self.classes_ = np.asarray(self.pipeline_.classes_)
         return self
 
@@ -128,8 +139,10 @@ class TextClassifier(BaseEstimator):
         by_sentence = np.zeros_like(whole)
         if pieces:
             np.maximum.at(by_sentence, [i for i, _ in pieces], self.predict_proba([s for _, s in pieces]))
-        rows = [self._choose(w, s) if text.strip() else (OTHER, None, 0.0)  # nothing written: nothing asked
-                for text, w, s in zip(texts, whole, by_sentence, strict=True)]
+        rows = [
+            self._choose(w, s) if text.strip() else (OTHER, None, 0.0)  # nothing written: nothing asked
+            for text, w, s in zip(texts, whole, by_sentence, strict=True)
+        ]
         return pd.DataFrame(rows, columns=["category", "secondary_category", "confidence"])
 
     def _choose(self, whole: np.ndarray, by_sentence: np.ndarray) -> tuple[str, str | None, float]:
@@ -170,4 +183,3 @@ def keyword_baseline(texts) -> np.ndarray:
     rules = [(category, re.compile(pattern)) for category, pattern in _KEYWORDS]
     folded = [fold(t) for t in texts]
     return np.array([next((c for c, rule in rules if rule.search(t)), OTHER) for t in folded])
-

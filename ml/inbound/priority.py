@@ -15,14 +15,14 @@ import math
 
 # What the request puts at stake if nobody reads it today.
 TYPE_WEIGHT = {
-    "dispute": 1.0,            # a paused invoice and an unhappy customer
-    "promise_to_pay": 0.8,     # to confirm, or dunning keeps chasing a customer who has promised
-    "po_number": 0.6,          # the invoice is blocked in the customer's AP until reissued
-    "payment_link": 0.6,       # cash offered now
-    "invoice_copy": 0.5,       # the customer cannot pay what it cannot find
+    "dispute": 1.0,  # a paused invoice and an unhappy customer
+    "promise_to_pay": 0.8,  # to confirm, or dunning keeps chasing a customer who has promised
+    "po_number": 0.6,  # the invoice is blocked in the customer's AP until reissued
+    "payment_link": 0.6,  # cash offered now
+    "invoice_copy": 0.5,  # the customer cannot pay what it cannot find
     "remittance_advice": 0.4,  # cash to allocate
     "other": 0.4,
-    "unsubscribe": 0.3,        # handled by suppression; a person only confirms
+    "unsubscribe": 0.3,  # handled by suppression; a person only confirms
 }
 BALANCE_SCALE = 100_000.0  # a balance this large gets the full balance factor
 NEUTRAL_BALANCE = 5_000.0

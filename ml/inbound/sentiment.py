@@ -15,19 +15,23 @@ import re
 
 from ml.inbound.classifier import fold
 
-_NEGATIVE = set("""
+_NEGATIVE = set(
+    """
     unacceptable inacceptable scandaleux scandalous furious furieux angry fache facheux decu decus decue disappointed
     disappointing deplorable terrible awful horrible honte shame ridiculous ridicule lawyer avocat tribunal court
     legal juridique mise demeure harassment harcelement threat menace complaint plainte reclamation annoyed agace
     again encore toujours still never jamais worst pire broken casse damaged abime wrong faux erreur error mistake
     incompetent incompetence lamentable inadmissible mecontent unhappy frustrated frustre urgent urgence immediately
     immediatement last dernier warning avertissement cancel annuler resilier terminate
-""".split())
-_POSITIVE = set("""
+""".split()
+)
+_POSITIVE = set(
+    """
     thanks thank merci grateful reconnaissant appreciate apprecie happy heureux ravi pleased glad content satisfied
     satisfait great super parfait perfect excellent kind aimable sorry desole desolee apologies excuses pardon
     please svp plait understanding comprehension good bon bonne bien welcome
-""".split())
+""".split()
+)
 _NEGATORS = {"not", "no", "never", "pas", "plus", "jamais", "ni", "dont", "don't", "isn't", "aren't", "wasn't"}
 _WORD = re.compile(r"[a-z']+")
 _SHOUTING = re.compile(r"\b[A-ZÀ-Ý]{4,}\b")
@@ -50,7 +54,7 @@ def sentiment(text: str | None) -> float:
     positive = negative = 0
     for index, word in enumerate(words):
         polarity = _polarity(word)
-        if polarity and any(w in _NEGATORS for w in words[max(0, index - 2):index]):
+        if polarity and any(w in _NEGATORS for w in words[max(0, index - 2) : index]):
             polarity = -polarity
         positive += polarity > 0
         negative += polarity < 0

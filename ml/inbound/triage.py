@@ -35,8 +35,18 @@ TEST_DAYS = 120
 SCORING_DAYS = 7  # a message is re-triaged daily (balance and risk move) for a week after it arrives
 PARAMS = {"backend": "tfidf", "C": 5.0, "seed_share": 0.5}
 FEATURES = ["subject", "body", "received_at", "open_balance", "risk_score"]
-OUTPUTS = ["category", "secondary_category", "confidence", "language", "language_mixed", "promise_date",
-           "promise_amount", "sentiment", "priority", "reason"]
+OUTPUTS = [
+    "category",
+    "secondary_category",
+    "confidence",
+    "language",
+    "language_mixed",
+    "promise_date",
+    "promise_amount",
+    "sentiment",
+    "priority",
+    "reason",
+]
 PROMISE_CATEGORIES = {"promise_to_pay"}
 
 
@@ -58,15 +68,26 @@ class TriageModel(BaseEstimator):
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         cleaned = [clean_body(b) for b in X.body]
         ranked = self.classifier_.rank([message_text(s, c) for s, c in zip(X.subject, cleaned, strict=True)])
-        rows = [read_message(text, *args) for text, *args in zip(
-            cleaned, ranked.category, ranked.secondary_category, ranked.confidence, X.received_at, X.open_balance,
-            X.risk_score, strict=True)]
+        rows = [
+            read_message(text, *args)
+            for text, *args in zip(
+                cleaned,
+                ranked.category,
+                ranked.secondary_category,
+                ranked.confidence,
+                X.received_at,
+                X.open_balance,
+                X.risk_score,
+                strict=True,
+            )
+        ]
         out = pd.DataFrame(rows, index=X.index, columns=OUTPUTS)
         return out.astype({"promise_date": "datetime64[ns]", "promise_amount": float, "confidence": float})
 
 
-def read_message(cleaned: str, category: str, secondary: str | None, confidence: float, received_at,
-                 open_balance: float, risk: float) -> dict:
+def read_message(
+    cleaned: str, category: str, secondary: str | None, confidence: float, received_at, open_balance: float, risk: float
+) -> dict:
     """The rule-based readings of one classified message (language, promise, tone, priority)."""
     language = detect_language(cleaned)
     promise = NO_PROMISE
@@ -75,11 +96,18 @@ def read_message(cleaned: str, category: str, secondary: str | None, confidence:
     tone = sentiment(cleaned)
     score, reason = priority(category, float(open_balance), float(risk), tone)
     reason += f"; classified {category} at {confidence:.0%}" + (f", also {secondary}" if secondary else "")
-    return {"category": category, "secondary_category": secondary, "confidence": confidence,
-            "language": language.language, "language_mixed": language.mixed,
-            "promise_date": pd.Timestamp(promise.promise_date) if promise.promise_date else pd.NaT,
-            "promise_amount": float(promise.amount) if promise.amount is not None else np.nan,
-            "sentiment": tone, "priority": score, "reason": reason}
+    return {
+        "category": category,
+        "secondary_category": secondary,
+        "confidence": confidence,
+        "language": language.language,
+        "language_mixed": language.mixed,
+        "promise_date": pd.Timestamp(promise.promise_date) if promise.promise_date else pd.NaT,
+        "promise_amount": float(promise.amount) if promise.amount is not None else np.nan,
+        "sentiment": tone,
+        "priority": score,
+        "reason": reason,
+    }
 
 
 def majority_baseline(train_y: pd.Series, n: int) -> np.ndarray:
@@ -91,8 +119,11 @@ def classification_report(y_true, y_pred, prefix: str = "") -> dict[str, float]:
     y_true, y_pred = np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)
     labels = [c for c in INBOUND_CATEGORIES if c in set(y_true)]
     per_class = f1_score(y_true, y_pred, labels=labels, average=None, zero_division=0)
-    return {f"{prefix}macro_f1": float(np.mean(per_class)), f"{prefix}accuracy": float(np.mean(y_true == y_pred)),
-            **{f"{prefix}f1_{label}": float(f) for label, f in zip(labels, per_class, strict=True)}}
+    return {
+        f"{prefix}macro_f1": float(np.mean(per_class)),
+        f"{prefix}accuracy": float(np.mean(y_true == y_pred)),
+        **{f"{prefix}f1_{label}": float(f) for label, f in zip(labels, per_class, strict=True)},
+    }
 
 
 def customer_features(data: dict, rows: pd.DataFrame) -> pd.DataFrame:
@@ -100,8 +131,13 @@ def customer_features(data: dict, rows: pd.DataFrame) -> pd.DataFrame:
     inv = data["invoices"]
     balance = inv[inv.open_amount > 0].groupby("customer_id").open_amount.sum()
     risk = data["customer_risk"].set_index("customer_id").risk_score
-    return pd.DataFrame({"open_balance": rows.customer_id.map(balance).fillna(0.0).where(rows.customer_id.notna()),
-                         "risk_score": rows.customer_id.map(risk)}, index=rows.index).astype(float)
+    return pd.DataFrame(
+        {
+            "open_balance": rows.customer_id.map(balance).fillna(0.0).where(rows.customer_id.notna()),
+            "risk_score": rows.customer_id.map(risk),
+        },
+        index=rows.index,
+    ).astype(float)
 
 
 @dataclass(frozen=True)
@@ -112,7 +148,8 @@ class InboundTriage:
     experiment: ClassVar[str] = EXPERIMENT
     description: ClassVar[str] = (
         "Inbound triage: category (and a second request) of each customer e-mail in French or English, with "
-        "language, stated promise to pay, tone and a priority for the collectors.")
+        "language, stated promise to pay, tone and a priority for the collectors."
+    )
     params: ClassVar[dict] = PARAMS
     window: ClassVar[Window] = Window(TEST_DAYS, 0)  # the ERP's label is known when the message is
     feature_set: ClassVar[str] = "inbound_message"
@@ -134,14 +171,17 @@ class InboundTriage:
 
     def evaluate(self, model, train: TrainingSet, test: TrainingSet) -> dict[str, float]:
         predicted = model.predict(test.X).category
-        return (classification_report(test.y, predicted)
-                | classification_report(test.y, keyword_baseline(texts(test.X)), "baseline_keywords_")
-                | classification_report(test.y, majority_baseline(train.y, len(test)), "baseline_majority_"))
+        return (
+            classification_report(test.y, predicted)
+            | classification_report(test.y, keyword_baseline(texts(test.X)), "baseline_keywords_")
+            | classification_report(test.y, majority_baseline(train.y, len(test)), "baseline_majority_")
+        )
 
     def diagnostics(self, model, test: TrainingSet, folder: Path) -> tuple[list[Path], dict[str, float]]:
         predicted = model.predict(test.X).category
-        confusion = pd.crosstab(pd.Series(test.y.to_numpy(), name="label"),
-                                pd.Series(predicted.to_numpy(), name="predicted"))
+        confusion = pd.crosstab(
+            pd.Series(test.y.to_numpy(), name="label"), pd.Series(predicted.to_numpy(), name="predicted")
+        )
         path = folder / "confusion.csv"
         confusion.to_csv(path)
         return [path], {"test_other_share": float(np.mean(predicted == "other"))}
