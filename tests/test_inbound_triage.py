@@ -184,3 +184,25 @@ def test_sentiment_reads_anger_thanks_and_negation_in_both_languages():
     assert sentiment("Merci beaucoup, parfait") > 0.2
     assert sentiment("Nous ne sommes pas satisfaits") < 0 < sentiment("Nous sommes satisfaits")
     assert sentiment("") == 0.0
+
+
+def test_drift_monitoring_compares_the_numeric_features_of_messages_only(tmp_path):
+    import numpy as np
+
+    from ml import drift
+
+    rng = np.random.default_rng(0)
+
+    def batch(n: int, shift: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "subject": [f"s{i % 7}" for i in range(n)],
+                "body": "text",
+                "received_at": pd.Timestamp("2026-06-01") + pd.to_timedelta(np.arange(n), unit="h"),
+                "open_balance": rng.lognormal(8 + shift, 1, n),
+                "risk_score": rng.uniform(0, 1, n),
+            }
+        )
+
+    result = drift.drift_report(batch(2000, 0.0), batch(1000, 2.0), tmp_path / "drift.html")
+    assert result.drifted_features == ["open_balance"] and result.drifted_share == 0.5
