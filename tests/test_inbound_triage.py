@@ -100,9 +100,17 @@ def test_daily_scoring_writes_the_triage_table(trained, tmp_path):
     recent = trained["data"]["inbound"].received_at >= AS_OF - pd.Timedelta(days=triage.SCORING_DAYS - 1)
     assert len(table) == recent.sum() > 0 and table.inbound_id.is_unique
     assert table.category.notna().all() and table.reason.str.contains("classified").all()
-    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
-        scores.write(con, str(AS_OF.date()), pd.DataFrame(columns=scoring.BOOK_COLUMNS), {"inbound_triage": table})
+    no_invoices = pd.DataFrame(columns=scoring.BOOK_COLUMNS)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:  # the day before the first champion, then today
+        scores.write(con, "2026-06-29", no_invoices, scoring.other_tables([], [triage.SPEC]))
+        scores.write(con, str(AS_OF.date()), no_invoices, {"inbound_triage": table})
         assert con.execute("select count(*) from ml.inbound_triage").fetchone()[0] == len(table)
+        types = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns where table_name = 'inbound_triage'"
+            ).fetchall()
+        )
+    assert types["secondary_category"] == types["category"] == "VARCHAR" and types["priority"] == "DOUBLE"
 
 
 def offline() -> list[str]:

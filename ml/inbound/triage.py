@@ -82,7 +82,15 @@ class TriageModel(BaseEstimator):
             )
         ]
         out = pd.DataFrame(rows, index=X.index, columns=OUTPUTS)
-        return out.astype({"promise_date": "datetime64[ns]", "promise_amount": float, "confidence": float})
+        # typed even when a whole batch has no secondary request or promise (the ml table is typed from it)
+        return out.astype(
+            {
+                "secondary_category": "string",
+                "promise_date": "datetime64[ns]",
+                "promise_amount": float,
+                "confidence": float,
+            }
+        )
 
 
 def read_message(
