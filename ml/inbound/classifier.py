@@ -3,15 +3,20 @@
 Why this shape: measured here (shared notes §6), character n-grams (2–5, inside word boundaries)
 plus word uni/bigrams with a linear model are the fast default and survive typos and FR/EN
 mixing; a multilingual sentence encoder beat them only when labels were few. Both sit behind the
-same `TextClassifier` (``backend="tfidf"`` or ``"encoder"``), so benchmarks/models.py measures
-both on the same held-out messages and the spec picks one by a parameter.
+same `TextClassifier` (``backend="tfidf"`` or ``"encoder"``) and benchmarks/models.py measures
+both on the same messages: with 221 labelled messages (600 customers, 18 months) both reach
+held-out macro-F1 1.000 and 90.6 % of the hand-written paraphrases, the encoder in 137 s against
+4 s. It has not earned its place, so TF-IDF is the default (the encoder is the `encoder` extra).
 
 What is learnt is the customer's wording, not the simulator's: the text is folded (lower case,
-no accents, every number one placeholder, so invoice and PO numbers are not memorised), the
-linear model is strongly regularised with balanced class weights, and a small hand-written seed
-corpus (seed_messages.csv, one row per phrasing, written apart from the test paraphrases) is
-added to every training set. A message whose best probability is under `OTHER_BELOW` is `other`:
-a clear "not sure, a person reads it" instead of a wrong automatic reply.
+no accents, every number one placeholder, so invoice and PO numbers are not memorised); each
+distinct phrasing counts once (a form letter sent a thousand times would otherwise define its
+category); and a hand-written seed corpus (seed_messages.csv, written apart from the tests'
+paraphrases) holds `seed_share` of every category's weight, all categories weighing the same.
+Each n-gram counts from its first occurrence (min_df=1), or a seed's distinctive words would be
+dropped. `other` is the absence of a request: it wins only when it beats every request by
+OTHER_MARGIN, or when no request reaches OTHER_BELOW ("not sure: a person reads it", rather than
+a wrong automatic reply). A second request is one a sentence of its own makes with confidence.
 """
 
 from __future__ import annotations
