@@ -29,19 +29,34 @@ QUERIES = {
     "emails": """select customer_id, invoice_id, sent_at, coalesce(was_bounced, false) as was_bounced, first_opened_at,
                         coalesce(was_replied, false) as was_replied
                  from marts.fct_contacts where channel = 'email'""",
+    "inbound": """select inbound_id, customer_id, received_at, subject, body, category
+                  from marts.fct_inbound_messages""",
+    # P(> 30 days late) of the customer's open book; dim_customer_360 builds after the day's scoring
+    # (it shows the scores), so this is its last build's
+    "customer_risk": "select customer_id, payment_delay_risk::double as risk_score from marts.dim_customer_360",
 }
+# Read before the day's build of their mart exists (empty on the very first run): mart -> columns.
+LAST_BUILD = {"customer_risk": ("marts.dim_customer_360", ["customer_id", "risk_score"])}
 
 
 def load(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     data = {}
     for name, sql in QUERIES.items():
-        frame = con.execute(sql).df()
+        frame = _last_build(con, name) if name in LAST_BUILD else con.execute(sql).df()
         for col in frame.columns:
             if col.endswith(("_date", "_on", "_for", "_at")):
                 frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")  # one resolution for merge_asof
         data[name] = frame
     data["history"] = settled_history(data["invoices"])
     return data
+
+
+def _last_build(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    mart, columns = LAST_BUILD[name]
+    schema, table = mart.split(".")
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                         [schema, table]).fetchone()[0]
+    return con.execute(QUERIES[name]).df() if exists else pd.DataFrame(columns=columns)
 
 
 def as_of_date(con: duckdb.DuckDBPyConnection) -> pd.Timestamp:

@@ -28,7 +28,9 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame, html_path: Path
     from evidently import Report
     from evidently.presets import DataDriftPreset
 
-    columns = [c for c in reference.columns if c in current.columns and reference[c].nunique() > 1]
+    # numeric features only: a message's text or timestamp has no K-S test (its lengths and scores do)
+    columns = [c for c in reference.columns if c in current.columns and reference[c].nunique() > 1
+               and pd.api.types.is_numeric_dtype(reference[c])]
     snapshot = Report([DataDriftPreset(columns=columns)]).run(current_data=current[columns].astype(float),
                                                              reference_data=reference[columns].astype(float))
     html_path.parent.mkdir(parents=True, exist_ok=True)

@@ -85,14 +85,16 @@ def _replace_slice(con: duckdb.DuckDBPyConnection, table: str, as_of: str, frame
     con.execute("create or replace temp view frame as select * replace (as_of_date::DATE as as_of_date) from scored")
     try:
         con.execute(f"create table if not exists ml.{table} as select * from frame limit 0")
-        existing = {r[0] for r in con.execute("select column_name from information_schema.columns "
-                                              "where table_schema = 'ml' and table_name = ?", [table]).fetchall()}
+        existing = dict(con.execute("select column_name, data_type from information_schema.columns "
+                                    "where table_schema = 'ml' and table_name = ?", [table]).fetchall())
         types = dict(con.execute("select column_name, column_type from (describe select * from frame)").fetchall())
         for column in (c for c in types if c not in existing):
             con.execute(f'alter table ml.{table} add column "{column}" {types[column]}')
+        # a table first written before its model had a champion has typeless (NULL) columns
+        for column in (c for c in types if existing.get(c) == '"NULL"' and types[c] != '"NULL"'):
+            con.execute(f'alter table ml.{table} alter column "{column}" set data type {types[column]}')
         con.execute(f"delete from ml.{table} where as_of_date = ?", [as_of])
-        if len(frame):
-            con.execute(f"insert into ml.{table} by name select * from frame")
+        con.execute(f"insert into ml.{table} by name select * from frame")
     finally:
         con.execute("drop view frame")
         con.unregister("scored")

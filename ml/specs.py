@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from ml import payment_delay, self_cure
 from ml.alerts import spec as behaviour_change
+from ml.inbound import triage
 from ml.spec import ModelSpec
 
-SPECS: tuple[ModelSpec, ...] = (payment_delay.SPEC, self_cure.SPEC, behaviour_change.SPEC)
+SPECS: tuple[ModelSpec, ...] = (payment_delay.SPEC, self_cure.SPEC, behaviour_change.SPEC, triage.SPEC)
 
 
 def by_name(name: str) -> ModelSpec:

@@ -12,7 +12,8 @@ from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
 from orchestration.resources import MlflowResource, WarehouseResource
 
 TRAINING_INPUTS = [get_asset_key_for_model([relance_dbt_models], m) for m in (
-    "fct_invoices", "fct_payments", "fct_contacts", "fct_disputes", "fct_promises_to_pay")]
+    "fct_invoices", "fct_payments", "fct_contacts", "fct_disputes", "fct_promises_to_pay",
+    "fct_inbound_messages")]
 INVOICE_SCORES = dg.AssetKey(["ml", "invoice_scores"])
 CUSTOMER_SCORES = dg.AssetKey(["ml", "customer_scores"])
 # Models of another grain than the invoice write a table of their own (ml.spec.Output).
