@@ -22,6 +22,15 @@ QUERIES = {
     # each open at its own time (an open after the observation instant must not count before it)
     "opens": """select customer_id, first_opened_at as opened_at from marts.fct_contacts
                 where channel = 'email' and first_opened_at is not null""",
+    # every e-mail to a contact with its local send and open times and whether the customer acted
+    # (paid the invoice, or wrote to us) within 24 hours: what the send-time model learns from
+    "sends": """select c.message_id, c.contact_id, c.customer_id, c.timezone, c.sent_at, c.sent_at_local,
+                       c.was_opened::double as was_opened, c.first_opened_local,
+                       (c.was_replied_24h or coalesce(i.settled_on between cast(c.sent_at as date)
+                                                      and cast(c.sent_at as date) + 1, false))::double as acted
+                from marts.fct_contacts as c left join marts.fct_invoices as i using (invoice_id)
+                where c.channel = 'email' and c.contact_id is not null and not c.was_bounced""",
+    "mail_contacts": """select contact_id, customer_id, timezone from marts.dim_contacts where is_emailable""",
 }
 
 
