@@ -73,7 +73,12 @@ def write(con: duckdb.DuckDBPyConnection, as_of: str, invoice_scores: pd.DataFra
 
 def _replace_slice(con: duckdb.DuckDBPyConnection, table: str, as_of: str, frame: pd.DataFrame) -> None:
     """Delete the day's rows of ``ml.<table>`` and insert ``frame``'s. A table or column a new
-    model brings is created from the frame's types, so adding a model needs no DDL here."""
+    model brings is created from the frame's types, so adding a model needs no DDL here. An empty
+    frame (no champion yet) has no types to give: it creates nothing, the marts read no rows."""
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'ml' "
+                         "and table_name = ?", [table]).fetchall()[0][0]
+    if not len(frame) and not exists:
+        return
     con.register("scored", frame.assign(as_of_date=pd.Timestamp(as_of)))
     con.execute("create or replace temp view frame as select * replace (as_of_date::DATE as as_of_date) from scored")
     try:

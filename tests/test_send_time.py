@@ -137,3 +137,15 @@ def test_the_models_hours_lie_inside_the_b2b_window():
     pred = scored(fitted(data), data, [(f"P{i}", "Europe/Paris") for i in range(10)])
     assert pred.best_hour_local.isin(window_hours()).all()
     assert window_hours() == tuple(range(8, 18))
+
+
+def test_a_day_scored_before_the_first_champion_leaves_no_untyped_table_behind():
+    import duckdb
+
+    from ml import scores, scoring
+
+    con = duckdb.connect()
+    scores.write(con, "2026-03-01", pd.DataFrame(), scoring.other_tables([], [SPEC]))  # no champion yet
+    day = pd.DataFrame({"contact_id": ["K1"], "best_hour_local": [9]})
+    scores.write(con, "2026-03-02", pd.DataFrame(), {"contact_send_times": day})
+    assert con.execute("select contact_id, best_hour_local from ml.contact_send_times").fetchall() == [("K1", 9)]
