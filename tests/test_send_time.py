@@ -99,7 +99,7 @@ def test_a_planted_best_hour_is_recovered_from_a_tiny_log():
     pred = scored(model, data, [(f"C{h}", "Europe/Paris") for h in planted])
     hits = np.abs(pred.best_hour_local.to_numpy() - np.array(planted)) <= 1
     assert hits.mean() >= 0.8, pred.best_hour_local.tolist()
-    p_open, _, _ = model.curves(SPEC.features(data, SPEC.scoring_rows(
+    p_open, _, _, _ = model.curves(SPEC.features(data, SPEC.scoring_rows(
         {"mail_contacts": pd.DataFrame({"contact_id": ["C9"], "customer_id": ["C9"], "timezone": ["Europe/Paris"]}),
          "sends": data["sends"]}, KNOWN)))
     assert p_open[0, 9] > p_open[0, 13] > p_open[0, 17]  # falls off with the distance from the planted hour

@@ -23,14 +23,15 @@ from tests.conftest import SMALL_WORLD_END
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def dbt_build(warehouse: Path, root: Path, select: str) -> None:
+def dbt_run(warehouse: Path, root: Path, select: str) -> None:
+    """``dbt run`` of a selection (contracts enforced; the data tests belong to whole builds)."""
     from dbt.cli.main import dbtRunner
 
     project = str(ROOT / "dbt_project")
     day = json.dumps({"as_of_date": SMALL_WORLD_END.isoformat()})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RELANCE_WAREHOUSE", str(warehouse))
-        result = dbtRunner().invoke(["--quiet", "build", "--project-dir", project, "--profiles-dir", project,
+        result = dbtRunner().invoke(["--quiet", "run", "--project-dir", project, "--profiles-dir", project,
                                      "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
                                      "--select", select, "--vars", day])
     assert result.success, result.exception
@@ -46,8 +47,9 @@ def trained(small_world, tmp_path_factory):
     with duckdb.connect(str(warehouse)) as con:
         for table in load_order():
             load_table(con, small_world.emit(SMALL_WORLD_END), table, SMALL_WORLD_END.isoformat())
-    dbt_build(warehouse, root, "+fct_contacts +fct_invoices +dim_contacts")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    dbt_run(warehouse, root, " ".join(f"+{m}" for m in ("fct_invoices", "fct_payments", "fct_disputes",
+                                                          "fct_promises_to_pay", "fct_contacts", "dim_contacts")))
+    with duckdb.connect(str(warehouse)) as con:
         data, as_of = ml_data.load(con), ml_data.as_of_date(con)
     registry.connect(f"sqlite:///{root / 'mlflow.db'}", root / "artifacts")
     result = training.run_training(SPEC, data, as_of)
@@ -55,7 +57,7 @@ def trained(small_world, tmp_path_factory):
     scored = scoring.score(champion, data, as_of)
     with duckdb.connect(str(warehouse)) as con:
         scores.write(con, str(as_of.date()), pd.DataFrame(), scoring.other_tables([scored], [SPEC]))
-    dbt_build(warehouse, root, "dim_customer_360")
+    dbt_run(warehouse, root, "+dim_customer_360")
     return {"warehouse": warehouse, "result": result, "scored": scored.scores, "world": small_world}
 
 
@@ -80,7 +82,7 @@ def test_the_model_is_tracked_promoted_and_beats_its_baselines(trained):
 def test_the_chosen_hour_is_the_true_best_hour_for_contacts_with_history(trained):
     s = trained["scored"]
     truth = pd.read_parquet(trained["world"].ground_truth_dir / "customers.parquet")[["customer_id", "best_hour"]]
-    with duckdb.connect(str(trained["warehouse"]), read_only=True) as con:
+    with duckdb.connect(str(trained["warehouse"])) as con:
         owners = con.execute("select contact_id, customer_id from marts.dim_contacts").df()
     s = s.merge(owners, on="contact_id").merge(truth, on="customer_id")
     window = np.array(window_hours())
@@ -95,7 +97,7 @@ def test_the_chosen_hour_is_the_true_best_hour_for_contacts_with_history(trained
 
 
 def test_the_360_carries_the_hour_of_the_contact_the_planner_writes_to(trained):
-    with duckdb.connect(str(trained["warehouse"]), read_only=True) as con:
+    with duckdb.connect(str(trained["warehouse"])) as con:
         dim = con.execute("select customer_id, best_send_hour from marts.dim_customer_360").df()
         contacts = book.contacts(con)
     picked = policy.reachable_contact(contacts)[["contact_id"]].reset_index()

@@ -59,7 +59,7 @@ def baseline_hours(model, train: TrainingSet, test: TrainingSet) -> dict[str, np
 
 def metrics(model, train: TrainingSet, test: TrainingSet) -> dict[str, float]:
     rows, hour = np.arange(len(test)), test.rows.local_hour.to_numpy(int)
-    p_open, p_act, _ = model.curves(test.X)
+    p_open, p_act, _, _ = model.curves(test.X)
     out = _calibration(test.y, p_act[rows, hour], "act_") | _calibration(test.rows.opened, p_open[rows, hour], "open_")
     for col, kind in (("acted", "act_"), ("opened", "open_")):
         out |= _calibration(test.rows[col], _hour_rate(train, col).to_numpy()[hour], f"baseline_global_hour_{kind}")

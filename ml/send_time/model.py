@@ -29,7 +29,7 @@ OUTPUTS = ["best_hour_local", "best_hour_utc", "best_hour_any", "default_hour", 
 
 
 class SendTimeModel(BaseEstimator):
-    def __init__(self, bandwidth: float = 1.0, read_weight: float = 1.0, weekday_kappa: float = 20.0,
+    def __init__(self, bandwidth: float = 1.5, read_weight: float = 4.0, weekday_kappa: float = 20.0,
                  window_hours: tuple[int, ...] = tuple(range(8, 18)), default_hour: int = 10):
         self.bandwidth = bandwidth
         self.read_weight = read_weight
@@ -110,9 +110,11 @@ class SendTimeModel(BaseEstimator):
         return curve[:, self.observed_hours_].mean(axis=1)
 
     # ------------------------------------------------------------------ prediction
-    def curves(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def curves(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(P(open | h), P(act within 24 h | h), shrinkage weight per h): rows × 24 hours, on the
-        row's send weekday."""
+        row's send weekday; and the hour ranking, P(act | h) — or P(open | h) where the contact
+        acts no more after a read than without one (then no hour changes P(act) causally, and
+        maximising P(act) would pick the hour least likely to be read)."""
         n, o, r = (X[cols].to_numpy(float) for cols in (SENT, OPENED, READ))
         seg_curve = self._segment_curve(X.segment.to_numpy())
         seg_level = self._level(seg_curve)
@@ -131,7 +133,8 @@ class SendTimeModel(BaseEstimator):
         opened_total, unread_total = o.sum(1), n.sum(1) - o.sum(1)
         q = curves.shrink(acts[:, 0], opened_total, self.p_act_opened_, self.act_kappa_)
         b = curves.shrink(acts[:, 1], unread_total, self.p_act_unread_, self.act_kappa_)
-        return p_open, p_open * q[:, None] + (1 - p_open) * b[:, None], weight
+        p_act = p_open * q[:, None] + (1 - p_open) * b[:, None]
+        return p_open, p_act, weight, np.where((q > b)[:, None], p_act, p_open)
 
     def _weekday(self, X: pd.DataFrame, level: np.ndarray) -> np.ndarray:
         """The contact's open-rate ratio on the send weekday, shrunk toward the global ratio
@@ -148,14 +151,14 @@ class SendTimeModel(BaseEstimator):
         return hours[np.argmax(score[:, hours], axis=1)]
 
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
-        p_open, p_act, weight = self.curves(X)
+        p_open, p_act, weight, rank = self.curves(X)
         rows = np.arange(len(X))
-        best = self.best_hours(p_act, self.window_hours)
+        best = self.best_hours(rank, self.window_hours)
         n = X[SENT].to_numpy(float).sum(1)
         return pd.DataFrame({
             "best_hour_local": best,
             "best_hour_utc": np.mod(best - X.utc_offset_hours.to_numpy(float), 24),
-            "best_hour_any": self.best_hours(p_act, self.observed_hours_),
+            "best_hour_any": self.best_hours(rank, self.observed_hours_),
             "default_hour": np.full(len(X), self.default_hour),
             "p_open_best": p_open[rows, best],
             "p_act_best": p_act[rows, best],
