@@ -92,7 +92,7 @@ def test_the_chosen_hour_is_the_true_best_hour_for_contacts_with_history(trained
     ten = s.emails >= 10
     print(f"\nwithin ±1 h of the true best hour (in the window): {hit.mean():.1%} of {len(s)} contacts, "
           f"{hit[ten].mean():.1%} of the {ten.sum()} with ≥ 10 e-mails; any hour: {hit_any[ten].mean():.1%}")
-    assert hit[ten].mean() >= 0.70
+    assert hit[ten].mean() >= 0.80  # the issue asks 70 %
     assert s.best_hour_local.isin(window).all()
 
 

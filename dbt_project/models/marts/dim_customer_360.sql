@@ -99,12 +99,16 @@ send_times as (
         select
             contacts.customer_id,
             cast(send_times.best_hour_local as integer) as best_send_hour,
-            row_number() over (partition by contacts.customer_id order by coalesce(contacts.is_primary, false) desc,
-                               contacts.contact_role in ('billing', 'accounts_payable') desc, contacts.contact_id) as pick
+            row_number() over (
+                partition by contacts.customer_id
+                order by coalesce(contacts.is_primary, false) desc,
+                    contacts.contact_role in ('billing', 'accounts_payable') desc, contacts.contact_id
+            ) as pick
         from {{ ref('stg_erp__contacts') }} as contacts
         join {{ ref('int_contacts_suppression') }} as suppression using (contact_id, customer_id)
-        join ({{ ml_scores('contact_send_times', {'contact_id': 'varchar', 'best_hour_local': 'integer'}) }}) as send_times
-          using (contact_id)
+        join (
+            {{ ml_scores('contact_send_times', {'contact_id': 'varchar', 'best_hour_local': 'integer'}) }}
+        ) as send_times using (contact_id)
         where suppression.is_emailable
     ) as ranked
     where pick = 1
