@@ -58,9 +58,12 @@ class SendTimeModel(BaseEstimator):
         n_s = np.stack([onehot[seg == k].sum(0) for k in keys])
         o_s = np.stack([(onehot * opened[:, None])[seg == k].sum(0) for k in keys])
         r_s = np.stack([reads[seg == k].sum(0) for k in keys])
-        self.segment_kappa_ = curves.prior_strength(o_s, n_s, self.global_curve_[None, :])
+        plain = curves.pooled_rate(curves.smooth(o_g, self.bandwidth), curves.smooth(n_g, self.bandwidth),
+                                   self.open_rate_)  # what e-mails alone show: the moments' reference
+        self.segment_kappa_ = curves.prior_strength(o_s, n_s, plain[None, :])
         n_sm, o_sm = self._evidence(o_s, n_s, r_s)
         self.segment_keys_ = keys.astype(float)
+        self.segment_rates_ = o_s.sum(1) / np.maximum(n_s.sum(1), 1)
         self.segment_curves_ = curves.shrink(o_sm, n_sm, self.global_curve_, self.segment_kappa_)
         self._fit_contacts(s, onehot, opened)
         acted = s.acted.to_numpy(float)
@@ -81,11 +84,10 @@ class SendTimeModel(BaseEstimator):
         np.add.at(n_c, codes, onehot)
         np.add.at(o_c, codes, onehot * opened[:, None])
         segment = s.groupby(codes).segment.first().to_numpy()
-        seg_curve = self._segment_curve(segment)
-        seg_level = self._level(seg_curve)
-        self.level_kappa_ = curves.prior_strength(o_c.sum(1), n_c.sum(1), seg_level)
-        level = curves.shrink(o_c.sum(1), n_c.sum(1), seg_level, self.level_kappa_)
-        prior = np.clip(seg_curve * (level / seg_level)[:, None], 1e-4, 1 - 1e-4)
+        rate = self._segment_rate(segment)
+        self.level_kappa_ = curves.prior_strength(o_c.sum(1), n_c.sum(1), rate)
+        prior = np.clip(self._prior(segment, curves.shrink(o_c.sum(1), n_c.sum(1), rate, self.level_kappa_)),
+                        1e-4, 1 - 1e-4)
         self.shape_kappa_ = curves.prior_strength(o_c, n_c, prior)
 
     def _evidence(self, opens, sends, reads):
@@ -98,12 +100,23 @@ class SendTimeModel(BaseEstimator):
         n, o = self._evidence(opens, sends, reads)
         return curves.pooled_rate(o, n, fallback)
 
-    def _segment_curve(self, segment) -> np.ndarray:
-        """The segment's curve per row; the global curve for a segment never seen in training."""
-        where = np.searchsorted(self.segment_keys_, np.asarray(segment, dtype=float))
-        where = np.clip(where, 0, len(self.segment_keys_) - 1)
-        known = self.segment_keys_[where] == np.asarray(segment, dtype=float)
-        return np.where(known[:, None], self.segment_curves_[where], self.global_curve_[None, :])
+    def _segment_rows(self, segment) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's segment index, and whether training saw that segment at all."""
+        segment = np.asarray(segment, dtype=float)
+        where = np.clip(np.searchsorted(self.segment_keys_, segment), 0, len(self.segment_keys_) - 1)
+        return where, self.segment_keys_[where] == segment
+
+    def _segment_rate(self, segment) -> np.ndarray:
+        """The segment's open rate per row (the global rate for a segment never seen)."""
+        where, known = self._segment_rows(segment)
+        return np.where(known, self.segment_rates_[where], self.open_rate_)
+
+    def _prior(self, segment, level: np.ndarray) -> np.ndarray:
+        """A contact's prior curve: its segment's shape (the global one for a segment never
+        seen) at the contact's own shrunk open rate."""
+        where, known = self._segment_rows(segment)
+        curve = np.where(known[:, None], self.segment_curves_[where], self.global_curve_[None, :])
+        return np.clip(curve * (level / np.maximum(self._level(curve), 1e-9))[:, None], 0, 1)
 
     def _level(self, curve: np.ndarray) -> np.ndarray:
         """The open rate a curve implies for e-mails sent at the history's hours."""
@@ -116,10 +129,9 @@ class SendTimeModel(BaseEstimator):
         acts no more after a read than without one (then no hour changes P(act) causally, and
         maximising P(act) would pick the hour least likely to be read)."""
         n, o, r = (X[cols].to_numpy(float) for cols in (SENT, OPENED, READ))
-        seg_curve = self._segment_curve(X.segment.to_numpy())
-        seg_level = self._level(seg_curve)
-        level = curves.shrink(o.sum(1), n.sum(1), seg_level, self.level_kappa_)
-        prior = np.clip(seg_curve * (level / seg_level)[:, None], 0, 1)
+        segment = X.segment.to_numpy()
+        level = curves.shrink(o.sum(1), n.sum(1), self._segment_rate(segment), self.level_kappa_)
+        prior = self._prior(segment, level)
         n_sm, o_sm = self._evidence(o, n, r)
         p_open = curves.shrink(o_sm, n_sm, prior, self.shape_kappa_)
         weight = n_sm / (n_sm + self.shape_kappa_)
