@@ -34,6 +34,15 @@ QUERIES = {
     # P(> 30 days late) of the customer's open book; dim_customer_360 builds after the day's scoring
     # (it shows the scores), so this is its last build's
     "customer_risk": "select customer_id, payment_delay_risk::double as risk_score from marts.dim_customer_360",
+    # every e-mail to a contact with its local send and open times and whether the customer acted
+    # (paid the invoice, or wrote to us) within 24 hours: what the send-time model learns from
+    "sends": """select c.message_id, c.contact_id, c.customer_id, c.timezone, c.sent_at, c.sent_at_local,
+                       c.was_opened::double as was_opened, c.first_opened_local,
+                       (c.was_replied_24h or coalesce(i.settled_on between cast(c.sent_at as date)
+                                                      and cast(c.sent_at as date) + 1, false))::double as acted
+                from marts.fct_contacts as c left join marts.fct_invoices as i using (invoice_id)
+                where c.channel = 'email' and c.contact_id is not null and not c.was_bounced""",
+    "mail_contacts": """select contact_id, customer_id, timezone from marts.dim_contacts where is_emailable""",
 }
 # Read before the day's build of their mart exists (empty on the very first run): mart -> columns.
 LAST_BUILD = {"customer_risk": ("marts.dim_customer_360", ["customer_id", "risk_score"])}

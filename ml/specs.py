@@ -3,12 +3,12 @@ reuses the features an earlier one computed for the same rows). A new model is a
 
 from __future__ import annotations
 
-from ml import payment_delay, self_cure
+from ml import payment_delay, self_cure, send_time
 from ml.alerts import spec as behaviour_change
 from ml.inbound import triage
 from ml.spec import ModelSpec
 
-SPECS: tuple[ModelSpec, ...] = (payment_delay.SPEC, self_cure.SPEC, behaviour_change.SPEC, triage.SPEC)
+SPECS: tuple[ModelSpec, ...] = (payment_delay.SPEC, self_cure.SPEC, send_time.SPEC, behaviour_change.SPEC, triage.SPEC)
 
 
 def by_name(name: str) -> ModelSpec:

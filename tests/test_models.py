@@ -11,6 +11,8 @@ import pytest
 
 from ml import data as ml_data
 from ml import payment_delay, registry, scoring, self_cure, training
+from ml.spec import INVOICE_SCORES
+from ml.specs import SPECS
 from tests.conftest import pipeline_home
 
 AS_OF = "2026-06-30"
@@ -94,8 +96,8 @@ def test_every_model_is_scored_and_drift_monitored_each_day(world):
                             [AS_OF]).fetchall()
         versions = con.execute("select distinct model_version from ml.invoice_scores where as_of_date = ?",
                                [AS_OF]).fetchall()
-    assert dict(drift) == {"payment_delay": 1, "self_cure": 1}
-    assert [v.split(":")[0] for v in versions[0][0].split(",")] == ["payment_delay", "self_cure"]
+    assert dict(drift) == {spec.name: 1 for spec in SPECS}
+    assert [v.split(":")[0] for v in versions[0][0].split(",")] == [s.name for s in SPECS if s.output == INVOICE_SCORES]
 
 
 def test_scores_fill_the_customer_profile_and_the_cash_forecast(world):

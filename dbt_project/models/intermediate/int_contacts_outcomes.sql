@@ -1,5 +1,6 @@
 -- Each outbound touch with what followed: delivery, opens (in the contact's own time zone),
--- clicks, bounces, unsubscribes, a reply within 3 days, payment of the invoice within 7 days.
+-- clicks, bounces, unsubscribes, a reply within 3 days (and within 24 hours, what the send-time
+-- model learns from), payment of the invoice within 7 days.
 with touches as (
     select * from {{ ref('stg_erp__contact_history') }}
 ),
@@ -20,7 +21,11 @@ zones as (
     join {{ ref('stg_erp__customers') }} as customers using (customer_id)
 ),
 replies as (
-    select touches.message_id, count(inbound.inbound_id) > 0 as was_replied
+    select
+        touches.message_id,
+        count(inbound.inbound_id) > 0 as was_replied,
+        count(inbound.inbound_id) filter (
+            where inbound.received_at <= {{ dbt.dateadd('hour', 24, 'touches.sent_at') }}) > 0 as was_replied_24h
     from touches
     join {{ ref('int_inbound_messages_resolved') }} as inbound
       on inbound.customer_id = touches.customer_id
@@ -31,6 +36,8 @@ replies as (
 final as (
     select
         touches.*,
+        zones.timezone,
+        {{ to_local_time('touches.sent_at', 'zones.timezone') }} as sent_at_local,
         coalesce(events.was_delivered, false) as was_delivered,
         coalesce(events.was_bounced, false) as was_bounced,
         events.first_opened_at is not null as was_opened,
@@ -39,6 +46,7 @@ final as (
         coalesce(events.was_clicked, false) as was_clicked,
         coalesce(events.was_unsubscribed, false) as was_unsubscribed,
         coalesce(replies.was_replied, false) as was_replied,
+        coalesce(replies.was_replied_24h, false) as was_replied_24h,
         invoices.settled_on is not null
             and invoices.settled_on >= cast(touches.sent_at as date)
             and {{ days_between('cast(touches.sent_at as date)', 'invoices.settled_on') }} <= 7 as paid_within_7d

@@ -1,6 +1,7 @@
 {{ config(tags=['after_scoring']) }}
 -- depends_on: {{ source('ml', 'customer_scores') }}
 -- depends_on: {{ source('ml', 'customer_alerts') }}
+-- depends_on: {{ source('ml', 'contact_send_times') }}
 -- One row per customer as of the partition date: identity and terms, credit use, open and
 -- overdue balance by aging bucket in the customer's own currency (every currency in
 -- fct_customer_balances), payment behaviour, engagement, disputes and promises, contactability,
@@ -112,11 +113,33 @@ joined as (
     left join engagement using (customer_id)
     left join disputes using (customer_id)
 ),
+-- the send-time model's hour for the contact the planner writes to (journeys.policy.reachable_contact:
+-- the primary if e-mailable, else a billing / accounts-payable contact, else any e-mailable one)
+send_times as (
+    select customer_id, best_send_hour from (
+        select
+            contacts.customer_id,
+            cast(send_times.best_hour_local as integer) as best_send_hour,
+            row_number() over (
+                partition by contacts.customer_id
+                order by coalesce(contacts.is_primary, false) desc,
+                    contacts.contact_role in ('billing', 'accounts_payable') desc, contacts.contact_id
+            ) as pick
+        from {{ ref('stg_erp__contacts') }} as contacts
+        join {{ ref('int_contacts_suppression') }} as suppression using (contact_id, customer_id)
+        join (
+            {{ ml_scores('contact_send_times', {'contact_id': 'varchar', 'best_hour_local': 'integer'}) }}
+        ) as send_times using (contact_id)
+        where suppression.is_emailable
+    ) as ranked
+    where pick = 1
+),
 scored as (
     select
-        joined.*, scores.payment_delay_risk, scores.self_cure_probability,
+        joined.*, scores.payment_delay_risk, scores.self_cure_probability, send_times.best_send_hour,
         alerts.customer_id is not null as has_behaviour_alert, cast(alerts.alert_types as varchar) as alert_types
-    from joined left join scores using (customer_id) left join alerts using (customer_id)
+    from joined left join scores using (customer_id) left join send_times using (customer_id)
+        left join alerts using (customer_id)
 ),
 final as (
     select
@@ -134,10 +157,9 @@ final as (
             when settled_invoices_365d >= 3 and avg_days_late_365d <= 0 and late_share_365d <= 0.2 then 'good_payer'
             else 'standard'
         end as segment,
-        -- payment_delay_risk and self_cure_probability come from the ML stage's champions (null
-        -- until one exists; the segment stays rule-based); send time and incentive come with
-        -- the journeys' models.
-        cast(null as integer) as best_send_hour,
+        -- payment_delay_risk, self_cure_probability and best_send_hour come from the ML stage's
+        -- champions (null until one exists; the segment stays rule-based); the incentive comes
+        -- with the journeys' models.
         cast(null as varchar) as best_incentive,
         {{ as_of_date() }} as as_of_date
     from scored
