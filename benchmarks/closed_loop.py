@@ -51,9 +51,11 @@ def policy_definitions(policy: str):
     from orchestration.definitions import definitions
     from orchestration.resources import ErpSourceResource, JourneysConfigResource, SendGridResource
 
-    return definitions(journeys_config=JourneysConfigResource(journeys_file=str(CONFIG_DIR / POLICIES[policy])),
-                       sendgrid=SendGridResource(simulated_clock=True),
-                       erp_source=ErpSourceResource(retention_days=RETENTION_DAYS))
+    return definitions(
+        journeys_config=JourneysConfigResource(journeys_file=str(CONFIG_DIR / POLICIES[policy])),
+        sendgrid=SendGridResource(simulated_clock=True),
+        erp_source=ErpSourceResource(retention_days=RETENTION_DAYS),
+    )
 
 
 def run_policy(home: Path, policy: str, first: date, days: int, train: bool = False) -> dict:
@@ -71,8 +73,9 @@ def run_policy(home: Path, policy: str, first: date, days: int, train: bool = Fa
         for offset in range(days):
             day = (first + timedelta(days=offset)).isoformat()
             with open(home / "daily_job.log", "a") as log, contextlib.redirect_stdout(log):  # dbt's own log lines
-                result = job.execute_in_process(partition_key=day, instance=instance, run_config=QUIET,
-                                                raise_on_error=False)
+                result = job.execute_in_process(
+                    partition_key=day, instance=instance, run_config=QUIET, raise_on_error=False
+                )
             if not result.success:
                 failed = [e.step_key for e in result.all_events if e.is_step_failure]
                 raise RuntimeError(f"{policy} {day}: step(s) failed: {', '.join(failed)}")
@@ -82,19 +85,24 @@ def run_policy(home: Path, policy: str, first: date, days: int, train: bool = Fa
                 train_models(defs, instance)
             if offset % 10 == 9:
                 print(f"  {policy}: day {offset + 1}/{days} ({time.time() - started:.0f} s)", flush=True)
-    figures = outcomes(World(settings.simulator_root()), settings.warehouse_path(), first,
-                       first + timedelta(days=days - 1))
+    figures = outcomes(
+        World(settings.simulator_root()), settings.warehouse_path(), first, first + timedelta(days=days - 1)
+    )
     return figures | {"step_seconds": dict(seconds)}
 
 
 def train_models(defs, instance) -> None:
     """What `make run` does when no champion exists yet; the next days are scored."""
-    result = defs.resolve_job_def("training_job").execute_in_process(instance=instance, run_config=QUIET,
-                                                                       raise_on_error=False)
+    result = defs.resolve_job_def("training_job").execute_in_process(
+        instance=instance, run_config=QUIET, raise_on_error=False
+    )
     for event in result.get_asset_materialization_events():
         meta = event.materialization.metadata
-        print(f"  trained {event.asset_key.to_user_string()}: champion={meta['promoted_to_champion'].value}, "
-              f"{meta['summary'].value}", flush=True)
+        print(
+            f"  trained {event.asset_key.to_user_string()}: champion={meta['promoted_to_champion'].value}, "
+            f"{meta['summary'].value}",
+            flush=True,
+        )
 
 
 def step_seconds(instance, run_id: str) -> dict[str, float]:
@@ -120,16 +128,27 @@ def outcomes(world, warehouse: Path, first: date, last: date) -> dict:
     import pandas as pd
 
     with world._connect(read_only=True) as con:
-        inv = con.execute("""select i.invoice_id, i.issue_date, i.due_date, i.settled_on, c.archetype,
+        inv = con.execute(
+            """select i.invoice_id, i.issue_date, i.due_date, i.settled_on, c.archetype,
                                     i.amount::DOUBLE - i.credit_amount::DOUBLE as amount
                              from invoices i join customers c using (customer_id)
-                             where i.amount > i.credit_amount and i.issue_date <= ?""", [last]).df()
-        pay = con.execute("select invoice_id, payment_date, amount::DOUBLE as amount from payments "
-                          "where payment_date <= ?", [last]).df()
-        sent_to = con.execute("""select c.archetype, count(*) as reminders from contact_history h
+                             where i.amount > i.credit_amount and i.issue_date <= ?""",
+            [last],
+        ).df()
+        pay = con.execute(
+            "select invoice_id, payment_date, amount::DOUBLE as amount from payments where payment_date <= ?", [last]
+        ).df()
+        sent_to = (
+            con.execute(
+                """select c.archetype, count(*) as reminders from contact_history h
                                  join customers c using (customer_id)
                                  where h.sent_at >= ? and h.channel in ('email', 'call') group by 1""",
-                              [first]).df().set_index("archetype").reminders
+                [first],
+            )
+            .df()
+            .set_index("archetype")
+            .reminders
+        )
     for column in ("issue_date", "due_date", "settled_on"):
         inv[column] = pd.to_datetime(inv[column])
     pay["payment_date"] = pd.to_datetime(pay.payment_date)
@@ -145,19 +164,30 @@ def outcomes(world, warehouse: Path, first: date, last: date) -> dict:
     within_30 = due.amount[paid_on.notna() & ((paid_on - due.due_date).dt.days <= 30)].sum()
     days_late = (paid_on.fillna(end) - due.due_date).dt.days.clip(lower=0)
     # the ground-truth archetype says where a difference comes from (Relance never sees it)
-    by_archetype = pd.DataFrame({"mean_days": days_late.groupby(due.archetype).mean(),
-                                 "invoices": due.groupby("archetype").size(), "reminders": sent_to}).fillna(0)
+    by_archetype = pd.DataFrame(
+        {
+            "mean_days": days_late.groupby(due.archetype).mean(),
+            "invoices": due.groupby("archetype").size(),
+            "reminders": sent_to,
+        }
+    ).fillna(0)
     begin_ar, end_ar, end_current = receivables(start), receivables(end), receivables(end, current_only=True)
     sales = inv.amount[(inv.issue_date > start) & (inv.issue_date <= end)].sum()
     with duckdb.connect(str(warehouse)) as con:  # dbt's in-process connection is read-write: same config
-        reminders = con.execute("select count(*) from journeys.outbox where channel in ('email', 'call') "
-                                "and status in ('dry_run', 'assigned', 'sent')").fetchone()[0]
+        reminders = con.execute(
+            "select count(*) from journeys.outbox where channel in ('email', 'call') "
+            "and status in ('dry_run', 'assigned', 'sent')"
+        ).fetchone()[0]
     collected = begin_ar + sales - end_ar
     return {
-        "invoices_due": len(due), "collected_within_30d_pct": 100 * within_30 / due.amount.sum(),
-        "mean_days_due_to_paid": float(days_late.mean()), "by_archetype": by_archetype.to_dict("index"),
-        "dso": end_ar / sales * (end - start).days, "cei_pct": 100 * collected / (begin_ar + sales - end_current),
-        "reminders": int(reminders), "reminders_per_1000_collected": reminders / collected * 1000,
+        "invoices_due": len(due),
+        "collected_within_30d_pct": 100 * within_30 / due.amount.sum(),
+        "mean_days_due_to_paid": float(days_late.mean()),
+        "by_archetype": by_archetype.to_dict("index"),
+        "dso": end_ar / sales * (end - start).days,
+        "cei_pct": 100 * collected / (begin_ar + sales - end_current),
+        "reminders": int(reminders),
+        "reminders_per_1000_collected": reminders / collected * 1000,
     }
 
 
@@ -180,15 +210,30 @@ def main(argv: list[str] | None = None) -> int:
     workdir = (args.workdir or Path(tempfile.mkdtemp(prefix="relance-closed-loop-"))).resolve()
     end = date(2026, 3, 31)
     t0 = time.time()
-    World.create(workdir / "origin" / "simulator", SimulationConfig(end=end, customers=args.customers, months=12,
-                                                                     seed=args.seed, future_days=args.days + 60))
-    print(f"world: {args.customers} customers, 12 months of history to {end} ({time.time() - t0:.0f} s); "
-          f"simulating {args.days} days in {workdir}")
+    World.create(
+        workdir / "origin" / "simulator",
+        SimulationConfig(end=end, customers=args.customers, months=12, seed=args.seed, future_days=args.days + 60),
+    )
+    print(
+        f"world: {args.customers} customers, 12 months of history to {end} ({time.time() - t0:.0f} s); "
+        f"simulating {args.days} days in {workdir}"
+    )
     children = {}
     for policy in POLICIES:  # the same customers for both: identical copies of the world, one RELANCE_HOME each
         shutil.copytree(workdir / "origin", workdir / policy)
-        command = [sys.executable, __file__, "--policy", policy, "--workdir", str(workdir), "--days", str(args.days),
-                   "--first", (end + timedelta(days=1)).isoformat(), *(["--train"] if args.train else [])]
+        command = [
+            sys.executable,
+            __file__,
+            "--policy",
+            policy,
+            "--workdir",
+            str(workdir),
+            "--days",
+            str(args.days),
+            "--first",
+            (end + timedelta(days=1)).isoformat(),
+            *(["--train"] if args.train else []),
+        ]
         env = {k: v for k, v in os.environ.items() if k not in USER_SETTINGS} | {"RELANCE_HOME": str(workdir / policy)}
         children[policy] = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     results = {}
@@ -206,24 +251,31 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(results: dict, days: int, seconds: float) -> None:
     relance, static = results["relance"], results["static"]
-    rows = [("share collected within 30 days of due (%)", "collected_within_30d_pct", "{:.1f}"),
-            ("mean days from due date to payment", "mean_days_due_to_paid", "{:.1f}"),
-            ("DSO over the period (days)", "dso", "{:.1f}"), ("CEI over the period (%)", "cei_pct", "{:.1f}"),
-            ("reminders sent (e-mails + calls)", "reminders", "{:,}"),
-            ("reminders per 1,000 collected", "reminders_per_1000_collected", "{:.3f}")]
+    rows = [
+        ("share collected within 30 days of due (%)", "collected_within_30d_pct", "{:.1f}"),
+        ("mean days from due date to payment", "mean_days_due_to_paid", "{:.1f}"),
+        ("DSO over the period (days)", "dso", "{:.1f}"),
+        ("CEI over the period (%)", "cei_pct", "{:.1f}"),
+        ("reminders sent (e-mails + calls)", "reminders", "{:,}"),
+        ("reminders per 1,000 collected", "reminders_per_1000_collected", "{:.3f}"),
+    ]
     print(f"\nClosed loop over {days} simulated days ({relance['invoices_due']:,} invoices due; {seconds:.0f} s)")
     print(f"{'':<45}{'Relance':>12}{'static':>12}")
     for label, key, fmt in rows:
         print(f"{label:<45}{fmt.format(relance[key]):>12}{fmt.format(static[key]):>12}")
     earlier = 100 * (1 - relance["mean_days_due_to_paid"] / static["mean_days_due_to_paid"])
-    print(f"Relance collects {earlier:.1f} % earlier (mean days from due to payment) with "
-          f"{relance['reminders'] - static['reminders']:+,} reminders.")
+    print(
+        f"Relance collects {earlier:.1f} % earlier (mean days from due to payment) with "
+        f"{relance['reminders'] - static['reminders']:+,} reminders."
+    )
     print(f"\n{'by simulated archetype':<31}{'mean days due → paid':>24}{'reminders sent':>20}")
     print(f"{'(ground truth, unseen)':<23}{'invoices':>8}{'Relance':>12}{'static':>12}{'Relance':>10}{'static':>10}")
     for archetype, mine in sorted(relance["by_archetype"].items()):
         theirs = static["by_archetype"].get(archetype, {"mean_days": 0, "reminders": 0})
-        print(f"{archetype:<23}{mine['invoices']:>8.0f}{mine['mean_days']:>12.1f}{theirs['mean_days']:>12.1f}"
-              f"{mine['reminders']:>10.0f}{theirs['reminders']:>10.0f}")
+        print(
+            f"{archetype:<23}{mine['invoices']:>8.0f}{mine['mean_days']:>12.1f}{theirs['mean_days']:>12.1f}"
+            f"{mine['reminders']:>10.0f}{theirs['reminders']:>10.0f}"
+        )
 
 
 def report_time(results: dict, days: int) -> None:

@@ -26,8 +26,12 @@ PROJECT = ROOT / "dbt_project"
 
 
 def load_warehouse(invoices: int) -> Path:
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ingest.py"), "--invoices", str(invoices)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "ingest.py"), "--invoices", str(invoices)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     print(out.strip())
     return Path(out.strip().splitlines()[-1].split("workdir: ", 1)[1])
 
@@ -40,9 +44,18 @@ def main() -> None:
     workdir = args.workdir or load_warehouse(args.invoices)
     warehouse = workdir / "warehouse.duckdb"
     env = os.environ | {"RELANCE_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(PROJECT),
-               "--profiles-dir", str(PROJECT), "--target-path", str(workdir / "dbt_target"),
-               "--vars", json.dumps({"as_of_date": END.isoformat()})]
+    command = [
+        str(Path(sys.executable).with_name("dbt")),
+        "build",
+        "--project-dir",
+        str(PROJECT),
+        "--profiles-dir",
+        str(PROJECT),
+        "--target-path",
+        str(workdir / "dbt_target"),
+        "--vars",
+        json.dumps({"as_of_date": END.isoformat()}),
+    ]
     started = time.perf_counter()
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
@@ -54,8 +67,10 @@ def main() -> None:
     import duckdb
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        counts = {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0]
-                  for t in ("fct_invoices", "dim_customer_360", "mart_ar_aging", "fct_contacts")}
+        counts = {
+            t: con.execute(f"select count(*) from marts.{t}").fetchone()[0]
+            for t in ("fct_invoices", "dim_customer_360", "mart_ar_aging", "fct_contacts")
+        }
     print(f"dbt build: {seconds:.1f} s wall, peak memory {peak_mb:,.0f} MB; {summary[-1].split('Done.')[-1].strip()}")
     print("marts: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
 

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,10 +64,11 @@ def recover(path: Path, server: SendGridServer, events_dir: Path, as_of: str, ro
     (folder / f"{round_:04d}.json").write_bytes(server.events_body())
     with duckdb.connect(str(path)) as con:
         events.ingest(con, events_dir)
-        later = datetime.now(timezone.utc) + outcomes.RECONCILE_AFTER
+        later = datetime.now(UTC) + outcomes.RECONCILE_AFTER
         delivery.deliver(con, SendGridSender("SG.bench", host=server.host), catalog.load_branding(), as_of, now=later)
-        again = delivery.deliver(con, SendGridSender("SG.bench", host=server.host), catalog.load_branding(), as_of,
-                                 now=later)
+        again = delivery.deliver(
+            con, SendGridSender("SG.bench", host=server.host), catalog.load_branding(), as_of, now=later
+        )
         statuses = Counter(s for (s,) in con.execute("select status from journeys.outbox").fetchall())
         decided = Counter(d for (d,) in con.execute("select decision from journeys.delivery_decisions").fetchall())
     if again.sent:
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="relance-kills-"))
     server = SendGridServer()
-    as_of = pd.Timestamp(datetime.now(timezone.utc).date())
+    as_of = pd.Timestamp(datetime.now(UTC).date())
     send_at = pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.Timedelta(hours=2)
     warehouse(work / "template.duckdb", as_of, send_at, args.messages).close()
     env = os.environ | {"SENDGRID_API_KEY": "SG.bench", "SENDGRID_HOST": server.host}
@@ -92,8 +93,21 @@ def main(argv: list[str] | None = None) -> int:
 
     shutil.copy(work / "template.duckdb", work / "clean.duckdb")  # a full run, to time the random kills
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "orchestration.cli", "deliver", "--warehouse", str(work / "clean.duckdb"),
-                    "--as-of", str(as_of.date())], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "deliver",
+            "--warehouse",
+            str(work / "clean.duckdb"),
+            "--as-of",
+            str(as_of.date()),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     full_run = time.monotonic() - started
 
     kinds, outcome, duplicates, lost = Counter(), Counter(), 0, 0
@@ -102,9 +116,19 @@ def main(argv: list[str] | None = None) -> int:
         kind, k = rng.choice(KINDS), rng.randint(1, args.messages)
         path = work / f"round-{round_:03d}.duckdb"
         shutil.copy(work / "template.duckdb", path)
-        server.reset(accept_then_hang_at=k if kind == "after accept" else None,
-                     hang_at=k if kind == "before accept" else None)
-        command = [sys.executable, "-m", "orchestration.cli", "deliver", "--warehouse", str(path), "--as-of", str(as_of.date())]
+        server.reset(
+            accept_then_hang_at=k if kind == "after accept" else None, hang_at=k if kind == "before accept" else None
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "deliver",
+            "--warehouse",
+            str(path),
+            "--as-of",
+            str(as_of.date()),
+        ]
         kill_one(command, env, server, kind, k, rng.uniform(0, full_run))
         outcome += recover(path, server, work / f"events-{round_:03d}", str(as_of.date()), round_)
         kinds[kind] += 1
@@ -114,14 +138,21 @@ def main(argv: list[str] | None = None) -> int:
     server.close()
     shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{args.kills} kills of delivery ({args.messages} e-mails each; a full run takes {full_run:.1f} s), "
-          f"{time.monotonic() - started:.0f} s in all")
+    print(
+        f"{args.kills} kills of delivery ({args.messages} e-mails each; a full run takes {full_run:.1f} s), "
+        f"{time.monotonic() - started:.0f} s in all"
+    )
     print("kill points: " + ", ".join(f"{kind} {kinds[kind]}" for kind in KINDS))
-    print("lost answers: {} in doubt after the kill, {} settled as sent from processed events, {} resent after "
-          "the wait without an event".format(outcome["in_doubt"], outcome["reconciled_sent"],
-                                              outcome["resend_after_wait"]))
-    print("outbox after recovery: " + ", ".join(f"{k[7:]} {v}" for k, v in sorted(outcome.items())
-                                                if k.startswith("status ")))
+    print(
+        "lost answers: {} in doubt after the kill, {} settled as sent from processed events, {} resent after "
+        "the wait without an event".format(
+            outcome["in_doubt"], outcome["reconciled_sent"], outcome["resend_after_wait"]
+        )
+    )
+    print(
+        "outbox after recovery: "
+        + ", ".join(f"{k[7:]} {v}" for k, v in sorted(outcome.items()) if k.startswith("status "))
+    )
     print(f"duplicates: {duplicates}")
     print(f"lost: {lost}")
     return 0 if duplicates == lost == 0 else 1

@@ -36,8 +36,9 @@ def simulate(workdir: Path, invoices: int, fmt: str) -> dict:
     from erp.simulator import SimulationConfig, World
 
     customers = max(50, round(invoices / (RATE * MEAN_CUSTOMER_RATE * MONTHS * DROP_SHARE)))
-    config = SimulationConfig(end=END, customers=customers, months=MONTHS, invoices_per_month=RATE,
-                              future_days=30, drop_format=fmt)
+    config = SimulationConfig(
+        end=END, customers=customers, months=MONTHS, invoices_per_month=RATE, future_days=30, drop_format=fmt
+    )
     started = time.perf_counter()
     world = World.create(workdir / "world", config, progress=True)
     seconds = time.perf_counter() - started
@@ -55,10 +56,13 @@ def load(workdir: Path, drop: Path) -> dict:
     started = time.perf_counter()
     reports = load_day(con, drop, END.isoformat())  # the pipeline's path: all files parsed, then one commit
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "peak_mb": peak_mb(),
-            "rows": {t: r.rows_read for t, r in reports.items()},
-            "rejected": sum(r.rows_rejected for r in reports.values()),
-            "invoice_seconds": reports["invoices"].seconds}
+    return {
+        "seconds": seconds,
+        "peak_mb": peak_mb(),
+        "rows": {t: r.rows_read for t, r in reports.items()},
+        "rejected": sum(r.rows_rejected for r in reports.values()),
+        "invoice_seconds": reports["invoices"].seconds,
+    }
 
 
 def run_phase(*args: str) -> dict:
@@ -82,17 +86,22 @@ def main() -> None:
     if args.phase == "load":
         print(json.dumps(load(workdir, args.drop)))
         return
-    sim = run_phase("--phase", "simulate", "--invoices", str(args.invoices), "--format", args.format,
-                    "--workdir", str(workdir))
+    sim = run_phase(
+        "--phase", "simulate", "--invoices", str(args.invoices), "--format", args.format, "--workdir", str(workdir)
+    )
     loaded = run_phase("--phase", "load", "--drop", sim["drop"], "--workdir", str(workdir))
     invoices = loaded["rows"]["invoices"]
     total = sum(loaded["rows"].values())
-    print(f"simulate: {sim['customers']:,} customers, {invoices:,} invoices in the drop ({total:,} rows, "
-          f"{args.format}) in {sim['seconds']:.1f} s = {invoices / sim['seconds']:,.0f} invoices/s; "
-          f"peak memory {sim['peak_mb']:,.0f} MB")
-    print(f"load:     {total:,} rows ({loaded['rejected']:,} rejected) in {loaded['seconds']:.1f} s = "
-          f"{total / loaded['seconds']:,.0f} rows/s; invoices {invoices / loaded['invoice_seconds']:,.0f} rows/s; "
-          f"peak memory {loaded['peak_mb']:,.0f} MB")
+    print(
+        f"simulate: {sim['customers']:,} customers, {invoices:,} invoices in the drop ({total:,} rows, "
+        f"{args.format}) in {sim['seconds']:.1f} s = {invoices / sim['seconds']:,.0f} invoices/s; "
+        f"peak memory {sim['peak_mb']:,.0f} MB"
+    )
+    print(
+        f"load:     {total:,} rows ({loaded['rejected']:,} rejected) in {loaded['seconds']:.1f} s = "
+        f"{total / loaded['seconds']:,.0f} rows/s; invoices {invoices / loaded['invoice_seconds']:,.0f} rows/s; "
+        f"peak memory {loaded['peak_mb']:,.0f} MB"
+    )
     for table, rows in loaded["rows"].items():
         print(f"  {table:<18}{rows:>12,}")
     print(f"workdir: {workdir}")

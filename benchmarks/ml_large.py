@@ -52,10 +52,12 @@ def main() -> None:
     cure_train, *_ = training.train_test(cure, data, as_of)
     cure_model = cure.fit(cure_train)
     cure_seconds = time.perf_counter() - started
-    print(f"training: payment delay {delay_seconds:.0f} s ({len(train):,} rows, of which features {frames:.0f} s; "
-          f"test MAE {metrics['mae']:.2f} vs customer-history {metrics['baseline_customer_history_mae']:.2f}, "
-          f"P10–P90 coverage {metrics['coverage_p10_p90']:.1%}); self-cure {cure_seconds:.0f} s "
-          f"({len(cure_train):,} rows); peak memory {peak_mb():,.0f} MB")
+    print(
+        f"training: payment delay {delay_seconds:.0f} s ({len(train):,} rows, of which features {frames:.0f} s; "
+        f"test MAE {metrics['mae']:.2f} vs customer-history {metrics['baseline_customer_history_mae']:.2f}, "
+        f"P10–P90 coverage {metrics['coverage_p10_p90']:.1%}); self-cure {cure_seconds:.0f} s "
+        f"({len(cure_train):,} rows); peak memory {peak_mb():,.0f} MB"
+    )
 
     open_book = delay.scoring_rows(data, as_of)
     reps = -(-args.score_rows // max(len(open_book), 1))
@@ -69,16 +71,21 @@ def main() -> None:
     pred["p_self_cure"] = np.nan
     pred.loc[overdue, "p_self_cure"] = cure_model.predict(X[overdue]).p_self_cure
     predict_seconds = time.perf_counter() - started - feature_seconds
-    out = tiled[["invoice_id", "customer_id", "currency_code", "due_date", "open_amount"]].join(
-        pred.rename(columns=delay.score_columns)).assign(model_version="benchmark")
+    out = (
+        tiled[["invoice_id", "customer_id", "currency_code", "due_date", "open_amount"]]
+        .join(pred.rename(columns=delay.score_columns))
+        .assign(model_version="benchmark")
+    )
     bench_db = args.workdir / "scoring_bench.duckdb"
     with duckdb.connect(str(bench_db)) as con:
         scores.write(con, str(as_of.date()), out)
     total = time.perf_counter() - started
-    print(f"scoring (payment delay for all, self-cure for the {overdue.sum():,} overdue): "
-          f"{len(tiled):,} open invoices in {total:.1f} s = {len(tiled) / total * 60:,.0f} invoices/min "
-          f"(features {feature_seconds:.1f} s, prediction {predict_seconds:.1f} s, write-back "
-          f"{total - feature_seconds - predict_seconds:.1f} s); peak memory {peak_mb():,.0f} MB")
+    print(
+        f"scoring (payment delay for all, self-cure for the {overdue.sum():,} overdue): "
+        f"{len(tiled):,} open invoices in {total:.1f} s = {len(tiled) / total * 60:,.0f} invoices/min "
+        f"(features {feature_seconds:.1f} s, prediction {predict_seconds:.1f} s, write-back "
+        f"{total - feature_seconds - predict_seconds:.1f} s); peak memory {peak_mb():,.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ _PREVIOUS = """(select partition_date, rows_loaded from raw.load_log where table
 def load_metrics(con: duckdb.DuckDBPyConnection, table: str, partition: str) -> pd.DataFrame:
     """One row: the load of ``table`` for ``partition`` beside the previous load. A shrink is only
     measured when both extractions held the file (an absent optional file is not a shrink)."""
-    frame = con.execute(f"""
+    frame = con.execute(
+        f"""
         select l.rows_read, l.rows_loaded, l.rows_rejected,
                l.rows_rejected / nullif(l.rows_read, 0)::DOUBLE as rejected_share,
                case when l.source_file is not null and prev.rows_loaded > 0
@@ -34,7 +35,8 @@ def load_metrics(con: duckdb.DuckDBPyConnection, table: str, partition: str) -> 
                prev.partition_date::VARCHAR as previous_partition, prev.rows_loaded as previous_rows_loaded
         from raw.load_log l left join {_PREVIOUS} prev on true
         where l.table_name = $table and l.partition_date = $partition""",
-                        {"table": table, "partition": partition}).df()
+        {"table": table, "partition": partition},
+    ).df()
     if frame.empty:
         raise LookupError(f"raw.{table} has no load for {partition}: ingest it before validating it")
     return frame
@@ -65,8 +67,9 @@ def _amounts_query(table: Table) -> str:
         from new n join usual u on u.customer = n.{customer} order by n._source_line"""
 
 
-def chunks(con: duckdb.DuckDBPyConnection, frame: str, table: Table, partition: str,
-           config: dict) -> Iterator[pd.DataFrame]:
+def chunks(
+    con: duckdb.DuckDBPyConnection, frame: str, table: Table, partition: str, config: dict
+) -> Iterator[pd.DataFrame]:
     """The frame named ``frame`` for ``table``'s ``partition``, CHUNK_ROWS rows at a time."""
     if frame == "load":
         yield load_metrics(con, table.name, partition)

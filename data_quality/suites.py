@@ -68,17 +68,33 @@ def suite_for(table: Table, extraction_date: str, config: dict | None = None) ->
     extracted = date.fromisoformat(extraction_date)
     for c in (c for c in table.columns if c.kind in DATE_KINDS):
         latest = extracted + timedelta(days=c.horizon_days + 1)
-        add("dates", "rows", c.name, gxe.ExpectColumnValuesToBeBetween,
+        add(
+            "dates",
+            "rows",
+            c.name,
+            gxe.ExpectColumnValuesToBeBetween,
             min_value=datetime.fromisoformat(c.earliest or config["dates"]["earliest"]),
-            max_value=datetime.combine(latest, datetime.min.time()), strict_max=True)
+            max_value=datetime.combine(latest, datetime.min.time()),
+            strict_max=True,
+        )
     if amount_columns(table):
         ratio = config["amounts"]["max_ratio"]
-        add("amounts", "amounts", "ratio_to_usual", gxe.ExpectColumnValuesToBeBetween,
-            min_value=1 / ratio, max_value=ratio)
-    add("rejected_share", "load", "rejected_share", gxe.ExpectColumnValuesToBeBetween,
-        max_value=config["rejected_share"]["max_share"])
-    add("shrink", "load", "shrunk_share", gxe.ExpectColumnValuesToBeBetween,
-        max_value=config["shrink"]["max_share"])
+        add(
+            "amounts",
+            "amounts",
+            "ratio_to_usual",
+            gxe.ExpectColumnValuesToBeBetween,
+            min_value=1 / ratio,
+            max_value=ratio,
+        )
+    add(
+        "rejected_share",
+        "load",
+        "rejected_share",
+        gxe.ExpectColumnValuesToBeBetween,
+        max_value=config["rejected_share"]["max_share"],
+    )
+    add("shrink", "load", "shrunk_share", gxe.ExpectColumnValuesToBeBetween, max_value=config["shrink"]["max_share"])
     if table.required:
         add("non_empty", "load", "rows_loaded", gxe.ExpectColumnValuesToBeBetween, min_value=1)
     return out

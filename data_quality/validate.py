@@ -79,14 +79,19 @@ def _raised(info: dict) -> str | None:
     return next((v.get("exception_message") for v in nested if v.get("raised_exception")), None)
 
 
-def validate_table(con: duckdb.DuckDBPyConnection, table: str, partition: str,
-                   config: dict | None = None) -> TableValidation:
+def validate_table(
+    con: duckdb.DuckDBPyConnection, table: str, partition: str, config: dict | None = None
+) -> TableValidation:
     """Validate the ``partition`` of ``raw.<table>`` as ingestion loaded it (see ``raw.load_log``)."""
     spec, config = TABLES[table], config or thresholds()
     suite = suite_for(spec, partition, config)
     load = frames.load_metrics(con, table, partition).iloc[0]
-    result = TableValidation(table, rows=int(load["rows_loaded"]), evaluated=len(suite),
-                             load={k: (None if pd.isna(v) else v) for k, v in load.to_dict().items()})
+    result = TableValidation(
+        table,
+        rows=int(load["rows_loaded"]),
+        evaluated=len(suite),
+        load={k: (None if pd.isna(v) else v) for k, v in load.to_dict().items()},
+    )
     for frame in FRAMES:
         expectations = [e for e in suite if e.frame == frame]
         if expectations:

@@ -36,15 +36,19 @@ def invoice_copy(invoice: Mapping, customer: Mapping, brand: Mapping, as_of: dt.
     sheet.start(customer, as_of, w["copy_title"].format(number=invoice["invoice_id"]))
     sheet.paragraph(w["copy_note"], size=9)
     due = as_date(invoice["due_date"])
-    facts = [(w["invoice"], str(invoice["invoice_id"])), (w["issue_date"], short_day(as_date(invoice["issue_date"]),
-                                                                                       language)),
-             (w["due_date"], short_day(due, language))]
+    facts = [
+        (w["invoice"], str(invoice["invoice_id"])),
+        (w["issue_date"], short_day(as_date(invoice["issue_date"]), language)),
+        (w["due_date"], short_day(due, language)),
+    ]
     if _po(invoice.get("po_number")):
         facts.append((w["po_number"], invoice["po_number"]))
-    facts += [(w["invoice_amount"], amount(invoice["invoice_amount"], currency, language)),
-              (w["paid"], amount(invoice["paid_amount"], currency, language)),
-              (w["open_amount"], amount(invoice["open_amount"], currency, language)),
-              (w["status_heading"], status_on(language, due, as_of, invoice["open_amount"]))]
+    facts += [
+        (w["invoice_amount"], amount(invoice["invoice_amount"], currency, language)),
+        (w["paid"], amount(invoice["paid_amount"], currency, language)),
+        (w["open_amount"], amount(invoice["open_amount"], currency, language)),
+        (w["status_heading"], status_on(language, due, as_of, invoice["open_amount"])),
+    ]
     sheet.grid(None, facts, (60, 114), ("LEFT", "LEFT"), bold_rows=2, size=10)
     if Decimal(str(invoice["open_amount"])) > 0:
         sheet.remittance([str(invoice["invoice_id"])])
@@ -76,16 +80,35 @@ def statement(customer: Mapping, invoices: pd.DataFrame, brand: Mapping, as_of: 
         sheet.paragraph(w["no_open_invoices"].format(date=short_day(as_of, language)))
         return sheet.to_bytes()
     sheet.paragraph(w["statement_intro"].format(date=short_day(as_of, language)))
-    headings = (w["invoice"], w["issue_date"], w["due_date"], w["invoice_amount"], w["open_amount"],
-                w["status_heading"])
+    headings = (
+        w["invoice"],
+        w["issue_date"],
+        w["due_date"],
+        w["invoice_amount"],
+        w["open_amount"],
+        w["status_heading"],
+    )
     for currency, group in open_invoices.sort_values(["due_date", "invoice_id"]).groupby("currency_code", sort=True):
-        rows = [(r.invoice_id, short_day(as_date(r.issue_date), language), short_day(as_date(r.due_date), language),
-                 amount(r.invoice_amount, currency, language), amount(r.open_amount, currency, language),
-                 status_on(language, as_date(r.due_date), as_of, r.open_amount)) for r in group.itertuples()]
+        rows = [
+            (
+                r.invoice_id,
+                short_day(as_date(r.issue_date), language),
+                short_day(as_date(r.due_date), language),
+                amount(r.invoice_amount, currency, language),
+                amount(r.open_amount, currency, language),
+                status_on(language, as_date(r.due_date), as_of, r.open_amount),
+            )
+            for r in group.itertuples()
+        ]
         overdue, upcoming = _totals(group, as_of)
-        rows += [((w[label], 4), amount(value, currency, language), "")
-                 for label, value in (("overdue_total", overdue), ("upcoming_total", upcoming),
-                                      ("total_due", overdue + upcoming))]
+        rows += [
+            ((w[label], 4), amount(value, currency, language), "")
+            for label, value in (
+                ("overdue_total", overdue),
+                ("upcoming_total", upcoming),
+                ("total_due", overdue + upcoming),
+            )
+        ]
         sheet.heading(f"{w['currency']}{w['colon']} {currency}")
         sheet.grid(headings, rows, STATEMENT_WIDTHS, STATEMENT_ALIGN, bold_rows=3)
     sheet.remittance(sorted(open_invoices.invoice_id.astype(str)))

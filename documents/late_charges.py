@@ -120,12 +120,20 @@ def _parse(code: str, raw: dict) -> Jurisdiction:
     if [d for d, _ in rates] != sorted(d for d, _ in rates):
         raise ValueError(f"{where}: reference_rates must be in date order")
     return Jurisdiction(
-        code=code, legal_basis=raw["legal_basis"], countries=tuple(raw.get("countries") or ()),
-        reference=raw["reference"], margin_points=Decimal(str(raw["margin_points"])), fixing=raw["fixing"],
-        day_count=raw["day_count"], currency=raw["currency"],
-        notice_days=int(raw["notice_days"]), reference_rates=rates,
-        compensation=tuple((None if "below" not in b else Decimal(str(b["below"])), Decimal(str(b["amount"])))
-                           for b in bands))
+        code=code,
+        legal_basis=raw["legal_basis"],
+        countries=tuple(raw.get("countries") or ()),
+        reference=raw["reference"],
+        margin_points=Decimal(str(raw["margin_points"])),
+        fixing=raw["fixing"],
+        day_count=raw["day_count"],
+        currency=raw["currency"],
+        notice_days=int(raw["notice_days"]),
+        reference_rates=rates,
+        compensation=tuple(
+            (None if "below" not in b else Decimal(str(b["below"])), Decimal(str(b["amount"]))) for b in bands
+        ),
+    )
 
 
 @lru_cache(maxsize=4)
@@ -140,8 +148,10 @@ def load_jurisdictions(path: Path = CONFIG_PATH) -> dict[str, Jurisdiction]:
 def jurisdiction_for(country_code: str | None, path: Path = CONFIG_PATH) -> Jurisdiction:
     """The jurisdiction whose `countries` list the customer's country, else the default one."""
     jurisdictions = load_jurisdictions(path)
-    return next((j for code, j in jurisdictions.items() if code != "default" and country_code in j.countries),
-                jurisdictions["default"])
+    return next(
+        (j for code, j in jurisdictions.items() if code != "default" and country_code in j.countries),
+        jurisdictions["default"],
+    )
 
 
 def _half_year_start(day: dt.date) -> dt.date:
@@ -165,8 +175,9 @@ def _periods(start: dt.date, end: dt.date, jurisdiction: Jurisdiction) -> list[t
     return periods
 
 
-def late_charges(invoice: Mapping, jurisdiction: Jurisdiction, as_of: dt.date,
-                 agreed_rate: Decimal | None = None) -> LateCharges:
+def late_charges(
+    invoice: Mapping, jurisdiction: Jurisdiction, as_of: dt.date, agreed_rate: Decimal | None = None
+) -> LateCharges:
     """Interest and fixed compensation owed on ``invoice`` (invoice_id, due_date, open_amount,
     currency_code) on the notice date ``as_of``.
 
@@ -180,16 +191,31 @@ def late_charges(invoice: Mapping, jurisdiction: Jurisdiction, as_of: dt.date,
     late = as_of > due and open_amount > 0
     basis = DAY_COUNTS[jurisdiction.day_count]
     segments = []
-    for first, last, reference in (_periods(due + dt.timedelta(days=1), as_of, jurisdiction) if late else []):
+    for first, last, reference in _periods(due + dt.timedelta(days=1), as_of, jurisdiction) if late else []:
         rate = agreed_rate if agreed_rate is not None else reference + jurisdiction.margin_points
         days = (last - first).days + 1
-        segments.append(Segment(first, last, days, None if agreed_rate is not None else reference, rate,
-                                cents(open_amount * rate / 100 * days / basis)))
+        segments.append(
+            Segment(
+                first,
+                last,
+                days,
+                None if agreed_rate is not None else reference,
+                rate,
+                cents(open_amount * rate / 100 * days / basis),
+            )
+        )
     return LateCharges(
-        invoice_id=str(invoice["invoice_id"]), jurisdiction=jurisdiction.code, as_of=as_of, due_date=due,
-        currency=str(invoice["currency_code"]), open_amount=open_amount, day_basis=basis, segments=tuple(segments),
+        invoice_id=str(invoice["invoice_id"]),
+        jurisdiction=jurisdiction.code,
+        as_of=as_of,
+        due_date=due,
+        currency=str(invoice["currency_code"]),
+        open_amount=open_amount,
+        day_basis=basis,
+        segments=tuple(segments),
         compensation=cents(jurisdiction.compensation_for(open_amount) if late else Decimal("0")),
-        compensation_currency=jurisdiction.currency)
+        compensation_currency=jurisdiction.currency,
+    )
 
 
 def arithmetic(charges: LateCharges, language: str, path: Path = CONFIG_PATH) -> str:
@@ -199,14 +225,26 @@ def arithmetic(charges: LateCharges, language: str, path: Path = CONFIG_PATH) ->
     name = load_jurisdictions(path)[charges.jurisdiction].reference[language]
     lines = []
     for s in charges.segments:
-        rate = w["agreed_rate"] if s.reference_rate is None else w["rate_parts"].format(
-            reference=percent(s.reference_rate, language), reference_name=name,
-            margin=format_decimal(s.rate - s.reference_rate, "0.##", locale=language))
+        rate = (
+            w["agreed_rate"]
+            if s.reference_rate is None
+            else w["rate_parts"].format(
+                reference=percent(s.reference_rate, language),
+                reference_name=name,
+                margin=format_decimal(s.rate - s.reference_rate, "0.##", locale=language),
+            )
+        )
         period = w["segment"].format(start=day(s.start, language), end=day(s.end, language))
-        lines.append(f"{period}{w['colon']} {amount(charges.open_amount, charges.currency, language)} × "
-                     f"{percent(s.rate, language)} ({rate}) × {s.days}/{charges.day_basis} = "
-                     f"{amount(s.interest, charges.currency, language)}")
-    lines.append(w["charge_line"].format(
-        number=charges.invoice_id, interest=amount(charges.interest, charges.currency, language),
-        compensation=amount(charges.compensation, charges.compensation_currency, language)))
+        lines.append(
+            f"{period}{w['colon']} {amount(charges.open_amount, charges.currency, language)} × "
+            f"{percent(s.rate, language)} ({rate}) × {s.days}/{charges.day_basis} = "
+            f"{amount(s.interest, charges.currency, language)}"
+        )
+    lines.append(
+        w["charge_line"].format(
+            number=charges.invoice_id,
+            interest=amount(charges.interest, charges.currency, language),
+            compensation=amount(charges.compensation, charges.compensation_currency, language),
+        )
+    )
     return "\n".join(lines)

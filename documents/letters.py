@@ -25,18 +25,28 @@ def _write_letter(sheet: Sheet, message: Mapping, invoices: pd.DataFrame, custom
     sheet.use_language(language)
     ctx = context(dict(message), invoices, dict(sheet.brand), customer.get("contact_name"))
     w = sheet.words
-    sheet.start(customer, as_date(message["send_day"]),
-                w["letter_title"].format(invoices=plural(language, ctx["invoice_count"], w["invoices"])))
+    sheet.start(
+        customer,
+        as_date(message["send_day"]),
+        w["letter_title"].format(invoices=plural(language, ctx["invoice_count"], w["invoices"])),
+    )
     greeting = f"{w['greeting']} {ctx['contact_name']}," if ctx["contact_name"] else w["salutation"]
     sheet.paragraph(greeting)
     sheet.paragraph(w["letter_intro"].format(date=day(as_date(message["send_day"]), language)))
     rows = [(i["number"], i["due_date"], i["amount"], i["status"]) for i in ctx["invoices"]]
-    totals = [("overdue_total", ctx["overdue_total"], ctx["overdue_count"]),
-              ("upcoming_total", ctx["upcoming_total"], ctx["upcoming_count"]),
-              ("total_due", ctx["total_due"], 1)]
+    totals = [
+        ("overdue_total", ctx["overdue_total"], ctx["overdue_count"]),
+        ("upcoming_total", ctx["upcoming_total"], ctx["upcoming_count"]),
+        ("total_due", ctx["total_due"], 1),
+    ]
     shown = [((w[label], 2), value, "") for label, value, count in totals if count]
-    sheet.grid((w["invoice"], w["due_date"], w["amount_due"], w["status_heading"]), rows + shown, WIDTHS, ALIGN,
-               bold_rows=len(shown))
+    sheet.grid(
+        (w["invoice"], w["due_date"], w["amount_due"], w["status_heading"]),
+        rows + shown,
+        WIDTHS,
+        ALIGN,
+        bold_rows=len(shown),
+    )
     for extra in (ctx["incentive_text"], ctx["framing_text"]):
         if extra:
             sheet.paragraph(extra)

@@ -27,15 +27,22 @@ ALIGN = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
 def overdue_invoices(invoices: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Invoices with an open amount whose due date has passed on ``as_of``, oldest first."""
     due = pd.to_datetime(invoices.due_date).dt.date
-    return invoices[(invoices.open_amount > 0) & (due < as_of)].assign(
-        _due=due).sort_values(["_due", "invoice_id"]).drop(columns="_due")
+    return (
+        invoices[(invoices.open_amount > 0) & (due < as_of)]
+        .assign(_due=due)
+        .sort_values(["_due", "invoice_id"])
+        .drop(columns="_due")
+    )
 
 
-def notice_charges(con: duckdb.DuckDBPyConnection, invoices: pd.DataFrame, jurisdiction: Jurisdiction,
-                   as_of: dt.date) -> dict[str, LateCharges]:
+def notice_charges(
+    con: duckdb.DuckDBPyConnection, invoices: pd.DataFrame, jurisdiction: Jurisdiction, as_of: dt.date
+) -> dict[str, LateCharges]:
     """The recorded charge of each overdue invoice (computed and recorded on its first notice)."""
-    return {str(r["invoice_id"]): charge_once(con, r, jurisdiction, as_of)
-            for _, r in overdue_invoices(invoices, as_of).iterrows()}
+    return {
+        str(r["invoice_id"]): charge_once(con, r, jurisdiction, as_of)
+        for _, r in overdue_invoices(invoices, as_of).iterrows()
+    }
 
 
 def claimed_totals(invoices: pd.DataFrame, charges: Mapping[str, LateCharges]) -> dict[str, Decimal]:
@@ -44,15 +51,23 @@ def claimed_totals(invoices: pd.DataFrame, charges: Mapping[str, LateCharges]) -
     totals: dict[str, Decimal] = {}
     for r in invoices.itertuples():
         charge = charges[str(r.invoice_id)]
-        totals[r.currency_code] = totals.get(r.currency_code, Decimal("0")) + Decimal(str(r.open_amount)) \
-            + charge.interest
-        totals[charge.compensation_currency] = totals.get(charge.compensation_currency, Decimal("0")) \
-            + charge.compensation
+        totals[r.currency_code] = (
+            totals.get(r.currency_code, Decimal("0")) + Decimal(str(r.open_amount)) + charge.interest
+        )
+        totals[charge.compensation_currency] = (
+            totals.get(charge.compensation_currency, Decimal("0")) + charge.compensation
+        )
     return dict(sorted(totals.items()))
 
 
-def formal_notice(customer: Mapping, invoices: pd.DataFrame, charges: Mapping[str, LateCharges],
-                  jurisdiction: Jurisdiction, brand: Mapping, as_of: dt.date) -> bytes:
+def formal_notice(
+    customer: Mapping,
+    invoices: pd.DataFrame,
+    charges: Mapping[str, LateCharges],
+    jurisdiction: Jurisdiction,
+    brand: Mapping,
+    as_of: dt.date,
+) -> bytes:
     """The notice for the customer's overdue invoices on ``as_of``, each with its charges
     (``charges`` by invoice id, as returned by ``notice_charges``)."""
     language = language_of(customer.get("language_code"))
@@ -70,10 +85,16 @@ def formal_notice(customer: Mapping, invoices: pd.DataFrame, charges: Mapping[st
     rows = []
     for r in late.itertuples():
         charge = charges[str(r.invoice_id)]
-        rows.append((r.invoice_id, short_day(as_date(r.due_date), language),
-                     amount(r.open_amount, r.currency_code, language), str(charge.days),
-                     amount(charge.interest, charge.currency, language),
-                     amount(charge.compensation, charge.compensation_currency, language)))
+        rows.append(
+            (
+                r.invoice_id,
+                short_day(as_date(r.due_date), language),
+                amount(r.open_amount, r.currency_code, language),
+                str(charge.days),
+                amount(charge.interest, charge.currency, language),
+                amount(charge.compensation, charge.compensation_currency, language),
+            )
+        )
     rows.append(((w["total_claimed"], 3), (total_text, 3)))
     headings = (w["invoice"], w["due_date"], w["open_amount"], w["days_late"], w["interest"], w["compensation"])
     sheet.grid(headings, rows, WIDTHS, ALIGN, bold_rows=1)

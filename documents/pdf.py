@@ -84,8 +84,9 @@ class Sheet(FPDF):
             self.set_title(title)
         self.set_x(ADDRESS_X)
         self._body_font(11, bold=True)
-        self.multi_cell(self.w - ADDRESS_X - self.r_margin, 5.5, str(customer["customer_name"]),
-                        new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(
+            self.w - ADDRESS_X - self.r_margin, 5.5, str(customer["customer_name"]), new_x="LMARGIN", new_y="NEXT"
+        )
         self._body_font(9.5)
         address = customer.get("postal_address")
         if isinstance(address, str) and address:
@@ -120,17 +121,31 @@ class Sheet(FPDF):
         self._body_font()
         self.ln(2.5)
 
-    def grid(self, headings: Sequence[str] | None, rows: Sequence[Sequence], widths: Sequence[float],
-             align: Sequence[str], bold_rows: int = 0, size: float = 9) -> None:
+    def grid(
+        self,
+        headings: Sequence[str] | None,
+        rows: Sequence[Sequence],
+        widths: Sequence[float],
+        align: Sequence[str],
+        bold_rows: int = 0,
+        size: float = 9,
+    ) -> None:
         """Rows under coloured headings (repeated on a new page), or a plain list when ``headings``
         is None; the last ``bold_rows`` rows are totals, set in bold. A cell given as (text, n)
         spans n columns, so a total's label can run under several headings."""
         self._body_font(size)
         heads = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=self.accent)
         lines = list(rows) if headings is None else [headings, *rows]
-        with self.table(col_widths=tuple(widths), text_align=tuple(align), headings_style=heads,
-                        first_row_as_headings=headings is not None, line_height=self.font_size * 1.45,
-                        borders_layout="HORIZONTAL_LINES", width=self.epw, padding=(1.6, 1.2, 1.6, 1.2)) as table:
+        with self.table(
+            col_widths=tuple(widths),
+            text_align=tuple(align),
+            headings_style=heads,
+            first_row_as_headings=headings is not None,
+            line_height=self.font_size * 1.45,
+            borders_layout="HORIZONTAL_LINES",
+            width=self.epw,
+            padding=(1.6, 1.2, 1.6, 1.2),
+        ) as table:
             for i, values in enumerate(lines):
                 style = FontFace(emphasis="BOLD") if i >= len(lines) - bold_rows else None
                 row = table.row()
@@ -143,8 +158,10 @@ class Sheet(FPDF):
     def remittance(self, references: Sequence[str]) -> None:
         """How to pay by transfer: the bank details and the references to quote."""
         self.heading(self.words["remittance"])
-        self.paragraph(f"{self.words['bank']}{self.words['colon']} {self.brand['bank_name']}\n"
-                       f"IBAN{self.words['colon']} {self.brand['iban']}\nBIC{self.words['colon']} {self.brand['bic']}")
+        self.paragraph(
+            f"{self.words['bank']}{self.words['colon']} {self.brand['bank_name']}\n"
+            f"IBAN{self.words['colon']} {self.brand['iban']}\nBIC{self.words['colon']} {self.brand['bic']}"
+        )
         self.paragraph(f"{self.words['reference']} ({', '.join(references)})", size=9)
 
     def to_bytes(self) -> bytes:

@@ -56,7 +56,7 @@ def status_on(language: str, due_date: dt.date, as_of: dt.date, open_amount) -> 
 
 
 def percent(rate: Decimal, language: str) -> str:
-    """"12.15%" in English, "12,15 %" (no-break space) in French."""
+    """ "12.15%" in English, "12,15 %" (no-break space) in French."""
     return f"{format_decimal(rate, '0.00', locale=language)}{'' if language == 'en' else chr(0xA0)}%"
 
 

@@ -22,14 +22,16 @@ from erp.ingest.rules import sql_type
 
 STAGING_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "staging" / "erp"
 SOURCES_FILE, MODELS_FILE = "_erp__sources.yml", "_erp__models.yml"
-HEADER = (f"# Generated from erp/contract.py (contract {CONTRACT_VERSION}) by `python -m erp.contract_codegen`:\n"
-          "# edit the contract and regenerate; tests/test_contract_codegen.py fails when this file drifts.\n")
+HEADER = (
+    f"# Generated from erp/contract.py (contract {CONTRACT_VERSION}) by `python -m erp.contract_codegen`:\n"
+    "# edit the contract and regenerate; tests/test_contract_codegen.py fails when this file drifts.\n"
+)
 SOURCE = {
     "name": "erp",
     "description": "The raw layer loaded by ingestion: one full ERP snapshot per extraction date (`_partition`), "
-                   "rows that broke the contract already quarantined in raw.rejects. Contract tests (keys, "
-                   "relationships, accepted values) run on the staging models, which read one snapshot: on the "
-                   "source they would compare rows across snapshots.",
+    "rows that broke the contract already quarantined in raw.rejects. Contract tests (keys, "
+    "relationships, accepted values) run on the staging models, which read one snapshot: on the "
+    "source they would compare rows across snapshots.",
     "schema": "raw",
     "loaded_at_field": "_loaded_at",
     "freshness": {"warn_after": {"count": 36, "period": "hour"}, "error_after": {"count": 72, "period": "hour"}},
@@ -63,8 +65,9 @@ def column_tests(column: Column, in_key: bool = False) -> list:
     tests: list = ["unique"] * column.unique + ["not_null"] * (identity and column.required)
     if column.references:
         parent = TABLES[column.references]
-        test = {"arguments": {"to": f"ref('{model_name(parent.name)}')",
-                              "field": parent.column(parent.key[0]).staged_name}}
+        test = {
+            "arguments": {"to": f"ref('{model_name(parent.name)}')", "field": parent.column(parent.key[0]).staged_name}
+        }
         if not parent.required:
             # Ingestion checks this key only when the parent's optional file is in the drop.
             test["config"] = {"severity": "warn"}
@@ -88,20 +91,30 @@ def staged_rule(table: Table, rule: RowRule) -> str | None:
 
 
 def model_tests(table: Table) -> list:
-    tests = [{"expression_is_true": {"arguments": {"expression": e}}}
-             for e in (staged_rule(table, r) for r in table.rules) if e]
+    tests = [
+        {"expression_is_true": {"arguments": {"expression": e}}}
+        for e in (staged_rule(table, r) for r in table.rules)
+        if e
+    ]
     if len(table.key) > 1:
-        keys = [c.staged_name if c.required else f"coalesce({c.staged_name}, '')"
-                for c in (table.column(k) for k in table.key)]
+        keys = [
+            c.staged_name if c.required else f"coalesce({c.staged_name}, '')"
+            for c in (table.column(k) for k in table.key)
+        ]
         tests.append({"unique_combination": {"arguments": {"columns": keys}}})
     return tests
 
 
 def sources_yaml(tables: dict[str, Table]) -> dict:
-    entries = [{"name": t.name, "description": f"The contract's {t.name}, one snapshot per extraction date.",
-                "meta": {"dagster": {"asset_key": ["raw", t.name]}},
-                "columns": [{"name": c.name, "data_type": sql_type(c), "description": describe(c)} for c in t.columns]}
-               for t in tables.values()]
+    entries = [
+        {
+            "name": t.name,
+            "description": f"The contract's {t.name}, one snapshot per extraction date.",
+            "meta": {"dagster": {"asset_key": ["raw", t.name]}},
+            "columns": [{"name": c.name, "data_type": sql_type(c), "description": describe(c)} for c in t.columns],
+        }
+        for t in tables.values()
+    ]
     return {"version": 2, "sources": [SOURCE | {"tables": entries}]}
 
 
@@ -111,9 +124,11 @@ def models_yaml(tables: dict[str, Table]) -> dict:
         model = {"name": model_name(t.name), "description": t.description}
         if tests := model_tests(t):
             model["data_tests"] = tests
-        model["columns"] = [{"name": c.staged_name, "description": describe(c)}
-                            | ({"data_tests": tests} if (tests := column_tests(c, c.name in t.key)) else {})
-                            for c in t.columns]
+        model["columns"] = [
+            {"name": c.staged_name, "description": describe(c)}
+            | ({"data_tests": tests} if (tests := column_tests(c, c.name in t.key)) else {})
+            for c in t.columns
+        ]
         models.append(model)
     return {"version": 2, "models": models}
 
@@ -155,8 +170,11 @@ def staging_drift(folder: Path = STAGING_DIR, tables: dict[str, Table] | None = 
 
 def drift(folder: Path = STAGING_DIR) -> list[str]:
     """Generated files that differ from the committed ones, then staging SQL problems."""
-    stale = [f"{name} differs from what the contract generates" for name, text in render().items()
-             if not (folder / name).exists() or (folder / name).read_text(encoding="utf-8") != text]
+    stale = [
+        f"{name} differs from what the contract generates"
+        for name, text in render().items()
+        if not (folder / name).exists() or (folder / name).read_text(encoding="utf-8") != text
+    ]
     return stale + staging_drift(folder)
 
 

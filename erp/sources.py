@@ -5,7 +5,7 @@ folder ``<root>/YYYY-MM-DD/`` in the contract's layout."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from erp import adapters
@@ -15,7 +15,7 @@ from erp.simulator import SimulationConfig, World
 
 def yesterday_utc() -> date:
     """The latest complete extraction day: events are cut off at the end of a UTC day."""
-    return datetime.now(timezone.utc).date() - timedelta(days=1)
+    return datetime.now(UTC).date() - timedelta(days=1)
 
 
 @dataclass
@@ -59,8 +59,10 @@ class ErpSource:
         if self.kind == "adapter":
             folder = adapters.convert(*self.adapter, self.drop_root)
             if folder.name != partition:
-                raise FileNotFoundError(f"adapter {self.adapter[0]} produces the extraction of {folder.name}, "
-                                        f"not {partition}: materialize partition {folder.name}")
+                raise FileNotFoundError(
+                    f"adapter {self.adapter[0]} produces the extraction of {folder.name}, "
+                    f"not {partition}: materialize partition {folder.name}"
+                )
             return folder
         folder = self.drop_dir(partition)
         if not folder.is_dir():

@@ -16,12 +16,11 @@ from journeys.catalog import INVOICE_COLUMNS
 from journeys.contact_list import Book
 
 CUSTOMER_COLUMNS = ["country_code", "timezone", "language_code", "account_owner", "customer_name"]
-CONTACT_COLUMNS = ["contact_id", "customer_id", "email", "full_name", "role", "is_primary", "timezone",
-                   "is_emailable"]
+CONTACT_COLUMNS = ["contact_id", "customer_id", "email", "full_name", "role", "is_primary", "timezone", "is_emailable"]
 
 
 def open_invoices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    frame = con.execute(f"""select {', '.join([*INVOICE_COLUMNS, *CUSTOMER_COLUMNS])}
+    frame = con.execute(f"""select {", ".join([*INVOICE_COLUMNS, *CUSTOMER_COLUMNS])}
                             from marts.mart_dunning_book order by invoice_id""").df()
     for column, dtype in INVOICE_COLUMNS.items():
         if dtype == "float":  # DECIMAL money and nullable integers become floats, as conditions expect
@@ -52,5 +51,11 @@ def history(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame
 
 def load(con: duckdb.DuckDBPyConnection) -> Book:
     as_of = pd.Timestamp(con.execute("select max(as_of_date) from marts.fct_invoices").fetchall()[0][0])
-    return Book(as_of=as_of, invoices=open_invoices(con), contacts=contacts(con), history=history(con, as_of),
-                blocks=store.blocks(con), delivered_today=store.delivered_on(con, as_of.date()))
+    return Book(
+        as_of=as_of,
+        invoices=open_invoices(con),
+        contacts=contacts(con),
+        history=history(con, as_of),
+        blocks=store.blocks(con),
+        delivered_today=store.delivered_on(con, as_of.date()),
+    )

@@ -26,17 +26,41 @@ TOUCHPOINTS = (None, "account_owner")
 
 # The row a journey condition sees: one open invoice with its customer's profile and scores.
 INVOICE_COLUMNS = {
-    "invoice_id": "object", "customer_id": "object", "currency_code": "object", "issue_date": "datetime64[ns]",
-    "due_date": "datetime64[ns]", "po_number": "object", "invoice_amount": "float", "paid_amount": "float",
-    "open_amount": "float", "days_past_due": "int", "is_in_dispute": "bool", "has_active_promise": "bool",
-    "promise_date": "datetime64[ns]", "promise_broken": "bool", "days_since_promise": "float",
-    "segment": "object", "payment_delay_risk": "float", "self_cure_probability": "float",
-    "late_share_365d": "float", "self_cure_share_365d": "float", "avg_days_late_365d": "float", "days_late_trend": "float",
-    "open_balance": "float", "overdue_balance": "float", "max_days_past_due": "int",
-    "best_send_hour": "float", "most_frequent_open_hour": "float", "dominant_method_90d": "object",
-    "best_incentive": "object", "p50_days_late": "float", "p_late_30": "float",
-    "is_quarantined": "bool", "quarantine_reason": "object",
-    "has_behaviour_alert": "bool", "alert_types": "object",
+    "invoice_id": "object",
+    "customer_id": "object",
+    "currency_code": "object",
+    "issue_date": "datetime64[ns]",
+    "due_date": "datetime64[ns]",
+    "po_number": "object",
+    "invoice_amount": "float",
+    "paid_amount": "float",
+    "open_amount": "float",
+    "days_past_due": "int",
+    "is_in_dispute": "bool",
+    "has_active_promise": "bool",
+    "promise_date": "datetime64[ns]",
+    "promise_broken": "bool",
+    "days_since_promise": "float",
+    "segment": "object",
+    "payment_delay_risk": "float",
+    "self_cure_probability": "float",
+    "late_share_365d": "float",
+    "self_cure_share_365d": "float",
+    "avg_days_late_365d": "float",
+    "days_late_trend": "float",
+    "open_balance": "float",
+    "overdue_balance": "float",
+    "max_days_past_due": "int",
+    "best_send_hour": "float",
+    "most_frequent_open_hour": "float",
+    "dominant_method_90d": "object",
+    "best_incentive": "object",
+    "p50_days_late": "float",
+    "p_late_30": "float",
+    "is_quarantined": "bool",
+    "quarantine_reason": "object",
+    "has_behaviour_alert": "bool",
+    "alert_types": "object",
 }
 
 
@@ -123,12 +147,15 @@ def matches(frame: pd.DataFrame, expression: str) -> pd.Series:
 
 def check_condition(expression: str, where: str) -> None:
     """A condition must be a pandas expression over INVOICE_COLUMNS that yields booleans."""
-    probe = pd.DataFrame({c: pd.Series([None], dtype=t) if t != "int" else pd.Series([0]) for c, t in INVOICE_COLUMNS.items()})
+    probe = pd.DataFrame(
+        {c: pd.Series([None], dtype=t) if t != "int" else pd.Series([0]) for c, t in INVOICE_COLUMNS.items()}
+    )
     try:
         matches(probe, expression)
     except Exception as err:  # undefined names, syntax errors, non-boolean results
-        raise ConfigError(f"{where}: condition {expression!r} cannot be evaluated: {err}. "
-                          f"Known columns: {', '.join(INVOICE_COLUMNS)}") from err
+        raise ConfigError(
+            f"{where}: condition {expression!r} cannot be evaluated: {err}. Known columns: {', '.join(INVOICE_COLUMNS)}"
+        ) from err
 
 
 def _choice(value, allowed, where: str, name: str):
@@ -143,9 +170,13 @@ def _step(raw: dict, where: str, templates: set[str]) -> Step:
     unknown = set(raw) - set(Step.__dataclass_fields__)
     missing = {"name", "offset_days", "channel", "tone", "template"} - set(raw)
     if unknown or missing:
-        raise ConfigError(f"{where}: " + "; ".join(
-            ([f"unknown field(s) {', '.join(sorted(unknown))}"] if unknown else [])
-            + ([f"missing field(s) {', '.join(sorted(missing))}"] if missing else [])))
+        raise ConfigError(
+            f"{where}: "
+            + "; ".join(
+                ([f"unknown field(s) {', '.join(sorted(unknown))}"] if unknown else [])
+                + ([f"missing field(s) {', '.join(sorted(missing))}"] if missing else [])
+            )
+        )
     where = f"{where} ({raw['name']})"
     if not isinstance(raw["offset_days"], int):
         raise ConfigError(f"{where}: offset_days must be a whole number of days, got {raw['offset_days']!r}")
@@ -165,8 +196,10 @@ def check_labels() -> None:
     for lang in languages():
         offered = set(_read(lang / "labels.yaml").get("incentives") or {})
         if offered != set(INCENTIVES) - {"none"}:
-            raise ConfigError(f"{lang / 'labels.yaml'}: incentives {sorted(offered)} do not match the vocabulary's "
-                              f"{sorted(set(INCENTIVES) - {'none'})} (erp/vocabulary.yaml)")
+            raise ConfigError(
+                f"{lang / 'labels.yaml'}: incentives {sorted(offered)} do not match the vocabulary's "
+                f"{sorted(set(INCENTIVES) - {'none'})} (erp/vocabulary.yaml)"
+            )
 
 
 def load_journeys(path: Path = CONFIG_DIR / "journeys.yaml") -> tuple[Journey, ...]:
@@ -186,10 +219,17 @@ def load_journeys(path: Path = CONFIG_DIR / "journeys.yaml") -> tuple[Journey, .
         offsets = [s.offset_days for s in steps]
         if offsets != sorted(offsets) or len(set(offsets)) != len(offsets):
             raise ConfigError(f"{where}: steps must have strictly increasing offset_days, got {offsets}")
-        journeys.append(Journey(name=name, segment=raw["segment"], description=str(raw.get("description", "")),
-                                applies_when=raw["applies_when"], steps=steps,
-                                anchor=_choice(raw.get("anchor", "due_date"), ANCHORS, where, "anchor"),
-                                send_time=_choice(raw.get("send_time", "personal"), SEND_TIMES, where, "send_time")))
+        journeys.append(
+            Journey(
+                name=name,
+                segment=raw["segment"],
+                description=str(raw.get("description", "")),
+                applies_when=raw["applies_when"],
+                steps=steps,
+                anchor=_choice(raw.get("anchor", "due_date"), ANCHORS, where, "anchor"),
+                send_time=_choice(raw.get("send_time", "personal"), SEND_TIMES, where, "send_time"),
+            )
+        )
     if not journeys:
         raise ConfigError(f"{path}: no journeys defined")
     return tuple(journeys)
@@ -211,9 +251,13 @@ def load_policy(name: str = "b2b", path: Path = CONFIG_DIR / "policy.yaml") -> P
     where = f"{path.name}: profile {name}"
     window = raw.pop("send_window", None) or {}
     try:
-        policy = Policy(name=name, description=str(raw.pop("description", "")),
-                        window_start_minute=_minutes(window.get("start"), where),
-                        window_end_minute=_minutes(window.get("end"), where), **raw)
+        policy = Policy(
+            name=name,
+            description=str(raw.pop("description", "")),
+            window_start_minute=_minutes(window.get("start"), where),
+            window_end_minute=_minutes(window.get("end"), where),
+            **raw,
+        )
     except TypeError as err:
         raise ConfigError(f"{where}: {err}") from err
     if not 0 <= policy.window_start_minute < policy.window_end_minute <= 24 * 60:
@@ -230,10 +274,16 @@ def load_experiments(path: Path = CONFIG_DIR / "experiments.yaml") -> tuple[Expe
         if not variants or abs(total - 1) > 1e-9:
             raise ConfigError(f"{where}: variant shares plus holdout_share must add up to 1, got {total:g}")
         started = raw.get("started_on")
-        experiments.append(Experiment(name=name, description=str(raw.get("description", "")),
-                                      journeys=tuple(raw.get("journeys") or ()),
-                                      holdout_share=float(raw.get("holdout_share", 0)), variants=variants,
-                                      started_on=pd.Timestamp(started) if started else None))
+        experiments.append(
+            Experiment(
+                name=name,
+                description=str(raw.get("description", "")),
+                journeys=tuple(raw.get("journeys") or ()),
+                holdout_share=float(raw.get("holdout_share", 0)),
+                variants=variants,
+                started_on=pd.Timestamp(started) if started else None,
+            )
+        )
     return tuple(experiments)
 
 

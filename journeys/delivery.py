@@ -18,7 +18,7 @@ import email.message
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -68,8 +68,9 @@ class DryRunSender:
         eml["Reply-To"] = brand["reply_to"]
         eml["Message-ID"] = f"<{message['message_id']}@relance>"
         if self.links is not None:
-            for name, value in unsubscribe.headers(self.links, message["customer_id"], brand["reply_to"],
-                                                   message["message_id"]).items():
+            for name, value in unsubscribe.headers(
+                self.links, message["customer_id"], brand["reply_to"], message["message_id"]
+            ).items():
                 eml[name] = value
         if send_at:
             eml["Date"] = send_at.strftime("%a, %d %b %Y %H:%M:%S +0000")
@@ -87,18 +88,30 @@ def render_pending(con: duckdb.DuckDBPyConnection, brand: dict, links: Unsubscri
                              and subject is null""").df()
     if pending.empty:
         return 0
-    invoices = con.execute("""select invoice_id, po_number, due_date, open_amount::DOUBLE as open_amount
+    invoices = (
+        con.execute(
+            """select invoice_id, po_number, due_date, open_amount::DOUBLE as open_amount
                               from marts.fct_invoices where invoice_id in (select unnest(?))""",
-                           [sorted({i for ids in pending.invoice_ids for i in ids.split(",")})]).df().set_index("invoice_id")
+            [sorted({i for ids in pending.invoice_ids for i in ids.split(",")})],
+        )
+        .df()
+        .set_index("invoice_id")
+    )
     names = _recipients(con, pending.contact_id.tolist())
     account = con.execute("select customer_id, account_owner from marts.dim_customer_360").df().set_index("customer_id")
     for row in pending.to_dict("records"):
         row["account_owner"] = account.account_owner.get(row["customer_id"])
-        lines = invoices.reindex(row["invoice_ids"].split(",")).reset_index().assign(due_date=lambda f: pd.to_datetime(f.due_date))
+        lines = (
+            invoices.reindex(row["invoice_ids"].split(","))
+            .reset_index()
+            .assign(due_date=lambda f: pd.to_datetime(f.due_date))
+        )
         unsubscribe_url = links.page(row["customer_id"]) if links else render.SENDGRID_UNSUBSCRIBE_TAG
         out = render.render(row, lines, brand, names.get(row["contact_id"], {}).get("name"), unsubscribe_url)
-        con.execute("update journeys.outbox set subject = ?, body_html = ?, body_text = ? where message_id = ?",
-                    [out.subject, out.html, out.text, row["message_id"]])
+        con.execute(
+            "update journeys.outbox set subject = ?, body_html = ?, body_text = ? where message_id = ?",
+            [out.subject, out.html, out.text, row["message_id"]],
+        )
     return len(pending)
 
 
@@ -109,9 +122,12 @@ def _recipients(con: duckdb.DuckDBPyConnection, contact_ids: list[str]) -> dict[
 
 def _batch_id(con: duckdb.DuckDBPyConnection, sender, as_of: str) -> str:
     """One batch per daily run and mode, kept so that a re-run of the day reuses it."""
-    con.execute("create table if not exists journeys.delivery_batches (as_of_date DATE, live BOOLEAN, batch_id VARCHAR)")
-    found = con.execute("select batch_id from journeys.delivery_batches where as_of_date = ? and live = ?",
-                        [as_of, sender.live]).fetchall()
+    con.execute(
+        "create table if not exists journeys.delivery_batches (as_of_date DATE, live BOOLEAN, batch_id VARCHAR)"
+    )
+    found = con.execute(
+        "select batch_id from journeys.delivery_batches where as_of_date = ? and live = ?", [as_of, sender.live]
+    ).fetchall()
     if found:
         return found[0][0]
     batch = sender.batch_id(as_of)
@@ -119,9 +135,15 @@ def _batch_id(con: duckdb.DuckDBPyConnection, sender, as_of: str) -> str:
     return batch
 
 
-def deliver(con: duckdb.DuckDBPyConnection, sender, brand: dict, as_of: str, now: datetime | None = None,
-            reconcile_after: timedelta = outcomes.RECONCILE_AFTER,
-            deliverable: Callable[[str, list[str]], set[str]] | None = None) -> Report:
+def deliver(
+    con: duckdb.DuckDBPyConnection,
+    sender,
+    brand: dict,
+    as_of: str,
+    now: datetime | None = None,
+    reconcile_after: timedelta = outcomes.RECONCILE_AFTER,
+    deliverable: Callable[[str, list[str]], set[str]] | None = None,
+) -> Report:
     """Settle lost answers from the webhook events (journeys/outcomes.py), then send every pending
     e-mail of the as-of day — and those earlier runs deferred — whose time has come within
     SendGrid's 72 hours; each outcome is committed before the next message. ``deliverable``
@@ -130,16 +152,23 @@ def deliver(con: duckdb.DuckDBPyConnection, sender, brand: dict, as_of: str, now
     store.ensure(con)
     outcomes.ensure(con)
     render_pending(con, brand, sender.links)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     settled = outcomes.settle(con, as_of, now, reconcile_after)
     report = Report(reconciled=settled["sent"], in_doubt=settled["in_doubt"])
     # An earlier day's message already tried (deferred, or cleared for a resend) goes with this run.
-    due = con.execute("""select * from journeys.outbox where channel = 'email' and status = 'pending'
+    due = con.execute(
+        """select * from journeys.outbox where channel = 'email' and status = 'pending'
                          and (as_of_date = ? or (as_of_date < ? and attempts > 0))
-                         order by send_at, message_id""", [as_of, as_of]).df()
+                         order by send_at, message_id""",
+        [as_of, as_of],
+    ).df()
     if deliverable is not None and not due.empty:
-        allowed = set().union(*(deliverable(str(day.date()), group.message_id.tolist())
-                                for day, group in due.groupby(pd.to_datetime(due.as_of_date))))
+        allowed = set().union(
+            *(
+                deliverable(str(day.date()), group.message_id.tolist())
+                for day, group in due.groupby(pd.to_datetime(due.as_of_date))
+            )
+        )
         report.waiting = int((~due.message_id.isin(allowed)).sum())
         due = due[due.message_id.isin(allowed)]
     if not due.empty:
@@ -147,14 +176,24 @@ def deliver(con: duckdb.DuckDBPyConnection, sender, brand: dict, as_of: str, now
         recipients = _recipients(con, due.contact_id.tolist())
         for row in due.to_dict("records"):
             _deliver_one(con, sender, brand, row, recipients.get(row["contact_id"]), batch, now, report)
-    log.info("delivery %s: %d sent, %d failed, %d deferred to the next run, %d in doubt, %d reconciled as sent, "
-             "%d due beyond 72 h, %d awaiting a person", as_of, report.sent, report.failed, report.deferred,
-             report.in_doubt, report.reconciled, report.later, report.waiting)
+    log.info(
+        "delivery %s: %d sent, %d failed, %d deferred to the next run, %d in doubt, %d reconciled as sent, "
+        "%d due beyond 72 h, %d awaiting a person",
+        as_of,
+        report.sent,
+        report.failed,
+        report.deferred,
+        report.in_doubt,
+        report.reconciled,
+        report.later,
+        report.waiting,
+    )
     return report
 
 
-def _deliver_one(con, sender, brand: dict, row: dict, recipient: dict | None, batch: str, now: datetime,
-                 report: Report) -> None:
+def _deliver_one(
+    con, sender, brand: dict, row: dict, recipient: dict | None, batch: str, now: datetime, report: Report
+) -> None:
     message_id = row["message_id"]
     send_at = pd.Timestamp(row["send_at"]).tz_localize("UTC").to_pydatetime()
     if send_at - now > MAX_AHEAD:
@@ -164,33 +203,54 @@ def _deliver_one(con, sender, brand: dict, row: dict, recipient: dict | None, ba
         _finish(con, message_id, "failed", error="the contact has no e-mail address any more")
         report.failed += 1
         return
-    con.execute("update journeys.outbox set status = 'sending', attempts = attempts + 1, batch_id = ?, "
-                "attempted_at = ? where message_id = ?", [batch, now.replace(tzinfo=None), message_id])
+    con.execute(
+        "update journeys.outbox set status = 'sending', attempts = attempts + 1, batch_id = ?, "
+        "attempted_at = ? where message_id = ?",
+        [batch, now.replace(tzinfo=None), message_id],
+    )
     try:
         provider_id = sender.send(row, recipient, brand, send_at if send_at - now > MIN_LEAD else None, batch)
     except (PermanentError, RetryableError, InDoubtError) as err:
-        status, counter = {PermanentError: ("failed", "failed"), RetryableError: ("pending", "deferred"),
-                           InDoubtError: ("in_doubt", "in_doubt")}[type(err)]
+        status, counter = {
+            PermanentError: ("failed", "failed"),
+            RetryableError: ("pending", "deferred"),
+            InDoubtError: ("in_doubt", "in_doubt"),
+        }[type(err)]
         _finish(con, message_id, status, error=str(err))
         if status == "in_doubt":
             outcomes.decide(con, message_id, "in_doubt", str(err), now)
         setattr(report, counter, getattr(report, counter) + 1)
         report.errors[message_id] = str(err)
         return
-    _finish(con, message_id, "sent" if sender.live else "dry_run", provider_id=provider_id,
-            delivered_at=max(send_at, now))
+    _finish(
+        con, message_id, "sent" if sender.live else "dry_run", provider_id=provider_id, delivered_at=max(send_at, now)
+    )
     report.sent += 1
 
 
-def _finish(con, message_id: str, status: str, error: str | None = None, provider_id: str | None = None,
-            delivered_at: datetime | None = None) -> None:
-    con.execute("""update journeys.outbox set status = ?, last_error = coalesce(?, last_error),
+def _finish(
+    con,
+    message_id: str,
+    status: str,
+    error: str | None = None,
+    provider_id: str | None = None,
+    delivered_at: datetime | None = None,
+) -> None:
+    con.execute(
+        """update journeys.outbox set status = ?, last_error = coalesce(?, last_error),
                    provider_message_id = coalesce(?, provider_message_id), delivered_at = ? where message_id = ?""",
-                [status, error, provider_id, delivered_at.replace(tzinfo=None) if delivered_at else None, message_id])
+        [status, error, provider_id, delivered_at.replace(tzinfo=None) if delivered_at else None, message_id],
+    )
 
 
-def make_sender(outbox_dir: Path, api_key: str | None = None, host: str = "https://api.sendgrid.com",
-                asm_group_id: int | None = None, sandbox: bool = False, links: UnsubscribeLinks | None = None):
+def make_sender(
+    outbox_dir: Path,
+    api_key: str | None = None,
+    host: str = "https://api.sendgrid.com",
+    asm_group_id: int | None = None,
+    sandbox: bool = False,
+    links: UnsubscribeLinks | None = None,
+):
     """Live through SendGrid when ``api_key`` is given (``host`` for another server or region,
     ``sandbox`` to validate without sending, ``asm_group_id`` for the unsubscribe group);
     otherwise dry-run into ``outbox_dir``, with the portal's unsubscribe ``links``. The key is

@@ -21,10 +21,10 @@ import json
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -55,8 +55,11 @@ def problem(event, now: float) -> str | None:
     """Why one event cannot be stored, or None. Only opaque fields are named: no address."""
     if not isinstance(event, dict):
         return "not a JSON object"
-    if not isinstance(event.get("sg_event_id"), str | int) or isinstance(event["sg_event_id"], bool) \
-            or not str(event["sg_event_id"]).strip():
+    if (
+        not isinstance(event.get("sg_event_id"), str | int)
+        or isinstance(event["sg_event_id"], bool)
+        or not str(event["sg_event_id"]).strip()
+    ):
         return "no sg_event_id (cannot be de-duplicated)"
     if not isinstance(event.get("event"), str) or not event["event"]:
         return "no event kind"
@@ -81,15 +84,25 @@ def parse(path: Path, now: float) -> tuple[pd.DataFrame, pd.DataFrame]:
         reason = problem(event, now)
         if reason:
             fields = event if isinstance(event, dict) else {}
-            rejects.append({"source_file": path.name, "position": position, "reason": reason,
-                            **{k: _text(fields.get(k)) for k in ("sg_event_id", "event", "message_id")}})
+            rejects.append(
+                {
+                    "source_file": path.name,
+                    "position": position,
+                    "reason": reason,
+                    **{k: _text(fields.get(k)) for k in ("sg_event_id", "event", "message_id")},
+                }
+            )
             continue
-        rows.append({
-            "sg_event_id": str(event["sg_event_id"]), "event": event["event"],
-            "occurred_at": datetime.fromtimestamp(int(event["timestamp"]), timezone.utc).replace(tzinfo=None),
-            "message_id": event.get("message_id"), "machine_open": bool(event.get("sg_machine_open", False)),
-            "source_file": path.name,
-        })
+        rows.append(
+            {
+                "sg_event_id": str(event["sg_event_id"]),
+                "event": event["event"],
+                "occurred_at": datetime.fromtimestamp(int(event["timestamp"]), UTC).replace(tzinfo=None),
+                "message_id": event.get("message_id"),
+                "machine_open": bool(event.get("sg_machine_open", False)),
+                "source_file": path.name,
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(rejects, columns=REJECT_COLUMNS[:-1])
 
 
@@ -115,8 +128,11 @@ def ingest(con: duckdb.DuckDBPyConnection, events_dir: Path, clock: Callable[[],
         report.rejected_events += len(rejects)
         _move(path, events_dir / "ingested")
     if report.rejected_files or report.rejected_events:
-        log.warning("sendgrid events: %d file(s) and %d event(s) quarantined (journeys.sendgrid_event_rejects)",
-                    report.rejected_files, report.rejected_events)
+        log.warning(
+            "sendgrid events: %d file(s) and %d event(s) quarantined (journeys.sendgrid_event_rejects)",
+            report.rejected_files,
+            report.rejected_events,
+        )
     return report
 
 
@@ -148,8 +164,11 @@ def _store(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, rejec
 def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, events_dir: Path, reason: str) -> None:
     """Set an unreadable file aside with its reason (a row, and a note beside the file)."""
     con.execute("delete from journeys.sendgrid_event_rejects where source_file = ? and position is null", [path.name])
-    con.execute("insert into journeys.sendgrid_event_rejects (source_file, reason, rejected_at) "
-                "values (?, ?, now()::TIMESTAMP)", [path.name, reason])
+    con.execute(
+        "insert into journeys.sendgrid_event_rejects (source_file, reason, rejected_at) "
+        "values (?, ?, now()::TIMESTAMP)",
+        [path.name, reason],
+    )
     target = _move(path, events_dir / "rejected")
     target.with_suffix(".reason.txt").write_text(reason + "\n")
 

@@ -14,7 +14,7 @@ HOLDOUT = "holdout"
 
 def unit_draw(experiment: str, customer_id: str) -> float:
     digest = hashlib.sha256(f"{experiment}:{customer_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2.0 ** 64
+    return int.from_bytes(digest[:8], "big") / 2.0**64
 
 
 def arm(experiment: Experiment, customer_id: str) -> str:

@@ -12,14 +12,16 @@ A dry-run attempt is simply made again: rewriting the same .eml file is idempote
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
 RECONCILE_AFTER = timedelta(minutes=30)
-DDL = ["alter table journeys.outbox add column if not exists attempted_at TIMESTAMP",
-       """create table if not exists journeys.delivery_decisions (
-           message_id VARCHAR, decided_at TIMESTAMP, decision VARCHAR, detail VARCHAR)"""]
+DDL = [
+    "alter table journeys.outbox add column if not exists attempted_at TIMESTAMP",
+    """create table if not exists journeys.delivery_decisions (
+           message_id VARCHAR, decided_at TIMESTAMP, decision VARCHAR, detail VARCHAR)""",
+]
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
@@ -28,24 +30,29 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def decide(con: duckdb.DuckDBPyConnection, message_id: str, decision: str, detail: str, now: datetime) -> None:
-    con.execute("insert into journeys.delivery_decisions values (?, ?, ?, ?)",
-                [message_id, _naive(now), decision, detail])
+    con.execute(
+        "insert into journeys.delivery_decisions values (?, ?, ?, ?)", [message_id, _naive(now), decision, detail]
+    )
 
 
-def settle(con: duckdb.DuckDBPyConnection, as_of: str, now: datetime,
-           wait: timedelta = RECONCILE_AFTER) -> dict[str, int]:
+def settle(
+    con: duckdb.DuckDBPyConnection, as_of: str, now: datetime, wait: timedelta = RECONCILE_AFTER
+) -> dict[str, int]:
     """Settle the ``sending`` and ``in_doubt`` e-mails of the day and of earlier days (the next
     day's run settles what a run left in doubt) from the webhook events ingested so far: ``sent``
     when SendGrid reported the message, ``pending`` (resend) once ``wait`` passed without a word,
     else left ``in_doubt``. Returns how many went each way."""
-    rows = con.execute("""
+    rows = con.execute(
+        """
         select o.message_id, o.status, coalesce(o.attempted_at, o.created_at) as attempted_at,
                coalesce(o.batch_id, '') like 'dry-run-%' as dry_run,
                (select string_agg(distinct e.event, ', ' order by e.event) from journeys.sendgrid_events e
                 where e.message_id = o.message_id) as seen
         from journeys.outbox o
         where o.as_of_date <= ? and o.channel = 'email' and o.status in ('sending', 'in_doubt')
-        order by o.message_id""", [as_of]).fetchall()
+        order by o.message_id""",
+        [as_of],
+    ).fetchall()
     counts = {"sent": 0, "resend": 0, "in_doubt": 0}
     for message_id, status, attempted_at, dry_run, seen in rows:
         if status == "sending" and not dry_run:
@@ -60,9 +67,12 @@ def settle(con: duckdb.DuckDBPyConnection, as_of: str, now: datetime,
             counts["in_doubt"] += 1
             con.execute("update journeys.outbox set status = 'in_doubt' where message_id = ?", [message_id])
             continue
-        con.execute("""update journeys.outbox set status = ?, last_error = ?,
+        con.execute(
+            """update journeys.outbox set status = ?, last_error = ?,
                        delivered_at = case when ? = 'sent' then greatest(send_at, attempted_at) end
-                       where message_id = ?""", [outcome, detail, outcome, message_id])
+                       where message_id = ?""",
+            [outcome, detail, outcome, message_id],
+        )
         if not dry_run:
             decide(con, message_id, "reconciled_sent" if outcome == "sent" else "resend_after_wait", detail, now)
         counts["sent" if outcome == "sent" else "resend"] += 1
@@ -74,16 +84,19 @@ def outstanding(con: duckdb.DuckDBPyConnection, as_of: str) -> dict[str, dict[st
     before, tried and left for the next run (``deferred``) or awaiting their webhook event
     (``in_doubt``) — with why."""
     found = {"failed": {}, "deferred": {}, "in_doubt": {}}
-    for message_id, kind, why in con.execute("""
+    for message_id, kind, why in con.execute(
+        """
             select message_id, case when status = 'pending' then 'deferred' else status end, last_error
             from journeys.outbox where as_of_date <= ? and channel = 'email'
               and ((status = 'failed' and as_of_date = ?) or status in ('in_doubt', 'sending')
                    or (status = 'pending' and attempts > 0))
-            order by message_id""", [as_of, as_of]).fetchall():
+            order by message_id""",
+        [as_of, as_of],
+    ).fetchall():
         found["in_doubt" if kind == "sending" else kind][message_id] = why or ""
     return found
 
 
 def _naive(moment: datetime) -> datetime:
     """The warehouse keeps UTC timestamps without a zone."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -12,12 +12,12 @@ from collections import Counter
 
 import pandas as pd
 
-from journeys.catalog import Policy
 from erp.vocabulary import CUSTOMER_FACING
+from journeys.catalog import Policy
 
 RULES = {
     "data_quarantine": "the customer's figures break an invariant (dim_customer_360.quarantine_reason): not dunned "
-                       "until the data is fixed",
+    "until the data is fixed",
     "open_dispute": "the invoice is in an open dispute: no dunning until it is resolved",
     "promise_pending": "the customer promised to pay this invoice on a date not yet passed",
     "invoice_block": "a dunning block on the invoice (reason and end date in journeys.dunning_blocks)",
@@ -41,11 +41,20 @@ def active_blocks(blocks: pd.DataFrame, day: pd.Timestamp) -> tuple[dict[str, st
     live = blocks[blocks.until.isna() | (pd.to_datetime(blocks.until) >= day)]
     customer = live[live.invoice_id.isna()]
     invoice = live[live.invoice_id.notna()]
-    return dict(zip(customer.customer_id, customer.reason)), dict(zip(invoice.invoice_id, invoice.reason))
+    return dict(zip(customer.customer_id, customer.reason, strict=False)), dict(
+        zip(invoice.invoice_id, invoice.reason, strict=False)
+    )
 
 
-def invoice_rule(row: pd.Series, invoice_id: str, channel: str, policy: Policy, send_day: pd.Timestamp,
-                 invoice_blocks: dict, calls_7d: dict) -> tuple[str, str] | None:
+def invoice_rule(
+    row: pd.Series,
+    invoice_id: str,
+    channel: str,
+    policy: Policy,
+    send_day: pd.Timestamp,
+    invoice_blocks: dict,
+    calls_7d: dict,
+) -> tuple[str, str] | None:
     """The first rule that keeps this invoice out of a message (or an escalation), if any. A
     quarantined customer is flagged on each of its invoices, so every one of them is skipped."""
     if row.is_quarantined:
@@ -58,8 +67,11 @@ def invoice_rule(row: pd.Series, invoice_id: str, channel: str, policy: Policy, 
         return "invoice_block", str(invoice_blocks[invoice_id])
     if channel in CUSTOMER_FACING and (send_day - row.issue_date).days < policy.days_after_invoice_email:
         return "too_soon_after_invoice", f"issued {row.issue_date:%Y-%m-%d}"
-    if channel == "call" and policy.max_calls_per_debt_7d is not None \
-            and calls_7d.get(invoice_id, 0) >= policy.max_calls_per_debt_7d:
+    if (
+        channel == "call"
+        and policy.max_calls_per_debt_7d is not None
+        and calls_7d.get(invoice_id, 0) >= policy.max_calls_per_debt_7d
+    ):
         return "call_cap_per_debt", f"{calls_7d[invoice_id]} calls in 7 days"
     return None
 
@@ -73,8 +85,9 @@ def reachable_contact(contacts: pd.DataFrame, channel: str = "email") -> pd.Data
     ok = pd.Series(True, index=contacts.index)
     if channel == "email":
         ok = contacts.is_emailable.fillna(False).astype(bool)
-    rank = (~contacts.is_primary.fillna(False).astype(bool)).astype(int) * 2 \
-        + (~contacts.role.isin(["billing", "accounts_payable"])).astype(int)
+    rank = (~contacts.is_primary.fillna(False).astype(bool)).astype(int) * 2 + (
+        ~contacts.role.isin(["billing", "accounts_payable"])
+    ).astype(int)
     best = contacts[ok].assign(_rank=rank[ok]).sort_values(["customer_id", "_rank", "contact_id"])
     return best.drop_duplicates("customer_id").set_index("customer_id")
 

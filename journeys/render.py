@@ -38,8 +38,14 @@ class Rendered:
 def _environment(html: bool) -> Environment:
     # StrictUndefined: a template asking for a field we do not pass fails loudly here, instead
     # of silently sending a reminder with a blank amount.
-    return Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=html, undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=html,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 @lru_cache(maxsize=8)
@@ -61,7 +67,7 @@ def plural(language: str, count: int, forms: dict | str) -> str:
 
 
 def invoice_status(language: str, days_past_due: int) -> str:
-    """"3 days overdue" / "due today" / "due in 3 days", in the customer's language."""
+    """ "3 days overdue" / "due today" / "due in 3 days", in the customer's language."""
     words = labels(language)["status"]
     if days_past_due > 0:
         return plural(language, days_past_due, words["overdue"])
@@ -86,8 +92,13 @@ def whom_to_call(language: str, brand: dict, owner_id: str | None) -> str:
     return words["call_team"].format(phone=brand["phone"])
 
 
-def context(message: dict, invoices: pd.DataFrame, brand: dict, contact_name: str | None,
-            unsubscribe_url: str = SENDGRID_UNSUBSCRIBE_TAG) -> dict:
+def context(
+    message: dict,
+    invoices: pd.DataFrame,
+    brand: dict,
+    contact_name: str | None,
+    unsubscribe_url: str = SENDGRID_UNSUBSCRIBE_TAG,
+) -> dict:
     """What a template may use: the message, its invoices with their status on the send day
     (formatted for the language), totals split into overdue and falling due, the branding, whom
     to call and the unsubscribe link."""
@@ -100,17 +111,33 @@ def context(message: dict, invoices: pd.DataFrame, brand: dict, contact_name: st
 
     lines = invoices.assign(due_date=pd.to_datetime(invoices.due_date)).sort_values(["due_date", "invoice_id"])
     days_late = (send_day - lines.due_date.dt.normalize()).dt.days.astype(int)
-    rows = [{"number": r.invoice_id, "po_number": r.po_number if isinstance(r.po_number, str) and r.po_number else None,
-             "due_date": format_date(r.due_date.date(), format="long", locale=language),
-             "amount": money(r.open_amount), "payment_link": payment_link(brand, r.invoice_id),
-             "days_past_due": int(late), "overdue": late > 0, "status": invoice_status(language, int(late))}
-            for r, late in zip(lines.itertuples(), days_late, strict=True)]
+    rows = [
+        {
+            "number": r.invoice_id,
+            "po_number": r.po_number if isinstance(r.po_number, str) and r.po_number else None,
+            "due_date": format_date(r.due_date.date(), format="long", locale=language),
+            "amount": money(r.open_amount),
+            "payment_link": payment_link(brand, r.invoice_id),
+            "days_past_due": int(late),
+            "overdue": late > 0,
+            "status": invoice_status(language, int(late)),
+        }
+        for r, late in zip(lines.itertuples(), days_late, strict=True)
+    ]
     overdue = [r for r in rows if r["overdue"]]
     upcoming = [r for r in rows if not r["overdue"]]
     return {
-        "language": language, "labels": words, "brand": brand, "contact_name": contact_name, "tone": message["tone"],
-        "invoices": rows, "invoice_count": len(rows), "overdue_count": len(overdue), "upcoming_count": len(upcoming),
-        "overdue_invoices": overdue, "upcoming_invoices": upcoming,
+        "language": language,
+        "labels": words,
+        "brand": brand,
+        "contact_name": contact_name,
+        "tone": message["tone"],
+        "invoices": rows,
+        "invoice_count": len(rows),
+        "overdue_count": len(overdue),
+        "upcoming_count": len(upcoming),
+        "overdue_invoices": overdue,
+        "upcoming_invoices": upcoming,
         "total_due": money(lines.open_amount.sum()),
         "overdue_total": money(lines.open_amount[days_late > 0].sum()),
         "upcoming_total": money(lines.open_amount[days_late <= 0].sum()),
@@ -125,8 +152,13 @@ def context(message: dict, invoices: pd.DataFrame, brand: dict, contact_name: st
     }
 
 
-def render(message: dict, invoices: pd.DataFrame, brand: dict, contact_name: str | None = None,
-           unsubscribe_url: str = SENDGRID_UNSUBSCRIBE_TAG) -> Rendered:
+def render(
+    message: dict,
+    invoices: pd.DataFrame,
+    brand: dict,
+    contact_name: str | None = None,
+    unsubscribe_url: str = SENDGRID_UNSUBSCRIBE_TAG,
+) -> Rendered:
     ctx = context(message, invoices, brand, contact_name, unsubscribe_url)
     name = f"{ctx['language']}/{message['template']}.j2"
     html = _environment(True).get_template(name).render(ctx | {"layout": "_layout.html.j2"})

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+import pandas as pd
 
 from journeys.catalog import Policy
 
@@ -60,8 +61,9 @@ def minute_of_hour(key: str) -> int:
     return 3 + int(hashlib.sha256(key.encode()).hexdigest(), 16) % 54
 
 
-def slot_for(policy: Policy, timezone: str, country: str | None, not_before: datetime,
-             preferred_hour: float | None, key: str) -> Slot:
+def slot_for(
+    policy: Policy, timezone: str, country: str | None, not_before: datetime, preferred_hour: float | None, key: str
+) -> Slot:
     """The UTC send time of one message (``not_before`` is timezone-aware UTC)."""
     zone = ZoneInfo(timezone)
     local_now = not_before.astimezone(zone)
@@ -89,3 +91,15 @@ def in_window(policy: Policy, timezone: str, moment_utc: datetime) -> bool:
     local = moment_utc.astimezone(ZoneInfo(timezone))
     minute = local.hour * 60 + local.minute
     return policy.window_start_minute <= minute < policy.window_end_minute
+
+
+RUN_HOUR_UTC = 7  # the daily run has finished by then: the earliest a message can leave
+
+
+def send_day_of(as_of: pd.Timestamp) -> pd.Timestamp:
+    """The day a run's plan goes out: the day after the extraction it read."""
+    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+
+
+def not_before(send_day: pd.Timestamp) -> datetime:
+    return datetime(send_day.year, send_day.month, send_day.day, RUN_HOUR_UTC, tzinfo=UTC)

@@ -25,8 +25,8 @@ import math
 import re
 import time
 import urllib.error
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,12 @@ class InDoubtError(Exception):
 class RetryBudget:
     """Seconds a run may spend on failing calls (attempts and waits), and one call at most."""
 
-    def __init__(self, total: float = RUN_BUDGET_SECONDS, per_call: float = CALL_BUDGET_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        total: float = RUN_BUDGET_SECONDS,
+        per_call: float = CALL_BUDGET_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.total, self.per_call, self.clock, self.used = total, per_call, clock, 0.0
 
 
@@ -83,7 +87,7 @@ def retry_after(headers, now: Callable[[], float] = time.time) -> float | None:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
         return max(when.timestamp() - now(), 0.0)
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
@@ -92,8 +96,13 @@ def _backoff(attempt: int) -> float:
     return BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1]
 
 
-def with_retries(call: Callable[[], object], sleep: Callable[[float], None] = time.sleep,
-                 budget: RetryBudget | None = None, max_attempts: int = MAX_ATTEMPTS, idempotent: bool = False):
+def with_retries(
+    call: Callable[[], object],
+    sleep: Callable[[float], None] = time.sleep,
+    budget: RetryBudget | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+    idempotent: bool = False,
+):
     """Run ``call``; retry what SendGrid certainly did not accept, within the budget. A lost answer
     raises InDoubtError unless the call is ``idempotent`` (then it is retried like the rest)."""
     from python_http_client.exceptions import HTTPError
@@ -111,16 +120,18 @@ def with_retries(call: Callable[[], object], sleep: Callable[[float], None] = ti
                     raise PermanentError(error_detail(err)) from err
                 failed, asked, last = True, retry_after(err.headers), error_detail(err)
                 if asked is not None and asked > MAX_RETRY_AFTER:
-                    raise RetryableError(f"{last}; SendGrid asks to wait {asked:.0f} s: deferred to the next run") \
-                        from err
+                    raise RetryableError(
+                        f"{last}; SendGrid asks to wait {asked:.0f} s: deferred to the next run"
+                    ) from err
                 wait = _backoff(attempt) if asked is None else asked
             except urllib.error.URLError as err:  # failed before the request was sent: nothing accepted
                 failed, wait, last = True, _backoff(attempt), f"network: {err.reason}"
             except (TimeoutError, ConnectionError, http.client.HTTPException) as err:
                 failed = True
                 if not idempotent:
-                    raise InDoubtError(f"no answer after the request was sent ({type(err).__name__}): "
-                                       "SendGrid may have accepted it") from err
+                    raise InDoubtError(
+                        f"no answer after the request was sent ({type(err).__name__}): SendGrid may have accepted it"
+                    ) from err
                 wait, last = _backoff(attempt), f"network: {type(err).__name__}"
             elapsed = budget.clock() - started
             if attempt == max_attempts:
@@ -177,9 +188,16 @@ class SendGridSender:
     live = True
     links = None  # SendGrid's unsubscribe group fills the body's link and adds its one-click headers
 
-    def __init__(self, api_key: str, host: str = "https://api.sendgrid.com", asm_group_id: int | None = None,
-                 sandbox: bool = False, sleep: Callable[[float], None] = time.sleep, timeout: float = 30,
-                 budget: RetryBudget | None = None):
+    def __init__(
+        self,
+        api_key: str,
+        host: str = "https://api.sendgrid.com",
+        asm_group_id: int | None = None,
+        sandbox: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: float = 30,
+        budget: RetryBudget | None = None,
+    ):
         from sendgrid import SendGridAPIClient
 
         protect(api_key)
@@ -212,8 +230,12 @@ class SendGridSender:
             To,
         )
 
-        mail = Mail(from_email=From(brand["from_email"], brand["from_name"]), subject=message["subject"],
-                    plain_text_content=message["body_text"], html_content=message["body_html"])
+        mail = Mail(
+            from_email=From(brand["from_email"], brand["from_name"]),
+            subject=message["subject"],
+            plain_text_content=message["body_text"],
+            html_content=message["body_html"],
+        )
         personalization = Personalization()
         personalization.add_to(To(recipient["email"], recipient.get("name") or None))
         mail.add_personalization(personalization)

@@ -14,8 +14,20 @@ import pandas as pd
 
 from journeys.catalog import Journey, matches
 
-CANDIDATE_COLUMNS = ["invoice_id", "customer_id", "journey", "segment", "step", "offset_days", "channel", "tone",
-                     "template", "incentive", "touchpoint", "days_from_anchor"]
+CANDIDATE_COLUMNS = [
+    "invoice_id",
+    "customer_id",
+    "journey",
+    "segment",
+    "step",
+    "offset_days",
+    "channel",
+    "tone",
+    "template",
+    "incentive",
+    "touchpoint",
+    "days_from_anchor",
+]
 
 
 def assign_journeys(invoices: pd.DataFrame, journeys: tuple[Journey, ...]) -> pd.Series:
@@ -30,8 +42,9 @@ def assign_journeys(invoices: pd.DataFrame, journeys: tuple[Journey, ...]) -> pd
     return assigned
 
 
-def due_steps(invoices: pd.DataFrame, journeys: tuple[Journey, ...], send_day: pd.Timestamp,
-              done: set[tuple[str, str, str]]) -> pd.DataFrame:
+def due_steps(
+    invoices: pd.DataFrame, journeys: tuple[Journey, ...], send_day: pd.Timestamp, done: set[tuple[str, str, str]]
+) -> pd.DataFrame:
     """One candidate per invoice whose current step has not gone out yet.
 
     ``done`` holds (invoice_id, journey, step) already sent or scheduled.
@@ -56,7 +69,20 @@ def due_steps(invoices: pd.DataFrame, journeys: tuple[Journey, ...], send_day: p
             invoice_id = group.at[idx, "invoice_id"]
             if (invoice_id, name, step.name) in done:
                 continue
-            rows.append((invoice_id, group.at[idx, "customer_id"], name, journey.segment, step.name,
-                         step.offset_days, step.channel, step.tone, step.template, step.incentive,
-                         step.touchpoint, int(elapsed[idx]) if not np.isnan(elapsed[idx]) else None))
+            rows.append(
+                (
+                    invoice_id,
+                    group.at[idx, "customer_id"],
+                    name,
+                    journey.segment,
+                    step.name,
+                    step.offset_days,
+                    step.channel,
+                    step.tone,
+                    step.template,
+                    step.incentive,
+                    step.touchpoint,
+                    int(elapsed[idx]) if not np.isnan(elapsed[idx]) else None,
+                )
+            )
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)

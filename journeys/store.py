@@ -68,13 +68,18 @@ def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan, as_of: pd.Timestamp) -
     try:
         _replace_day(con, "contact_list", as_of.date(), plan.contact_list, PLAN_COLUMNS)
         _replace_day(con, "blocked_sends", as_of.date(), plan.blocked, BLOCKED_COLUMNS)
-        con.execute("""update journeys.outbox set status = 'cancelled'
+        con.execute(
+            """update journeys.outbox set status = 'cancelled'
                        where as_of_date = ? and status = 'pending' and message_id not in (select unnest(?))""",
-                    [as_of.date(), sends.message_id.tolist()])
+            [as_of.date(), sends.message_id.tolist()],
+        )
         before = con.execute("select count(*) from journeys.outbox").fetchall()[0][0]
         if len(sends):
-            queued = sends.assign(send_at=sends.send_at_utc, created_at=pd.Timestamp.now(tz="UTC").tz_localize(None),
-                                  status=sends.channel.map(lambda c: "pending" if c == "email" else "assigned"))
+            queued = sends.assign(
+                send_at=sends.send_at_utc,
+                created_at=pd.Timestamp.now(tz="UTC").tz_localize(None),
+                status=sends.channel.map(lambda c: "pending" if c == "email" else "assigned"),
+            )
             con.register("queued", queued.drop(columns=["send_at_utc"]))
             con.execute("""insert into journeys.outbox by name
                            select message_id, as_of_date, send_day, customer_id, contact_id, channel, journey, step,
@@ -87,8 +92,13 @@ def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan, as_of: pd.Timestamp) -
     except BaseException:
         con.execute("rollback")
         raise
-    return {"planned": int((plan.contact_list.action == "send").sum()), "held_out": int((plan.contact_list.action == "hold_out").sum()),
-            "tasks": int((plan.contact_list.action == "task").sum()), "blocked": len(plan.blocked), "queued": int(added)}
+    return {
+        "planned": int((plan.contact_list.action == "send").sum()),
+        "held_out": int((plan.contact_list.action == "hold_out").sum()),
+        "tasks": int((plan.contact_list.action == "task").sum()),
+        "blocked": len(plan.blocked),
+        "queued": int(added),
+    }
 
 
 def touches(con: duckdb.DuckDBPyConnection, before) -> pd.DataFrame:
@@ -96,20 +106,26 @@ def touches(con: duckdb.DuckDBPyConnection, before) -> pd.DataFrame:
     planned by runs before ``before`` — a re-run of a day must not see its own first plan as
     touches already made, or it would block itself."""
     ensure(con)
-    return con.execute("""
+    return con.execute(
+        """
         select message_id, customer_id, unnest(string_split(invoice_ids, ',')) as invoice_id, channel,
                coalesce(delivered_at, send_at) as sent_at, journey, step, tone
         from journeys.outbox where status in (select unnest(?)) and as_of_date < ?""",
-                       [list(LIVE_STATUSES), before]).df()
+        [list(LIVE_STATUSES), before],
+    ).df()
 
 
 def delivered_on(con: duckdb.DuckDBPyConnection, as_of) -> dict[str, str]:
     """Message id → customer id of the e-mails an earlier run of ``as_of`` already handed over
     (or may have: ``sending``, ``in_doubt``)."""
     ensure(con)
-    return dict(con.execute("""select message_id, customer_id from journeys.outbox
+    return dict(
+        con.execute(
+            """select message_id, customer_id from journeys.outbox
                                where as_of_date = ? and status in ('sending', 'in_doubt', 'sent', 'dry_run')""",
-                            [as_of]).fetchall())
+            [as_of],
+        ).fetchall()
+    )
 
 
 def delivered_sends(con: duckdb.DuckDBPyConnection, through_day) -> pd.DataFrame:
@@ -117,23 +133,29 @@ def delivered_sends(con: duckdb.DuckDBPyConnection, through_day) -> pd.DataFrame
     assigned), in the ERP contract's contact_history shape: what the ERP — or the simulator —
     records as sent. A statement covering several invoices has no single invoice_id."""
     ensure(con)
-    return con.execute("""
+    return con.execute(
+        """
         select message_id, customer_id, contact_id,
                case when invoice_ids not like '%,%' then invoice_ids end as invoice_id,
                channel, send_at as sent_at, journey, step, tone, coalesce(incentive, 'none') as incentive, variant
         from journeys.outbox
         where channel in ('email', 'call') and status in ('sent', 'dry_run', 'assigned') and send_day <= ?
-        order by send_at, message_id""", [through_day]).df()
+        order by send_at, message_id""",
+        [through_day],
+    ).df()
 
 
 def call_tasks(con: duckdb.DuckDBPyConnection, as_of: str) -> pd.DataFrame:
     """The day's work for people — calls to customers and internal tasks (owner notices,
     dispute routing) — with ids, amounts and reasons; names and numbers stay in the ERP."""
-    return con.execute("""
+    return con.execute(
+        """
         select send_day, account_owner, channel, step, customer_id, contact_id, invoice_ids, amount_due,
                currency_code, max_days_past_due, journey, reason_customer, reason_now
         from journeys.contact_list where as_of_date = ? and channel in ('call', 'task') and action in ('send', 'task')
-        order by account_owner, customer_id, step""", [as_of]).df()
+        order by account_owner, customer_id, step""",
+        [as_of],
+    ).df()
 
 
 def blocks(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -141,10 +163,14 @@ def blocks(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("select customer_id, invoice_id, reason, until from journeys.dunning_blocks").df()
 
 
-def add_block(con: duckdb.DuckDBPyConnection, customer_id: str, reason: str, until=None, invoice_id: str | None = None) -> None:
+def add_block(
+    con: duckdb.DuckDBPyConnection, customer_id: str, reason: str, until=None, invoice_id: str | None = None
+) -> None:
     """Stop reminding a customer (or one of its invoices) until a date, for a stated reason."""
     if not reason or not reason.strip():
         raise ValueError("a dunning block needs a reason")
     ensure(con)
-    con.execute("insert into journeys.dunning_blocks (customer_id, invoice_id, reason, until) values (?, ?, ?, ?)",
-                [customer_id, invoice_id, reason.strip(), until])
+    con.execute(
+        "insert into journeys.dunning_blocks (customer_id, invoice_id, reason, until) values (?, ?, ?, ?)",
+        [customer_id, invoice_id, reason.strip(), until],
+    )

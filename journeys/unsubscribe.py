@@ -25,5 +25,7 @@ class UnsubscribeLinks:
 def headers(links: UnsubscribeLinks, customer_id: str, reply_to: str, message_id: str) -> dict[str, str]:
     """The two headers of RFC 2369 / RFC 8058; the mailto's subject names only the opaque message id."""
     mailto = f"mailto:{reply_to}?subject={quote('unsubscribe ' + message_id)}"
-    return {"List-Unsubscribe": f"<{links.one_click(customer_id)}>, <{mailto}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return {
+        "List-Unsubscribe": f"<{links.one_click(customer_id)}>, <{mailto}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }

@@ -42,8 +42,10 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 REQUEST_TIMEOUT_SECONDS = 10  # per socket read: SendGrid posts promptly, an idle client is dropped
 MAX_CONNECTIONS = 32
 LINGER_BYTES = 1024 * 1024  # what a refused client may still send us before we close (see _refuse)
-BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
-        b"Retry-After: 5\r\nConnection: close\r\n\r\nbusy\n")
+BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
+    b"Retry-After: 5\r\nConnection: close\r\n\r\nbusy\n"
+)
 
 
 @dataclass
@@ -55,8 +57,13 @@ class Verdict:
 class Receiver:
     """Verifies and lands webhook requests; independent of HTTP so tests can call it directly."""
 
-    def __init__(self, public_key: str, events_dir: Path, clock: Callable[[], float] = time.time,
-                 tolerance: int = TOLERANCE_SECONDS):
+    def __init__(
+        self,
+        public_key: str,
+        events_dir: Path,
+        clock: Callable[[], float] = time.time,
+        tolerance: int = TOLERANCE_SECONDS,
+    ):
         from sendgrid.helpers.eventwebhook import EventWebhook
 
         self.webhook = EventWebhook(public_key)
@@ -119,8 +126,9 @@ def content_length(headers, limit: int) -> tuple[int, Verdict | None]:
     return int(value), None
 
 
-def handler_for(receiver: Receiver, max_body: int = MAX_BODY_BYTES,
-                timeout: float = REQUEST_TIMEOUT_SECONDS) -> type[BaseHTTPRequestHandler]:
+def handler_for(
+    receiver: Receiver, max_body: int = MAX_BODY_BYTES, timeout: float = REQUEST_TIMEOUT_SECONDS
+) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def setup(self):
             self.timeout = timeout  # StreamRequestHandler puts it on the socket: every read is bounded
@@ -200,6 +208,12 @@ class BoundedServer(ThreadingHTTPServer):
             self.slots.release()
 
 
-def server(receiver: Receiver, host: str = "127.0.0.1", port: int = 8025, max_body: int = MAX_BODY_BYTES,
-           timeout: float = REQUEST_TIMEOUT_SECONDS, max_connections: int = MAX_CONNECTIONS) -> BoundedServer:
+def server(
+    receiver: Receiver,
+    host: str = "127.0.0.1",
+    port: int = 8025,
+    max_body: int = MAX_BODY_BYTES,
+    timeout: float = REQUEST_TIMEOUT_SECONDS,
+    max_connections: int = MAX_CONNECTIONS,
+) -> BoundedServer:
     return BoundedServer((host, port), handler_for(receiver, max_body, timeout), max_connections)

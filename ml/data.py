@@ -63,8 +63,9 @@ def load(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
 def _last_build(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     mart, columns = LAST_BUILD[name]
     schema, table = mart.split(".")
-    exists = con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                         [schema, table]).fetchone()[0]
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    ).fetchone()[0]
     return con.execute(QUERIES[name]).df() if exists else pd.DataFrame(columns=columns)
 
 

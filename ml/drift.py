@@ -29,10 +29,14 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame, html_path: Path
     from evidently.presets import DataDriftPreset
 
     # numeric features only: a message's text or timestamp has no K-S test (its lengths and scores do)
-    columns = [c for c in reference.columns if c in current.columns and reference[c].nunique() > 1
-               and pd.api.types.is_numeric_dtype(reference[c])]
-    snapshot = Report([DataDriftPreset(columns=columns)]).run(current_data=current[columns].astype(float),
-                                                             reference_data=reference[columns].astype(float))
+    columns = [
+        c
+        for c in reference.columns
+        if c in current.columns and reference[c].nunique() > 1 and pd.api.types.is_numeric_dtype(reference[c])
+    ]
+    snapshot = Report([DataDriftPreset(columns=columns)]).run(
+        current_data=current[columns].astype(float), reference_data=reference[columns].astype(float)
+    )
     html_path.parent.mkdir(parents=True, exist_ok=True)
     snapshot.save_html(str(html_path))
     drifted = []

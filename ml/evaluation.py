@@ -37,7 +37,8 @@ def require_rows(model: str, n_train: int, n_test: int, split: TimeSplit) -> Non
         raise NotEnoughHistory(
             f"{model}: {n_train} training rows before {split.cutoff.date()} and {n_test} test rows up to "
             f"{split.end.date()}; at least {MIN_TRAIN_ROWS} and {MIN_TEST_ROWS} are needed. The export must "
-            "cover more settled invoices (about a year of history).")
+            "cover more settled invoices (about a year of history)."
+        )
 
 
 def pinball(y: np.ndarray, q_pred: np.ndarray, q: float) -> float:

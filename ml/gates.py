@@ -47,13 +47,22 @@ def decide(gates: list[Gate], metrics: dict[str, float], champion: dict[str, flo
     for gate in gates:
         value = float(metrics[gate.metric])
         baseline = float(metrics[f"baseline_{gate.baseline}_{gate.metric}"])
-        check = asdict(gate) | {"challenger": value, "baseline_value": baseline,
-                                "beats_baseline": gate.better(value, baseline, gate.margin)}
+        check = asdict(gate) | {
+            "challenger": value,
+            "baseline_value": baseline,
+            "beats_baseline": gate.better(value, baseline, gate.margin),
+        }
         if gate.must_beat_champion and champion is not None:
-            check |= {"champion": float(champion[gate.metric]),
-                      "beats_champion": gate.better(value, float(champion[gate.metric]))}
+            check |= {
+                "champion": float(champion[gate.metric]),
+                "beats_champion": gate.better(value, float(champion[gate.metric])),
+            }
         checks.append(check)
     beats_baseline = all(c["beats_baseline"] for c in checks)
     beats_champion = all(c.get("beats_champion", True) for c in checks)
-    return {"promoted": beats_baseline and beats_champion, "beats_baseline": beats_baseline,
-            "beats_champion": beats_champion, "gates": checks}
+    return {
+        "promoted": beats_baseline and beats_champion,
+        "beats_baseline": beats_baseline,
+        "beats_champion": beats_champion,
+        "gates": checks,
+    }

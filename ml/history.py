@@ -13,12 +13,33 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 LABEL_CAP_DAYS = 90  # "at least 90 days late" (includes never paid): known 90 days after the due date
 HISTORY_FEATURES = [
-    "hist_invoices", "hist_mean_late", "hist_weighted_late", "hist_std_late", "hist_late_share",
-    "hist_late30_share", "hist_last_late", "hist_recent_late", "hist_trend", "hist_max_late",
-    "days_since_last_settlement", "hist_self_cure_share", "amount_vs_usual",
+    "hist_invoices",
+    "hist_mean_late",
+    "hist_weighted_late",
+    "hist_std_late",
+    "hist_late_share",
+    "hist_late30_share",
+    "hist_last_late",
+    "hist_recent_late",
+    "hist_trend",
+    "hist_max_late",
+    "days_since_last_settlement",
+    "hist_self_cure_share",
+    "amount_vs_usual",
 ]
-INVOICE_FEATURES = ["log_amount", "terms_days", "days_to_due", "invoice_age", "issue_month", "paid_share",
-                    "in_dispute", "disputes_before", "has_promise", "reminders_before", "open_rate_before"]
+INVOICE_FEATURES = [
+    "log_amount",
+    "terms_days",
+    "days_to_due",
+    "invoice_age",
+    "issue_month",
+    "paid_share",
+    "in_dispute",
+    "disputes_before",
+    "has_promise",
+    "reminders_before",
+    "open_rate_before",
+]
 FEATURES = INVOICE_FEATURES + HISTORY_FEATURES
 
 
@@ -27,20 +48,38 @@ def settled_history(invoices: pd.DataFrame) -> pd.DataFrame:
     s = invoices[invoices.settled_on.notna() & invoices.days_late.notna()].sort_values(["settled_on", "invoice_id"])
     s = s[["customer_id", "settled_on", "days_late", "amount"]].copy()
     late = s.days_late.clip(upper=LABEL_CAP_DAYS)
-    g = s.assign(late=late, late_sq=late ** 2, wlate=late * s.amount, is_late=(late > 0).astype(float),
-                 is_late30=(late > 30).astype(float), self_cure=((late > 0) & (late <= 14)).astype(float),
-                 overdue=(late > 0).astype(float)).groupby("customer_id")
-    out = pd.DataFrame({
-        "customer_id": s.customer_id, "settled_on": s.settled_on,
-        "hist_invoices": g.cumcount() + 1,
-        "sum_late": g.late.cumsum(), "sum_sq": g.late_sq.cumsum(), "sum_w": g.wlate.cumsum(),
-        "sum_amount": g.amount.cumsum(), "n_late": g.is_late.cumsum(), "n_late30": g.is_late30.cumsum(),
-        "n_self_cure": g.self_cure.cumsum(), "n_overdue": g.overdue.cumsum(),
-        "hist_last_late": late, "hist_max_late": g.late.cummax(),
-        # exponentially weighted: recent settlements count most (catches drifting customers)
-        "hist_recent_late": s.assign(late=late).groupby("customer_id").late.ewm(alpha=0.3).mean()
-                             .reset_index(level=0, drop=True),
-    })
+    g = s.assign(
+        late=late,
+        late_sq=late**2,
+        wlate=late * s.amount,
+        is_late=(late > 0).astype(float),
+        is_late30=(late > 30).astype(float),
+        self_cure=((late > 0) & (late <= 14)).astype(float),
+        overdue=(late > 0).astype(float),
+    ).groupby("customer_id")
+    out = pd.DataFrame(
+        {
+            "customer_id": s.customer_id,
+            "settled_on": s.settled_on,
+            "hist_invoices": g.cumcount() + 1,
+            "sum_late": g.late.cumsum(),
+            "sum_sq": g.late_sq.cumsum(),
+            "sum_w": g.wlate.cumsum(),
+            "sum_amount": g.amount.cumsum(),
+            "n_late": g.is_late.cumsum(),
+            "n_late30": g.is_late30.cumsum(),
+            "n_self_cure": g.self_cure.cumsum(),
+            "n_overdue": g.overdue.cumsum(),
+            "hist_last_late": late,
+            "hist_max_late": g.late.cummax(),
+            # exponentially weighted: recent settlements count most (catches drifting customers)
+            "hist_recent_late": s.assign(late=late)
+            .groupby("customer_id")
+            .late.ewm(alpha=0.3)
+            .mean()
+            .reset_index(level=0, drop=True),
+        }
+    )
     # the state at the end of each settlement day: several settlements on one day count together
     out = out.drop_duplicates(["customer_id", "settled_on"], keep="last")
     return out.sort_values("settled_on", kind="stable")
@@ -60,15 +99,27 @@ def customer_history_at(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFra
         merged = latest.reindex(rows.customer_id.to_numpy()).set_index(rows.index).assign(as_of=rows.as_of)
     else:
         left = rows[["customer_id", "as_of"]].reset_index().sort_values("as_of")
-        merged = pd.merge_asof(left, history, left_on="as_of", right_on="settled_on", by="customer_id",
-                               allow_exact_matches=False, direction="backward").set_index("index").rename_axis(rows.index.name).sort_index()
+        merged = (
+            pd.merge_asof(
+                left,
+                history,
+                left_on="as_of",
+                right_on="settled_on",
+                by="customer_id",
+                allow_exact_matches=False,
+                direction="backward",
+            )
+            .set_index("index")
+            .rename_axis(rows.index.name)
+            .sort_index()
+        )
     n = merged.hist_invoices
     mean = merged.sum_late / n
     out = pd.DataFrame(index=merged.index)
     out["hist_invoices"] = n.fillna(0)
     out["hist_mean_late"] = mean
     out["hist_weighted_late"] = merged.sum_w / merged.sum_amount
-    out["hist_std_late"] = np.sqrt(np.maximum(merged.sum_sq / n - mean ** 2, 0))
+    out["hist_std_late"] = np.sqrt(np.maximum(merged.sum_sq / n - mean**2, 0))
     out["hist_late_share"] = merged.n_late / n
     out["hist_late30_share"] = merged.n_late30 / n
     out["hist_self_cure_share"] = merged.n_self_cure / merged.n_overdue.replace(0, np.nan)
@@ -81,8 +132,9 @@ def customer_history_at(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFra
     return out
 
 
-def events_before(rows: pd.DataFrame, events: pd.DataFrame, key: str, time_col: str, name: str,
-                  value: str | None = None) -> pd.Series:
+def events_before(
+    rows: pd.DataFrame, events: pd.DataFrame, key: str, time_col: str, name: str, value: str | None = None
+) -> pd.Series:
     """Count (or sum ``value``) of ``events`` per ``key`` strictly before each row's as_of."""
     if events.empty:
         return pd.Series(0.0, index=rows.index, name=name)
@@ -90,14 +142,27 @@ def events_before(rows: pd.DataFrame, events: pd.DataFrame, key: str, time_col: 
     if instant is not None:
         before = events[events[time_col] < instant]
         totals = before.groupby(key)[value].sum() if value else before.groupby(key).size()
-        return pd.Series(totals.reindex(rows[key].to_numpy()).fillna(0.0).to_numpy(dtype=float),
-                         index=rows.index, name=name)
+        return pd.Series(
+            totals.reindex(rows[key].to_numpy()).fillna(0.0).to_numpy(dtype=float), index=rows.index, name=name
+        )
     e = events[[key, time_col] + ([value] if value else [])].dropna(subset=[key, time_col]).sort_values(time_col)
     e = e.assign(_n=1.0 if value is None else e[value].astype(float))
     e["_cum"] = e.groupby(key)._n.cumsum()
     left = rows[[key, "as_of"]].reset_index().sort_values("as_of")
-    merged = pd.merge_asof(left, e[[key, time_col, "_cum"]], left_on="as_of", right_on=time_col, by=key,
-                           allow_exact_matches=False, direction="backward").set_index("index").rename_axis(rows.index.name).sort_index()
+    merged = (
+        pd.merge_asof(
+            left,
+            e[[key, time_col, "_cum"]],
+            left_on="as_of",
+            right_on=time_col,
+            by=key,
+            allow_exact_matches=False,
+            direction="backward",
+        )
+        .set_index("index")
+        .rename_axis(rows.index.name)
+        .sort_index()
+    )
     return merged._cum.fillna(0.0).rename(name)
 
 
@@ -118,8 +183,9 @@ def build_features(rows: pd.DataFrame, data: dict[str, pd.DataFrame]) -> pd.Data
     opened = events_before(rows, d, "invoice_id", "opened_on", "opened")
     resolved = events_before(rows, d.dropna(subset=["resolved_on"]), "invoice_id", "resolved_on", "resolved")
     x["in_dispute"] = (opened > resolved).astype(float)
-    x["disputes_before"] = events_before(rows, d.merge(inv[["invoice_id", "customer_id"]], on="invoice_id"),
-                                         "customer_id", "opened_on", "disputes")
+    x["disputes_before"] = events_before(
+        rows, d.merge(inv[["invoice_id", "customer_id"]], on="invoice_id"), "customer_id", "opened_on", "disputes"
+    )
     p = data["promises"]
     made = events_before(rows, p, "invoice_id", "promised_on", "made")
     expired = events_before(rows, p, "invoice_id", "promised_for", "expired")

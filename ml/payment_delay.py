@@ -32,8 +32,14 @@ LATE_THRESHOLD = 30
 MAX_TRAIN_ROWS = 400_000
 # 80 shallow trees: as accurate as 150 deeper ones on the simulator (test MAE 5.98 either way)
 # and twice as fast to predict, which the daily scoring of millions of open invoices needs.
-PARAMS = {"max_iter": 80, "learning_rate": 0.15, "max_leaf_nodes": 15, "min_samples_leaf": 100,
-          "l2_regularization": 1.0, "early_stopping": False}
+PARAMS = {
+    "max_iter": 80,
+    "learning_rate": 0.15,
+    "max_leaf_nodes": 15,
+    "min_samples_leaf": 100,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+}
 # The band's edges and the > 30 days classifier need fewer trees: conformal calibration corrects
 # what the edges miss, and the classifier's ranking (ROC AUC) is unchanged at 40 larger steps.
 # Halving them is what brings daily scoring past 5M invoices a minute (benchmarks/ml_large.py).
@@ -67,8 +73,7 @@ class DelayModel(BaseEstimator):
         self.band_params = band_params
         self.seed = seed
 
-    def fit(self, X: pd.DataFrame, y: pd.Series, observed_at: pd.Series | None = None,
-            late30: pd.Series | None = None):
+    def fit(self, X: pd.DataFrame, y: pd.Series, observed_at: pd.Series | None = None, late30: pd.Series | None = None):
         """``y``: days late, NaN where only ``late30`` is known (an invoice still unpaid more than
         30 days past due): the quantile models learn from known delays, the > 30 days
         classifier from every row, so it does not under-predict the invoices running late."""
@@ -78,21 +83,28 @@ class DelayModel(BaseEstimator):
         X_all = self.fill_.transform(X)
         known = y.notna().to_numpy()
         X, y = X_all[known], y[known]
-        order = (np.argsort(observed_at[known].to_numpy(), kind="stable") if observed_at is not None
-                 else np.arange(len(X)))
+        order = (
+            np.argsort(observed_at[known].to_numpy(), kind="stable") if observed_at is not None else np.arange(len(X))
+        )
         n_fit = int(len(X) * (1 - CALIBRATION_SHARE))
         fit_idx, cal_idx = order[:n_fit], order[n_fit:]
         self.feature_names_in_ = np.asarray(X.columns)
         self.quantile_models_ = {
-            q: HistGradientBoostingRegressor(loss="quantile", quantile=q, random_state=self.seed,
-                                             **(params if q == 0.5 else self.band_params or BAND_PARAMS))
-            .fit(X.iloc[fit_idx], y.iloc[fit_idx]) for q in evaluation.QUANTILES}
+            q: HistGradientBoostingRegressor(
+                loss="quantile",
+                quantile=q,
+                random_state=self.seed,
+                **(params if q == 0.5 else self.band_params or BAND_PARAMS),
+            ).fit(X.iloc[fit_idx], y.iloc[fit_idx])
+            for q in evaluation.QUANTILES
+        }
         self.band_adjustment_ = 0.0
         raw = self._quantiles(X.iloc[cal_idx])
         conformity = np.maximum(raw[:, 0] - y.iloc[cal_idx].to_numpy(), y.iloc[cal_idx].to_numpy() - raw[:, 2])
         self.band_adjustment_ = float(np.quantile(conformity, BAND_COVERAGE))
-        self.classifier_ = HistGradientBoostingClassifier(random_state=self.seed, **(self.band_params or BAND_PARAMS)
-                                                          ).fit(X_all, late30)
+        self.classifier_ = HistGradientBoostingClassifier(
+            random_state=self.seed, **(self.band_params or BAND_PARAMS)
+        ).fit(X_all, late30)
         return self
 
     def _quantiles(self, X: pd.DataFrame) -> np.ndarray:
@@ -103,13 +115,21 @@ class DelayModel(BaseEstimator):
         X = self.fill_.transform(X)
         q = self._quantiles(X)
         p = self.classifier_.predict_proba(X)[:, 1]
-        return pd.DataFrame({"p10": q[:, 0] - self.band_adjustment_, "p50": q[:, 1],
-                             "p90": q[:, 2] + self.band_adjustment_, "p_late_30": p}, index=X.index)
+        return pd.DataFrame(
+            {
+                "p10": q[:, 0] - self.band_adjustment_,
+                "p50": q[:, 1],
+                "p90": q[:, 2] + self.band_adjustment_,
+                "p_late_30": p,
+            },
+            index=X.index,
+        )
 
 
 # ------------------------------------------------------------------ features
-def observation_rows(invoices: pd.DataFrame, known_until: pd.Timestamp, options: Options,
-                     seed: int = SEED) -> pd.DataFrame:
+def observation_rows(
+    invoices: pd.DataFrame, known_until: pd.Timestamp, options: Options, seed: int = SEED
+) -> pd.DataFrame:
     """One observation per invoice at an instant it was open, using only what was known on
     ``known_until`` (a settlement after it is unknown). The instant is drawn per invoice from a
     hash of its id, so it does not depend on which other invoices are in the data."""
@@ -120,7 +140,7 @@ def observation_rows(invoices: pd.DataFrame, known_until: pd.Timestamp, options:
     settled = rows.settled_on.where(rows.settled_on < known_until)
     last_open = settled.fillna(known_until).clip(upper=rows.due_date + pd.Timedelta(days=60))
     span = np.maximum((last_open - rows.issue_date).dt.days.to_numpy(), 0)
-    draw = pd.util.hash_pandas_object(rows.invoice_id + f":{seed}", index=False).to_numpy() / 2.0 ** 64
+    draw = pd.util.hash_pandas_object(rows.invoice_id + f":{seed}", index=False).to_numpy() / 2.0**64
     rows["as_of"] = rows.issue_date + pd.to_timedelta(np.floor(draw * (span + 1)), unit="D")
     return rows
 
@@ -153,18 +173,36 @@ def _plots(model: DelayModel, X_test: pd.DataFrame, y_test: pd.Series, folder: P
     from ml import plots  # matplotlib: only where plots are drawn
 
     pred = model.predict(X_test)
-    history_band = pd.cut(X_test.hist_mean_late, [-np.inf, 0, 7, 15, 30, np.inf],
-                          labels=["early", "0-7", "7-15", "15-30", "30+"]).astype(str)
+    history_band = pd.cut(
+        X_test.hist_mean_late, [-np.inf, 0, 7, 15, 30, np.inf], labels=["early", "0-7", "7-15", "15-30", "30+"]
+    ).astype(str)
     sample = X_test.sample(min(2000, len(X_test)), random_state=SEED)
-    importance = permutation_importance(model.quantile_models_[0.5], sample, y_test[sample.index],
-                                        n_repeats=3, random_state=SEED, scoring="neg_mean_absolute_error")
+    importance = permutation_importance(
+        model.quantile_models_[0.5],
+        sample,
+        y_test[sample.index],
+        n_repeats=3,
+        random_state=SEED,
+        scoring="neg_mean_absolute_error",
+    )
     return [
-        plots.calibration((y_test > LATE_THRESHOLD).astype(int), pred.p_late_30, folder / "calibration_late30.png",
-                          "P(> 30 days late): calibration on the test window"),
-        plots.residuals_by_segment(y_test - pred.p50, history_band, folder / "residuals_by_segment.png",
-                                   "Residuals by customer's historical lateness"),
-        plots.feature_importance(pd.Series(importance.importances_mean, index=sample.columns),
-                                 folder / "feature_importance.png", "P50 model: permutation importance"),
+        plots.calibration(
+            (y_test > LATE_THRESHOLD).astype(int),
+            pred.p_late_30,
+            folder / "calibration_late30.png",
+            "P(> 30 days late): calibration on the test window",
+        ),
+        plots.residuals_by_segment(
+            y_test - pred.p50,
+            history_band,
+            folder / "residuals_by_segment.png",
+            "Residuals by customer's historical lateness",
+        ),
+        plots.feature_importance(
+            pd.Series(importance.importances_mean, index=sample.columns),
+            folder / "feature_importance.png",
+            "P50 model: permutation importance",
+        ),
     ]
 
 
@@ -177,11 +215,16 @@ class PaymentDelay:
     experiment: ClassVar[str] = EXPERIMENT
     description: ClassVar[str] = (
         "Payment-delay model (P10/P50/P90 days late, P(> 30 days late)) trained on the latest marts, evaluated on "
-        "a time-ordered test window against named baselines.")
+        "a time-ordered test window against named baselines."
+    )
     feature_set: ClassVar[str] = "invoice_history"
     output: ClassVar[Output] = INVOICE_SCORES
     score_columns: ClassVar[dict[str, str]] = {
-        "p10": "p10_days_late", "p50": "p50_days_late", "p90": "p90_days_late", "p_late_30": "p_late_30"}
+        "p10": "p10_days_late",
+        "p50": "p50_days_late",
+        "p90": "p90_days_late",
+        "p_late_30": "p_late_30",
+    }
     trusted_types: ClassVar[tuple[type, ...]] = (DelayModel, FillEmptyColumns)
 
     @property
@@ -207,8 +250,11 @@ class PaymentDelay:
         label = label_days_late(invoices, known_until)
         if self.options.floor_at_zero:
             label = label.clip(lower=0)
-        running_late = (label.isna() & ~(invoices.settled_on < known_until)
-                        & (invoices.due_date < known_until - pd.Timedelta(days=LATE_THRESHOLD)))
+        running_late = (
+            label.isna()
+            & ~(invoices.settled_on < known_until)
+            & (invoices.due_date < known_until - pd.Timedelta(days=LATE_THRESHOLD))
+        )
         rows = observation_rows(invoices, known_until, self.options)
         by_issue = self.options.observe_at == "issue_date"
         known_at = rows.issue_date if by_issue else rows.due_date + pd.Timedelta(days=self.options.label_wait_days)

@@ -97,16 +97,26 @@ def log_model(model_name: str, model, input_example, trusted_types: tuple[type, 
     from mlflow.models import infer_signature
 
     signature = infer_signature(input_example, model.predict(input_example))
-    info = mlflow.sklearn.log_model(model, name="model", signature=signature, input_example=input_example.head(5),
-                                    registered_model_name=model_name,
-                                    pip_requirements=[f"scikit-learn=={sklearn.__version__}", "pandas"],
-                                    skops_trusted_types=TRUSTED_TYPES + [f"{t.__module__}.{t.__name__}" for t in trusted_types])
+    info = mlflow.sklearn.log_model(
+        model,
+        name="model",
+        signature=signature,
+        input_example=input_example.head(5),
+        registered_model_name=model_name,
+        pip_requirements=[f"scikit-learn=={sklearn.__version__}", "pandas"],
+        skops_trusted_types=TRUSTED_TYPES + [f"{t.__module__}.{t.__name__}" for t in trusted_types],
+    )
     MlflowClient().set_registered_model_alias(model_name, CHALLENGER, info.registered_model_version)
     return info.registered_model_version
 
 
-def promote(model_name: str, version: str, gates: list, metrics: dict[str, float],
-            evaluate_champion: Callable[[object], dict[str, float]]) -> dict:
+def promote(
+    model_name: str,
+    version: str,
+    gates: list,
+    metrics: dict[str, float],
+    evaluate_champion: Callable[[object], dict[str, float]],
+) -> dict:
     """Promote ``version`` to champion if it passes ``gates`` (ml.gates) against its baselines
     and the current champion evaluated on the same test rows; log the decision on the run."""
     import mlflow
@@ -120,19 +130,36 @@ def promote(model_name: str, version: str, gates: list, metrics: dict[str, float
         try:
             champion_metrics = evaluate_champion(current)
         except Exception as err:  # noqa: BLE001 — a champion that cannot score today's features cannot stay champion
-            log.warning("champion v%s of %s cannot be evaluated (%s): judged on the baselines only",
-                        current_version, model_name, err)
+            log.warning(
+                "champion v%s of %s cannot be evaluated (%s): judged on the baselines only",
+                current_version,
+                model_name,
+                err,
+            )
     decision = promotion.decide(gates, metrics, champion_metrics)
     if decision["promoted"]:
         MlflowClient().set_registered_model_alias(model_name, CHAMPION, version)
     elif not decision["beats_baseline"]:
-        log.warning("%s v%s does not pass its baseline gates: not promoted (%s)", model_name, version,
-                    [(g["metric"], g["challenger"], g["baseline_value"]) for g in decision["gates"]])
+        log.warning(
+            "%s v%s does not pass its baseline gates: not promoted (%s)",
+            model_name,
+            version,
+            [(g["metric"], g["challenger"], g["baseline_value"]) for g in decision["gates"]],
+        )
     decision |= {"version": int(version), "previous_champion": current_version}
-    mlflow.log_metrics({f"champion_{g['metric']}": g["champion"] for g in decision["gates"]
-                        if "champion" in g and math.isfinite(g["champion"])})
-    mlflow.set_tags({"promotion": "champion" if decision["promoted"] else "kept challenger",
-                     "previous_champion_version": str(current_version)})
+    mlflow.log_metrics(
+        {
+            f"champion_{g['metric']}": g["champion"]
+            for g in decision["gates"]
+            if "champion" in g and math.isfinite(g["champion"])
+        }
+    )
+    mlflow.set_tags(
+        {
+            "promotion": "champion" if decision["promoted"] else "kept challenger",
+            "previous_champion_version": str(current_version),
+        }
+    )
     mlflow.log_dict(decision, "promotion_decision.json")
     return decision
 
@@ -145,7 +172,9 @@ def reference_features(model_name: str):
     version = champion_version(model_name)
     if version is None:
         return None
-    path = mlflow.artifacts.download_artifacts(run_id=version.run_id, artifact_path="reference/reference_features.parquet")
+    path = mlflow.artifacts.download_artifacts(
+        run_id=version.run_id, artifact_path="reference/reference_features.parquet"
+    )
     return pd.read_parquet(path)
 
 

@@ -32,33 +32,54 @@ def record_drift(con: duckdb.DuckDBPyConnection, as_of: str, model: str, result)
     """Keep each day's drift outcome where the retrain sensor (and anyone) can query it."""
     ensure_tables(con)
     con.execute("delete from ml.drift_reports where as_of_date = ? and model = ?", [as_of, model])
-    con.execute("insert into ml.drift_reports values (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-                [as_of, model, result.drifted_share, result.drifted, ",".join(result.drifted_features),
-                 str(result.report_path)])
+    con.execute(
+        "insert into ml.drift_reports values (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [
+            as_of,
+            model,
+            result.drifted_share,
+            result.drifted,
+            ",".join(result.drifted_features),
+            str(result.report_path),
+        ],
+    )
 
 
 def customer_scores(invoice_scores: pd.DataFrame) -> pd.DataFrame:
     """Per customer: amount-weighted risk of paying > 30 days late and expected lateness over its
     open invoices; self-cure probability of its overdue ones (amount-weighted)."""
     s = invoice_scores.assign(w=invoice_scores.open_amount.astype(float))
-    s = s.assign(risk_w=s.p_late_30 * s.w, late_w=s.p50_days_late * s.w,
-                 cure_w=s.p_self_cure * s.w, cure_base=s.w.where(s.p_self_cure.notna(), 0.0))
+    s = s.assign(
+        risk_w=s.p_late_30 * s.w,
+        late_w=s.p50_days_late * s.w,
+        cure_w=s.p_self_cure * s.w,
+        cure_base=s.w.where(s.p_self_cure.notna(), 0.0),
+    )
     g = s.groupby("customer_id")[["w", "risk_w", "late_w", "cure_w", "cure_base"]].sum()
-    return pd.DataFrame({
-        "customer_id": g.index,
-        "payment_delay_risk": (g.risk_w / g.w).to_numpy(),
-        "self_cure_probability": (g.cure_w / g.cure_base.where(g.cure_base > 0)).to_numpy(),
-        "expected_days_late": (g.late_w / g.w).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": g.index,
+            "payment_delay_risk": (g.risk_w / g.w).to_numpy(),
+            "self_cure_probability": (g.cure_w / g.cure_base.where(g.cure_base > 0)).to_numpy(),
+            "expected_days_late": (g.late_w / g.w).to_numpy(),
+        }
+    )
 
 
-def write(con: duckdb.DuckDBPyConnection, as_of: str, invoice_scores: pd.DataFrame,
-          other_tables: dict[str, pd.DataFrame] | None = None) -> dict[str, int]:
+def write(
+    con: duckdb.DuckDBPyConnection,
+    as_of: str,
+    invoice_scores: pd.DataFrame,
+    other_tables: dict[str, pd.DataFrame] | None = None,
+) -> dict[str, int]:
     """Replace the as-of slice of every score table in one transaction: ml.invoice_scores,
     ml.customer_scores (derived from it) and each other model output table."""
     ensure_tables(con)
-    customers = customer_scores(invoice_scores) if len(invoice_scores) else pd.DataFrame(
-        columns=["customer_id", "payment_delay_risk", "self_cure_probability", "expected_days_late"])
+    customers = (
+        customer_scores(invoice_scores)
+        if len(invoice_scores)
+        else pd.DataFrame(columns=["customer_id", "payment_delay_risk", "self_cure_probability", "expected_days_late"])
+    )
     frames = {"invoice_scores": invoice_scores, "customer_scores": customers, **(other_tables or {})}
     con.execute("begin transaction")
     try:
@@ -77,16 +98,22 @@ def _replace_slice(con: duckdb.DuckDBPyConnection, table: str, as_of: str, frame
     with no rows (a model with no champion yet) has no types: a table created from it would
     type its columns NULL and refuse every later row, so it only clears the day's slice."""
     if frame.empty:
-        if con.execute("select count(*) from information_schema.tables where table_schema = 'ml' and table_name = ?",
-                       [table]).fetchone()[0]:
+        if con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'ml' and table_name = ?", [table]
+        ).fetchone()[0]:
             con.execute(f"delete from ml.{table} where as_of_date = ?", [as_of])
         return
     con.register("scored", frame.assign(as_of_date=pd.Timestamp(as_of)))
     con.execute("create or replace temp view frame as select * replace (as_of_date::DATE as as_of_date) from scored")
     try:
         con.execute(f"create table if not exists ml.{table} as select * from frame limit 0")
-        existing = dict(con.execute("select column_name, data_type from information_schema.columns "
-                                    "where table_schema = 'ml' and table_name = ?", [table]).fetchall())
+        existing = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'ml' and table_name = ?",
+                [table],
+            ).fetchall()
+        )
         types = dict(con.execute("select column_name, column_type from (describe select * from frame)").fetchall())
         for column in (c for c in types if c not in existing):
             con.execute(f'alter table ml.{table} add column "{column}" {types[column]}')

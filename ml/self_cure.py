@@ -29,8 +29,14 @@ REMINDER_EVIDENCE_DAYS = 5  # unpaid this long past due, a non-held-out customer
 TEST_DAYS = 120
 # 80 trees at a higher learning rate score as well as 150 slower ones and take half the time to
 # predict the daily overdue book.
-PARAMS = {"max_iter": 80, "learning_rate": 0.15, "max_leaf_nodes": 15, "min_samples_leaf": 50,
-          "l2_regularization": 1.0, "early_stopping": False}
+PARAMS = {
+    "max_iter": 80,
+    "learning_rate": 0.15,
+    "max_leaf_nodes": 15,
+    "min_samples_leaf": 50,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+}
 
 
 def held_out_quarters(data: dict) -> pd.DataFrame:
@@ -72,7 +78,8 @@ class SelfCure:
     experiment: ClassVar[str] = EXPERIMENT
     description: ClassVar[str] = (
         "Self-cure model: P(an overdue invoice is paid within 14 days without a reminder), learnt from the "
-        "customers the dunning policy held out.")
+        "customers the dunning policy held out."
+    )
     params: ClassVar[dict] = PARAMS | {"window_days": WINDOW_DAYS}
     # the label of an invoice observed the day after its due date is known 14 days later
     window: ClassVar[Window] = Window(TEST_DAYS, WINDOW_DAYS + 1)
@@ -86,8 +93,11 @@ class SelfCure:
         observed then, whose 14-day window closed before ``known_until``."""
         inv = data["invoices"].assign(quarter=lambda f: f.due_date.dt.to_period("Q"))
         start = inv.due_date + pd.Timedelta(days=1)
-        overdue = inv[(inv.settled_on.isna() | (inv.settled_on >= start))
-                      & (start + pd.Timedelta(days=WINDOW_DAYS) < known_until) & ~inv.credited_by_dispute]
+        overdue = inv[
+            (inv.settled_on.isna() | (inv.settled_on >= start))
+            & (start + pd.Timedelta(days=WINDOW_DAYS) < known_until)
+            & ~inv.credited_by_dispute
+        ]
         held = pd.MultiIndex.from_frame(held_out_quarters(data))
         overdue = overdue[pd.MultiIndex.from_frame(overdue[["customer_id", "quarter"]]).isin(held)]
         rows = overdue.assign(as_of=overdue.due_date + pd.Timedelta(days=1)).drop(columns="quarter")
@@ -102,14 +112,19 @@ class SelfCure:
 
     def evaluate(self, model, train: TrainingSet, test: TrainingSet) -> dict[str, float]:
         metrics = evaluation.classification_metrics(test.y, model.predict(test.X).p_self_cure)
-        return metrics | evaluation.classification_metrics(test.y, baseline(test.X, train.y).p_self_cure,
-                                                           "baseline_customer_history_")
+        return metrics | evaluation.classification_metrics(
+            test.y, baseline(test.X, train.y).p_self_cure, "baseline_customer_history_"
+        )
 
     def diagnostics(self, model, test: TrainingSet, folder: Path) -> tuple[list[Path], dict[str, float]]:
         from ml import plots  # matplotlib: only where plots are drawn
 
-        path = plots.calibration(test.y, model.predict(test.X).p_self_cure, folder / "calibration.png",
-                                 "Self-cure within 14 days: calibration on the test window")
+        path = plots.calibration(
+            test.y,
+            model.predict(test.X).p_self_cure,
+            folder / "calibration.png",
+            "Self-cure within 14 days: calibration on the test window",
+        )
         return [path], {}
 
     def scoring_rows(self, data: dict, as_of: pd.Timestamp) -> pd.DataFrame:

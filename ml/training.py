@@ -30,15 +30,18 @@ def training_set(spec: ModelSpec, data: dict, rows: pd.DataFrame) -> TrainingSet
     return TrainingSet(spec.features(data, rows), rows.label, rows)
 
 
-def train_test(spec: ModelSpec, data: dict, as_of: pd.Timestamp) -> tuple[TrainingSet, TrainingSet, evaluation.TimeSplit]:
+def train_test(
+    spec: ModelSpec, data: dict, as_of: pd.Timestamp
+) -> tuple[TrainingSet, TrainingSet, evaluation.TimeSplit]:
     split = time_split(spec, as_of)
     train = spec.observations(data, split.cutoff)
     train = train[train.as_of < split.cutoff].sort_values("as_of", kind="stable")
     if spec.window.max_train_rows is not None:
         train = train.tail(spec.window.max_train_rows)
     test = spec.observations(data, as_of)
-    test = test[(test.as_of >= split.cutoff) & (test.as_of <= split.end) & (test.label_known_at <= as_of)
-                & test.label.notna()]
+    test = test[
+        (test.as_of >= split.cutoff) & (test.as_of <= split.end) & (test.label_known_at <= as_of) & test.label.notna()
+    ]
     evaluation.require_rows(spec.name, len(train), len(test), split)
     return training_set(spec, data, train), training_set(spec, data, test), split
 
@@ -55,9 +58,17 @@ def run_training(spec: ModelSpec, data: dict, as_of: pd.Timestamp, model_gates: 
     metrics = spec.evaluate(model, train, test)
     registry.use_experiment(spec.experiment)
     with mlflow.start_run(run_name=f"{spec.name}-{split.cutoff.date()}") as run:
-        mlflow.log_params(spec.params | split.describe() | {
-            "train_rows": len(train), "test_rows": len(test), "features": ",".join(train.X.columns), "seed": SEED,
-            "gates": ";".join(f"{g.metric}<{g.baseline}-{g.margin:.0%}" for g in model_gates)})
+        mlflow.log_params(
+            spec.params
+            | split.describe()
+            | {
+                "train_rows": len(train),
+                "test_rows": len(test),
+                "features": ",".join(train.X.columns),
+                "seed": SEED,
+                "gates": ";".join(f"{g.metric}<{g.baseline}-{g.margin:.0%}" for g in model_gates),
+            }
+        )
         with tempfile.TemporaryDirectory() as tmp:
             paths, figures = spec.diagnostics(model, test, Path(tmp))
             for path in paths:
@@ -67,8 +78,9 @@ def run_training(spec: ModelSpec, data: dict, as_of: pd.Timestamp, model_gates: 
             mlflow.log_artifact(str(reference), artifact_path="reference")
         mlflow.log_metrics({k: v for k, v in (metrics | figures).items() if np.isfinite(v)})
         version = registry.log_model(spec.name, model, test.X.head(50), spec.trusted_types)
-        decision = registry.promote(spec.name, version, model_gates, metrics,
-                                    lambda champion: spec.evaluate(champion, train, test))
+        decision = registry.promote(
+            spec.name, version, model_gates, metrics, lambda champion: spec.evaluate(champion, train, test)
+        )
     return {"run_id": run.info.run_id, "metrics": metrics, **decision}
 
 

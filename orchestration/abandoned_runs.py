@@ -34,8 +34,9 @@ def fail_abandoned_runs(instance) -> list[str]:
     import dagster as dg
 
     failed = []
-    running = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED,
-                                                                 dg.DagsterRunStatus.STARTING]))
+    running = instance.get_runs(
+        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    )
     for run in running:
         pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
         if pid and host == socket.gethostname() and int(pid) != os.getpid() and not _alive(int(pid)):

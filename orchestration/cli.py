@@ -24,14 +24,18 @@ def webhook(args: argparse.Namespace) -> int:
 
     key = settings.webhook_public_key()
     if not key:
-        print("SENDGRID_WEBHOOK_PUBLIC_KEY is not set: the receiver accepts only signed events "
-              "(copy the verification key from SendGrid → Mail Settings → Event Webhook).", file=sys.stderr)
+        print(
+            "SENDGRID_WEBHOOK_PUBLIC_KEY is not set: the receiver accepts only signed events "
+            "(copy the verification key from SendGrid → Mail Settings → Event Webhook).",
+            file=sys.stderr,
+        )
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     receiver = Receiver(key, args.events_dir or settings.events_dir())
     httpd = server(receiver, args.host, args.port)
-    logging.getLogger(__name__).info("event webhook listening on http://%s:%d%s, landing in %s",
-                                     args.host, args.port, PATH, receiver.events_dir)
+    logging.getLogger(__name__).info(
+        "event webhook listening on http://%s:%d%s, landing in %s", args.host, args.port, PATH, receiver.events_dir
+    )
     httpd.serve_forever()
     return 0
 
@@ -43,19 +47,30 @@ def deliver(args: argparse.Namespace) -> int:
     from journeys import catalog, delivery
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    sender = delivery.make_sender(args.outbox_dir or args.warehouse.parent / "outbox",
-                                  api_key=settings.sendgrid_api_key(), **settings.sendgrid_options())
+    sender = delivery.make_sender(
+        args.outbox_dir or args.warehouse.parent / "outbox",
+        api_key=settings.sendgrid_api_key(),
+        **settings.sendgrid_options(),
+    )
     with duckdb.connect(str(args.warehouse)) as con:
-        report = delivery.deliver(con, sender, catalog.load_branding(overrides=settings.brand_overrides()),
-                                  args.as_of, reconcile_after=timedelta(minutes=args.reconcile_after_minutes))
-    print(f"{report.sent} sent, {report.failed} failed, {report.deferred} deferred, {report.in_doubt} in doubt, "
-          f"{report.reconciled} reconciled")
+        report = delivery.deliver(
+            con,
+            sender,
+            catalog.load_branding(overrides=settings.brand_overrides()),
+            args.as_of,
+            reconcile_after=timedelta(minutes=args.reconcile_after_minutes),
+        )
+    print(
+        f"{report.sent} sent, {report.failed} failed, {report.deferred} deferred, {report.in_doubt} in doubt, "
+        f"{report.reconciled} reconciled"
+    )
     return 1 if report.failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     hook = commands.add_parser("webhook", help=webhook.__doc__)
     hook.add_argument("--host", default="127.0.0.1")
@@ -66,8 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     send.add_argument("--warehouse", required=True, type=Path)
     send.add_argument("--as-of", required=True, help="the extraction day whose plan is delivered")
     send.add_argument("--outbox-dir", type=Path, help="where dry-run .eml files go (default: beside the warehouse)")
-    send.add_argument("--reconcile-after-minutes", type=float, default=RECONCILE_AFTER.total_seconds() / 60,
-                      help="how long a message whose answer was lost waits for its webhook event before a resend")
+    send.add_argument(
+        "--reconcile-after-minutes",
+        type=float,
+        default=RECONCILE_AFTER.total_seconds() / 60,
+        help="how long a message whose answer was lost waits for its webhook event before a resend",
+    )
     send.set_defaults(run=deliver)
     args = parser.parse_args(argv)
     return args.run(args)

@@ -8,8 +8,14 @@ from orchestration.resources import default_resources
 
 def definitions(**resources) -> dg.Definitions:
     """The definitions with some resources configured otherwise (the closed loop's policy)."""
-    return dg.Definitions.merge(ingestion.defs, marts.defs, models.defs, journeys.defs, jobs.defs,
-                                dg.Definitions(resources=default_resources() | resources))
+    return dg.Definitions.merge(
+        ingestion.defs,
+        marts.defs,
+        models.defs,
+        journeys.defs,
+        jobs.defs,
+        dg.Definitions(resources=default_resources() | resources),
+    )
 
 
 defs = definitions()

@@ -1,6 +1,6 @@
 """The daily job over every partitioned asset, its 06:00 schedule and the new-drop sensor."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
@@ -10,19 +10,24 @@ from orchestration.partitions import daily_partitions
 
 # DuckDB takes one writer at a time: the steps of a run execute one after the other in one process.
 daily_job = dg.define_asset_job(
-    "daily_job", selection=dg.AssetSelection.all() - dg.AssetSelection.groups("ml_training"),
+    "daily_job",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("ml_training"),
     partitions_def=daily_partitions,
     executor_def=dg.in_process_executor,
     description="Everything for one extraction date: drop → raw → checks → downstream stages.",
 )
 
 
-@dg.schedule(job=daily_job, cron_schedule="0 6 * * *", execution_timezone=settings.schedule_timezone(),
-             default_status=dg.DefaultScheduleStatus.STOPPED)
+@dg.schedule(
+    job=daily_job,
+    cron_schedule="0 6 * * *",
+    execution_timezone=settings.schedule_timezone(),
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
 def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """At 06:00 (RELANCE_SCHEDULE_TIMEZONE) process yesterday's extraction (UTC day)."""
-    scheduled = context.scheduled_execution_time or datetime.now(timezone.utc)
-    partition = (scheduled.astimezone(timezone.utc).date() - timedelta(days=1)).isoformat()
+    scheduled = context.scheduled_execution_time or datetime.now(UTC)
+    partition = (scheduled.astimezone(UTC).date() - timedelta(days=1)).isoformat()
     return dg.RunRequest(run_key=partition, partition_key=partition)
 
 

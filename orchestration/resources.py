@@ -50,13 +50,15 @@ class ErpSourceResource(dg.ConfigurableResource):
         common = {"retention_days": settings.retention_days() if self.retention_days is None else self.retention_days}
         if adapter:
             name, export = adapter
-            return ErpSource("adapter", settings.home() / "adapters" / name / "drops",
-                             adapter=(name, Path(export)), **common)
+            return ErpSource(
+                "adapter", settings.home() / "adapters" / name / "drops", adapter=(name, Path(export)), **common
+            )
         if root:
             return ErpSource("drop", root, **common)
         sim = settings.simulator_root()
-        return ErpSource("simulator", sim / "drops", simulator_root=sim,
-                         simulator_size=settings.simulator_size(), **common)
+        return ErpSource(
+            "simulator", sim / "drops", simulator_root=sim, simulator_size=settings.simulator_size(), **common
+        )
 
 
 class MlflowResource(dg.ConfigurableResource):
@@ -93,12 +95,13 @@ class SendGridResource(dg.ConfigurableResource):
         client (host, sandbox and unsubscribe group from the environment, see settings.py)."""
         from journeys.delivery import make_sender
 
-        return make_sender(settings.outbox_dir(), api_key=self.key(), links=unsubscribe_links(),
-                           **settings.sendgrid_options())
+        return make_sender(
+            settings.outbox_dir(), api_key=self.key(), links=unsubscribe_links(), **settings.sendgrid_options()
+        )
 
     def now(self, partition: str) -> datetime | None:
         """The delivery's clock: None for the wall clock."""
-        from journeys.contact_list import not_before, send_day_of
+        from journeys.schedule import not_before, send_day_of
 
         return not_before(send_day_of(partition)) if self.simulated_clock else None
 
@@ -113,8 +116,10 @@ def unsubscribe_links():
     def token(customer_id: str) -> str:
         return links.issue(customer_id, UNSUBSCRIBE_DAYS)
 
-    return UnsubscribeLinks(page=lambda customer: f"{base}/start/{token(customer)}?then=unsubscribe",
-                            one_click=lambda customer: f"{base}/one-click-unsubscribe/{token(customer)}")
+    return UnsubscribeLinks(
+        page=lambda customer: f"{base}/start/{token(customer)}?then=unsubscribe",
+        one_click=lambda customer: f"{base}/one-click-unsubscribe/{token(customer)}",
+    )
 
 
 UNSUBSCRIBE_DAYS = 365  # an e-mail read months later must still let its reader stop the reminders

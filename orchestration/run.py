@@ -33,8 +33,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Run {run_id} was left running by a process that ended: marked failed.")
     untrained = models_never_trained()
     if untrained:  # the first run trains before it plans: nothing goes out on fallbacks
-        print(f"\nNo model trained yet ({', '.join(untrained)}): building the marts of {days[-1]}, training, "
-              "then running the whole day.")
+        print(
+            f"\nNo model trained yet ({', '.join(untrained)}): building the marts of {days[-1]}, training, "
+            "then running the whole day."
+        )
         if not run_partition(days[-1], source.kind, plan=False) or not train_models(untrained):
             print("Models were not trained (see the reason above): the pipeline runs without their scores.")
     failures = [day for day in days if not run_partition(day, source.kind)]
@@ -52,8 +54,10 @@ def run_partition(partition: str, source_kind: str, plan: bool = True) -> bool:
     from orchestration.journeys.assets import CONTACT_LIST
     from orchestration.resources import WarehouseResource
 
-    print(f"Relance: running the daily pipeline for extraction {partition} (source: {source_kind})"
-          + ("" if plan else ", without planning or sending"))
+    print(
+        f"Relance: running the daily pipeline for extraction {partition} (source: {source_kind})"
+        + ("" if plan else ", without planning or sending")
+    )
     job = defs.resolve_job_def("daily_job")
     selection = None
     if not plan:
@@ -61,11 +65,18 @@ def run_partition(partition: str, source_kind: str, plan: bool = True) -> bool:
         every = job.asset_layer.selected_asset_keys
         selection = list(every - dg.AssetSelection.assets(CONTACT_LIST).downstream().resolve(graph))
     with instance_of_home() as instance:
-        result = job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False,
-                                        asset_selection=selection, tags=launch_tags(),
-                                        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
-    checks = [(c.asset_key.to_user_string(), c.check_name, c.passed, c.severity.value)
-              for c in result.get_asset_check_evaluations()]
+        result = job.execute_in_process(
+            partition_key=partition,
+            instance=instance,
+            raise_on_error=False,
+            asset_selection=selection,
+            tags=launch_tags(),
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
+    checks = [
+        (c.asset_key.to_user_string(), c.check_name, c.passed, c.severity.value)
+        for c in result.get_asset_check_evaluations()
+    ]
     if WarehouseResource().file.exists():
         with WarehouseResource().connect(read_only=True) as con:
             print_summary(con, partition, checks)
@@ -101,22 +112,30 @@ def train_models(names: list[str]) -> bool:
 
     with instance_of_home() as instance:
         result = defs.resolve_job_def("training_job").execute_in_process(
-            instance=instance, raise_on_error=False, tags=launch_tags(),
+            instance=instance,
+            raise_on_error=False,
+            tags=launch_tags(),
             asset_selection=[dg.AssetKey(training_asset_name(name)) for name in names],
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     for event in result.all_events:
         if event.is_step_failure:
             print(f"  {event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[-1]}")
     for event in result.get_asset_materialization_events():
         meta = event.materialization.metadata
-        print(f"  {event.asset_key.to_user_string()}: version {meta['registered_version'].value}, "
-              f"champion={meta['promoted_to_champion'].value}, {meta['summary'].value}")
+        print(
+            f"  {event.asset_key.to_user_string()}: version {meta['registered_version'].value}, "
+            f"champion={meta['promoted_to_champion'].value}, {meta['summary'].value}"
+        )
     return result.success
 
 
 def print_summary(con, partition: str, checks: list[tuple]) -> None:
-    rows = con.execute("""select table_name, rows_read, rows_loaded, rows_rejected, coalesce(source_file, '(absent)')
-                          from raw.load_log where partition_date = ? order by table_name""", [partition]).fetchall()
+    rows = con.execute(
+        """select table_name, rows_read, rows_loaded, rows_rejected, coalesce(source_file, '(absent)')
+                          from raw.load_log where partition_date = ? order by table_name""",
+        [partition],
+    ).fetchall()
     print(f"\n{'table':<18}{'read':>10}{'loaded':>10}{'rejected':>10}")
     for table, read, loaded, rejected, _ in rows:
         print(f"{table:<18}{read:>10,}{loaded:>10,}{rejected:>10,}")
@@ -136,38 +155,56 @@ def print_summary(con, partition: str, checks: list[tuple]) -> None:
 
 
 def print_headline_kpis(con, partition: str) -> None:
-    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
-                         "and table_name = 'mart_collections_kpis_daily'").fetchone()[0]
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' "
+        "and table_name = 'mart_collections_kpis_daily'"
+    ).fetchone()[0]
     if not exists:
         return
-    rows = con.execute("""select currency_code, ending_ar, ending_overdue_ar, dso_countback,
+    rows = con.execute(
+        """select currency_code, ending_ar, ending_overdue_ar, dso_countback,
                                  best_possible_dso_countback,
                                  add_countback, cei_pct, pct_current
                           from marts.mart_collections_kpis_daily where as_of_date = ? order by ending_ar desc""",
-                       [partition]).fetchall()
+        [partition],
+    ).fetchall()
     if not rows:
         return
     print(f"\nHeadline KPIs as of {partition} (trailing 90 days; DSO by countback):")
     print(f"{'currency':<9}{'open AR':>15}{'overdue':>15}{'DSO':>8}{'BPDSO':>8}{'ADD':>8}{'CEI %':>8}{'current %':>11}")
     for cur, ar, overdue, dso, bpdso, add, cei, current in rows:
-        print(f"{cur:<9}{ar:>15,.2f}{overdue:>15,.2f}{dso or 0:>8.1f}{bpdso or 0:>8.1f}{add or 0:>8.1f}"
-              f"{cei or 0:>8.1f}{current or 0:>11.1f}")
+        print(
+            f"{cur:<9}{ar:>15,.2f}{overdue:>15,.2f}{dso or 0:>8.1f}{bpdso or 0:>8.1f}{add or 0:>8.1f}"
+            f"{cei or 0:>8.1f}{current or 0:>11.1f}"
+        )
 
 
 def print_contact_list(con, partition: str) -> None:
     """Tomorrow's plan in a few lines: actions, channels, and what the rules stopped."""
-    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'journeys' "
-                         "and table_name = 'contact_list'").fetchone()[0]
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'journeys' and table_name = 'contact_list'"
+    ).fetchone()[0]
     if not exists:
         return
-    actions = con.execute("""select action, channel, count(*) from journeys.contact_list where as_of_date = ?
-                             group by all order by 3 desc""", [partition]).fetchall()
-    blocked = con.execute("""select rule, count(*) from journeys.blocked_sends where as_of_date = ?
-                             group by 1 order by 2 desc""", [partition]).fetchall()
-    delivered = con.execute("""select status, count(*) from journeys.outbox where as_of_date = ? and channel = 'email'
-                               group by 1 order by 2 desc""", [partition]).fetchall()
-    print(f"\nContact list for the day after {partition}: "
-          + (", ".join(f"{n} {action} ({channel})" for action, channel, n in actions) or "nothing to do"))
+    actions = con.execute(
+        """select action, channel, count(*) from journeys.contact_list where as_of_date = ?
+                             group by all order by 3 desc""",
+        [partition],
+    ).fetchall()
+    blocked = con.execute(
+        """select rule, count(*) from journeys.blocked_sends where as_of_date = ?
+                             group by 1 order by 2 desc""",
+        [partition],
+    ).fetchall()
+    delivered = con.execute(
+        """select status, count(*) from journeys.outbox where as_of_date = ? and channel = 'email'
+                               group by 1 order by 2 desc""",
+        [partition],
+    ).fetchall()
+    print(
+        f"\nContact list for the day after {partition}: "
+        + (", ".join(f"{n} {action} ({channel})" for action, channel, n in actions) or "nothing to do")
+    )
     if blocked:
         print("  blocked by rule: " + ", ".join(f"{rule} {n}" for rule, n in blocked))
     if delivered:

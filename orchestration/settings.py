@@ -80,9 +80,11 @@ def sendgrid_api_key() -> str | None:
 def sendgrid_options() -> dict:
     """Where and how live delivery talks to SendGrid (the key is separate: never logged)."""
     group = os.environ.get("SENDGRID_ASM_GROUP_ID")
-    return {"host": os.environ.get("SENDGRID_HOST") or "https://api.sendgrid.com",
-            "asm_group_id": int(group) if group else None,
-            "sandbox": os.environ.get("SENDGRID_SANDBOX", "").lower() in ("1", "true", "yes")}
+    return {
+        "host": os.environ.get("SENDGRID_HOST") or "https://api.sendgrid.com",
+        "asm_group_id": int(group) if group else None,
+        "sandbox": os.environ.get("SENDGRID_SANDBOX", "").lower() in ("1", "true", "yes"),
+    }
 
 
 def webhook_public_key() -> str | None:
@@ -98,8 +100,9 @@ BRAND_PREFIX = "RELANCE_BRAND_"
 
 def brand_overrides() -> dict[str, str]:
     """RELANCE_BRAND_<KEY>=value for each branding key to override, keyed by the lower-case key."""
-    return {name[len(BRAND_PREFIX):].lower(): value for name, value in os.environ.items()
-            if name.startswith(BRAND_PREFIX)}
+    return {
+        name[len(BRAND_PREFIX) :].lower(): value for name, value in os.environ.items() if name.startswith(BRAND_PREFIX)
+    }
 
 
 def portal_secret() -> str:

@@ -66,10 +66,13 @@ def write_csv(folder: Path, table: str, text: str, encoding: str = "utf-8") -> P
     return path
 
 
-CUSTOMERS_CSV = """customer_id,name,country,currency,industry,credit_limit,payment_terms_days,account_owner,language,timezone,created_at
-C1,Acme SARL,FR,EUR,retail,5000.00,30,owner_1,fr,Europe/Paris,2020-01-01
+CUSTOMERS_CSV = (
+    "customer_id,name,country,currency,industry,credit_limit,payment_terms_days,account_owner,language,timezone,"
+    "created_at\n"
+    """C1,Acme SARL,FR,EUR,retail,5000.00,30,owner_1,fr,Europe/Paris,2020-01-01
 C2,Globex Inc.,US,USD,,,45,,en,,2021-06-15
 """
+)
 INVOICES_CSV = """invoice_id,customer_id,issue_date,due_date,amount,currency,po_number
 I1,C1,2025-01-01,2025-01-31,100.50,EUR,PO-1
 I2,C2,2025-02-01,2025-03-18,2000,USD,

@@ -16,8 +16,9 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-REFUSAL = {"errors": [{"field": "from.email",
-                       "message": "The from address does not match a verified Sender Identity."}]}
+REFUSAL = {
+    "errors": [{"field": "from.email", "message": "The from address does not match a verified Sender Identity."}]
+}
 
 
 class SendGridServer:
@@ -52,9 +53,16 @@ class SendGridServer:
         message_id = body["custom_args"]["message_id"]
         self.accepted.append(message_id)
         n = len(self.accepted)
-        self.events.append({"email": body["personalizations"][0]["to"][0]["email"], "timestamp": int(time.time()),
-                            "event": "processed", "sg_event_id": f"processed-{n}-{message_id}",
-                            "sg_message_id": f"sg-{n}.filter", "message_id": message_id})
+        self.events.append(
+            {
+                "email": body["personalizations"][0]["to"][0]["email"],
+                "timestamp": int(time.time()),
+                "event": "processed",
+                "sg_event_id": f"processed-{n}-{message_id}",
+                "sg_message_id": f"sg-{n}.filter",
+                "message_id": message_id,
+            }
+        )
         return n
 
     def _route(self, body: dict, auth: str):

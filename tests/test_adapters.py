@@ -9,7 +9,9 @@ from erp import adapters
 from erp.ingest import check_drop
 from tests.conftest import IBM_AR_CSV
 
-needs_ibm = pytest.mark.skipif(not IBM_AR_CSV.exists(), reason=f"IBM AR sample not found at {IBM_AR_CSV} (needs ../shared)")
+needs_ibm = pytest.mark.skipif(
+    not IBM_AR_CSV.exists(), reason=f"IBM AR sample not found at {IBM_AR_CSV} (needs ../shared)"
+)
 
 
 @needs_ibm

@@ -14,8 +14,14 @@ DAY = AS_OF.date().isoformat()
 
 
 def deliver(con, tmp_path, store):
-    return delivery.deliver(con, delivery.DryRunSender(tmp_path / "outbox"), BRAND, DAY, now=NOW,
-                            deliverable=lambda day, ids: decisions.deliverable_message_ids(day, ids, store))
+    return delivery.deliver(
+        con,
+        delivery.DryRunSender(tmp_path / "outbox"),
+        BRAND,
+        DAY,
+        now=NOW,
+        deliverable=lambda day, ids: decisions.deliverable_message_ids(day, ids, store),
+    )
 
 
 def test_approval_mode_delivers_nothing_before_approval_and_exactly_the_approved_after(tmp_path):
@@ -28,7 +34,10 @@ def test_approval_mode_delivers_nothing_before_approval_and_exactly_the_approved
     second = deliver(con, tmp_path, store)
     assert (second.sent, second.waiting) == (2, 1)
     assert outbox(con).set_index("message_id").status.to_dict() == {
-        "rl-test-00": "dry_run", "rl-test-01": "pending", "rl-test-02": "dry_run"}
+        "rl-test-00": "dry_run",
+        "rl-test-01": "pending",
+        "rl-test-02": "dry_run",
+    }
     assert deliver(con, tmp_path, store).sent == 0  # approved ones went once; the other still waits
 
 

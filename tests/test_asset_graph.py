@@ -30,8 +30,11 @@ def asset_graph() -> dict:
             "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
             "checks": sorted(check.name for check in node.check_keys),
         }
-    jobs = {job.name: sorted(k.to_user_string() for k in job.asset_layer.selected_asset_keys)
-            for job in defs.resolve_all_job_defs() if not job.name.startswith("__")}
+    jobs = {
+        job.name: sorted(k.to_user_string() for k in job.asset_layer.selected_asset_keys)
+        for job in defs.resolve_all_job_defs()
+        if not job.name.startswith("__")
+    }
     return {"assets": assets, "jobs": jobs}
 
 

@@ -15,13 +15,21 @@ LATEST_STATE = ("marts.dim_customer_360", "marts.fct_invoices", "marts.fct_payme
 
 def snapshot(home) -> dict:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        state = {table: con.execute(f"select count(*), max(as_of_date)::VARCHAR from {table}").fetchall()[0]
-                 for table in LATEST_STATE}
+        state = {
+            table: con.execute(f"select count(*), max(as_of_date)::VARCHAR from {table}").fetchall()[0]
+            for table in LATEST_STATE
+        }
         state["outbox"] = sorted(r[0] for r in con.execute("select message_id from journeys.outbox").fetchall())
-        state["planned_days"] = [r[0] for r in con.execute(
-            "select distinct as_of_date::VARCHAR from journeys.contact_list order by 1").fetchall()]
-        state["kpi_days"] = [r[0] for r in con.execute(
-            "select distinct as_of_date::VARCHAR from marts.mart_collections_kpis_daily order by 1").fetchall()]
+        state["planned_days"] = [
+            r[0]
+            for r in con.execute("select distinct as_of_date::VARCHAR from journeys.contact_list order by 1").fetchall()
+        ]
+        state["kpi_days"] = [
+            r[0]
+            for r in con.execute(
+                "select distinct as_of_date::VARCHAR from marts.mart_collections_kpis_daily order by 1"
+            ).fetchall()
+        ]
     state["eml"] = sorted(p.name for p in (home / "outbox").rglob("*.eml"))
     return state
 
@@ -47,8 +55,9 @@ def test_a_backfill_of_a_past_day_plans_and_sends_nothing_and_keeps_the_latest_t
     past = (date.fromisoformat(latest) - timedelta(days=1)).isoformat()
     assert run.run_partition(past, "simulator")
     after = snapshot(home)
-    assert {k: after[k] for k in (*LATEST_STATE, "outbox", "planned_days", "eml")} == \
-        {k: before[k] for k in (*LATEST_STATE, "outbox", "planned_days", "eml")}
+    assert {k: after[k] for k in (*LATEST_STATE, "outbox", "planned_days", "eml")} == {
+        k: before[k] for k in (*LATEST_STATE, "outbox", "planned_days", "eml")
+    }
     assert all(after[table][1] == latest for table in LATEST_STATE)  # never rewound to the past day
     assert after["kpi_days"] == sorted({past, *before["kpi_days"]})  # history recomputed
     assert (home / "exports" / "mart_collections_kpis_daily" / f"as_of_date={past}" / "data.parquet").exists()

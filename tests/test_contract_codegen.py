@@ -20,10 +20,12 @@ def renamed(table: str, old: str, new: str):
     """The contract table with column ``old`` called ``new`` everywhere the contract names it."""
     t = TABLES[table]
     return replace(
-        t, columns=tuple(replace(c, name=new) if c.name == old else c for c in t.columns),
+        t,
+        columns=tuple(replace(c, name=new) if c.name == old else c for c in t.columns),
         key=tuple(new if k == old else k for k in t.key),
         rules=tuple(replace(r, violated=re.sub(rf"\bt\.{old}\b", f"t.{new}", r.violated)) for r in t.rules),
-        event_time=new if t.event_time == old else t.event_time)
+        event_time=new if t.event_time == old else t.event_time,
+    )
 
 
 def staging_model(text: str, name: str) -> dict:
@@ -45,11 +47,14 @@ def test_generated_tests_restate_the_contract():
     models = yaml.safe_load(contract_codegen.render()[contract_codegen.MODELS_FILE])["models"]
     by_column = {(m["name"], c["name"]): c.get("data_tests", []) for m in models for c in m["columns"]}
     assert by_column[("stg_erp__invoices", "invoice_id")] == ["unique", "not_null"]
-    assert {"accepted_values": {"arguments": {"values": list(TABLES["payments"].column("method").values)}}} \
-        in by_column[("stg_erp__payments", "payment_method")]
+    assert {
+        "accepted_values": {"arguments": {"values": list(TABLES["payments"].column("method").values)}}
+    } in by_column[("stg_erp__payments", "payment_method")]
     assert by_column[("stg_erp__email_events", "message_id")][1]["relationships"]["config"] == {"severity": "warn"}
     invoices = next(m for m in models if m["name"] == "stg_erp__invoices")
-    assert invoices["data_tests"] == [{"expression_is_true": {"arguments": {"expression": "not (due_date < issue_date)"}}}]
+    assert invoices["data_tests"] == [
+        {"expression_is_true": {"arguments": {"expression": "not (due_date < issue_date)"}}}
+    ]
 
 
 def test_renaming_a_contract_column_moves_dbt_tests_and_gx_suites(con, tmp_path, monkeypatch):
@@ -63,7 +68,8 @@ def test_renaming_a_contract_column_moves_dbt_tests_and_gx_suites(con, tmp_path,
     assert contract_codegen.drift() == [
         f"{contract_codegen.SOURCES_FILE} differs from what the contract generates",
         f"{contract_codegen.MODELS_FILE} differs from what the contract generates",
-        "stg_erp__invoices.sql: select invoiced_on as invoiced_on (contract invoices.invoiced_on)"]
+        "stg_erp__invoices.sql: select invoiced_on as invoiced_on (contract invoices.invoiced_on)",
+    ]
     labels = [e.label for e in suite_for(TABLES["invoices"], "2025-03-01")]
     assert "dates(invoiced_on)" in labels and "dates(issue_date)" not in labels
     # ... and the whole path follows: a drop with the renamed header loads and is validated on it.
@@ -81,14 +87,29 @@ def test_a_rename_behind_a_staging_alias_keeps_the_staging_name(monkeypatch):
     assert amount["description"].startswith("Contract column `gross_amount`") and amount["data_tests"]
     assert "- {name: gross_amount, data_type: 'DECIMAL(18,2)'" in files[contract_codegen.SOURCES_FILE]
     assert contract_codegen.staging_drift() == [
-        "stg_erp__invoices.sql: select gross_amount as invoice_amount (contract invoices.gross_amount)"]
+        "stg_erp__invoices.sql: select gross_amount as invoice_amount (contract invoices.gross_amount)"
+    ]
 
 
 def test_renaming_a_key_moves_the_relationship_tests_of_its_children(monkeypatch):
     monkeypatch.setitem(TABLES, "invoices", renamed("invoices", "invoice_id", "invoice_ref"))
     models = yaml.safe_load(contract_codegen.render()[contract_codegen.MODELS_FILE])["models"]
-    fields = {m["name"]: t["relationships"]["arguments"]["field"] for m in models for c in m["columns"]
-              for t in c.get("data_tests", []) if isinstance(t, dict) and "relationships" in t
-              and t["relationships"]["arguments"]["to"] == "ref('stg_erp__invoices')"}
-    assert fields == dict.fromkeys(["stg_erp__payments", "stg_erp__credit_notes", "stg_erp__disputes",
-                                    "stg_erp__promises_to_pay", "stg_erp__contact_history"], "invoice_ref")
+    fields = {
+        m["name"]: t["relationships"]["arguments"]["field"]
+        for m in models
+        for c in m["columns"]
+        for t in c.get("data_tests", [])
+        if isinstance(t, dict)
+        and "relationships" in t
+        and t["relationships"]["arguments"]["to"] == "ref('stg_erp__invoices')"
+    }
+    assert fields == dict.fromkeys(
+        [
+            "stg_erp__payments",
+            "stg_erp__credit_notes",
+            "stg_erp__disputes",
+            "stg_erp__promises_to_pay",
+            "stg_erp__contact_history",
+        ],
+        "invoice_ref",
+    )

@@ -48,11 +48,14 @@ def test_a_clean_drop_passes_every_check(con, tmp_path):
         assert result.evaluated == len(suite_for(TABLES[table], DAY1)) > 0
 
 
-@pytest.mark.parametrize(("issued", "due", "failing"), [
-    ("1890-05-01", "1890-05-31", {"dates(issue_date)": 1, "dates(due_date)": 1}),
-    ("2025-02-10", "2099-03-12", {"dates(due_date)": 1}),
-    ("2025-03-02", "2025-04-01", {"dates(issue_date)": 1}),  # issued after its extraction
-])
+@pytest.mark.parametrize(
+    ("issued", "due", "failing"),
+    [
+        ("1890-05-01", "1890-05-31", {"dates(issue_date)": 1, "dates(due_date)": 1}),
+        ("2025-02-10", "2099-03-12", {"dates(due_date)": 1}),
+        ("2025-03-02", "2025-04-01", {"dates(issue_date)": 1}),  # issued after its extraction
+    ],
+)
 def test_implausible_dates_that_ingestion_accepts_fail_a_blocking_check(con, tmp_path, issued, due, failing):
     invoices = INVOICES_CSV.replace("I2,C2,2025-02-01,2025-03-18", f"I2,C2,{issued},{due}")
     reports = load(con, drop(tmp_path, DAY1, invoices), DAY1)
@@ -100,8 +103,11 @@ def test_an_empty_required_table_blocks(con, tmp_path):
 
 def test_a_new_amount_far_from_the_customers_usual_warns(con, tmp_path):
     load(con, drop(tmp_path, DAY1, invoices_csv(many_invoices(4))), DAY1)
-    new = [("I5", "C1", "2025-03-02", "2025-04-01", "9000.00"), ("I6", "C1", "2025-03-02", "2025-04-01", "150.00"),
-           ("I7", "C2", "2025-03-02", "2025-04-01", "99000.00")]  # C2 has no usual yet: not judged
+    new = [
+        ("I5", "C1", "2025-03-02", "2025-04-01", "9000.00"),
+        ("I6", "C1", "2025-03-02", "2025-04-01", "150.00"),
+        ("I7", "C2", "2025-03-02", "2025-04-01", "99000.00"),
+    ]  # C2 has no usual yet: not judged
     load(con, drop(tmp_path, DAY2, invoices_csv(many_invoices(4) + new)), DAY2)
     result = validate_table(con, "invoices", DAY2)
     assert result.warnings == {"amounts(ratio_to_usual)": 1} and result.errors == {}
@@ -113,8 +119,13 @@ def test_every_check_has_an_explicit_severity():
     assert {section["severity"] for section in config.values()} <= {ERROR, WARN}
     assert config["dates"]["severity"] == ERROR and config["amounts"]["severity"] == WARN
     suite = suite_for(TABLES["invoices"], DAY1)
-    assert {e.check: e.severity for e in suite} == {"dates": ERROR, "amounts": WARN, "rejected_share": ERROR,
-                                                     "shrink": ERROR, "non_empty": ERROR}
+    assert {e.check: e.severity for e in suite} == {
+        "dates": ERROR,
+        "amounts": WARN,
+        "rejected_share": ERROR,
+        "shrink": ERROR,
+        "non_empty": ERROR,
+    }
 
 
 def test_validation_reads_large_tables_in_chunks(con, tmp_path, monkeypatch):

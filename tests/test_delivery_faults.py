@@ -12,7 +12,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import duckdb
@@ -55,8 +55,13 @@ def land_events(con, server, folder) -> None:
 
 
 def decisions(con, message_id: str) -> list[str]:
-    return [d for (d,) in con.execute("select decision from journeys.delivery_decisions where message_id = ? "
-                                      "order by decided_at, decision", [message_id]).fetchall()]
+    return [
+        d
+        for (d,) in con.execute(
+            "select decision from journeys.delivery_decisions where message_id = ? order by decided_at, decision",
+            [message_id],
+        ).fetchall()
+    ]
 
 
 def test_an_answer_lost_after_the_accept_is_settled_from_the_processed_event_not_resent(tmp_path, server_factory):
@@ -92,12 +97,21 @@ def test_without_any_event_a_message_in_doubt_is_resent_only_after_the_wait(tmp_
 
 def test_killed_between_the_accept_and_the_record_the_rerun_settles_instead_of_resending(tmp_path, server_factory):
     server = server_factory(accept_then_hang_at=3)
-    as_of = pd.Timestamp(datetime.now(timezone.utc).date())
-    warehouse(tmp_path / "w.duckdb", as_of, pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.Timedelta(hours=2),
-              messages=5).close()
+    as_of = pd.Timestamp(datetime.now(UTC).date())
+    warehouse(
+        tmp_path / "w.duckdb", as_of, pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.Timedelta(hours=2), messages=5
+    ).close()
     env = os.environ | {"SENDGRID_API_KEY": "SG.k", "SENDGRID_HOST": server.host}
-    command = [sys.executable, "-m", "orchestration.cli", "deliver", "--warehouse", str(tmp_path / "w.duckdb"),
-               "--as-of", str(as_of.date())]
+    command = [
+        sys.executable,
+        "-m",
+        "orchestration.cli",
+        "deliver",
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+        "--as-of",
+        str(as_of.date()),
+    ]
     first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert server.hanging.wait(120), first.communicate(timeout=5)[0].decode()
     first.send_signal(signal.SIGKILL)
@@ -126,8 +140,18 @@ def test_a_server_failing_forever_costs_the_run_its_budget_then_defers(tmp_path,
     assert all("deferred to the next run" in why for why in left["deferred"].values())
 
 
-@pytest.mark.parametrize("header, expected_wait", [("inf", 1.0), ("nan", 1.0), ("-5", 1.0), ("soon", 1.0),
-                                                   ("1e400", 1.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("3", 3.0)])
+@pytest.mark.parametrize(
+    "header, expected_wait",
+    [
+        ("inf", 1.0),
+        ("nan", 1.0),
+        ("-5", 1.0),
+        ("soon", 1.0),
+        ("1e400", 1.0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("3", 3.0),
+    ],
+)
 def test_retry_after_is_parsed_safely(tmp_path, server_factory, header, expected_wait):
     server = server_factory(script=[(429, {"Retry-After": header})])
     con = warehouse(tmp_path / "w.duckdb", AS_OF, pd.Timestamp("2026-03-03 09:07"), messages=1)
@@ -137,7 +161,7 @@ def test_retry_after_is_parsed_safely(tmp_path, server_factory, header, expected
 
 
 def test_an_http_date_retry_after_is_honoured_and_a_long_one_defers_to_the_next_run(tmp_path, server_factory):
-    soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     server = server_factory(script=[(429, {"Retry-After": soon}), (503, {"Retry-After": "86400"})])
     con = warehouse(tmp_path / "w.duckdb", AS_OF, pd.Timestamp("2026-03-03 09:07"), messages=2)
     time = FakeTime()

@@ -12,11 +12,19 @@ import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
-OWN_PACKAGES = {"erp", "data_quality", "orchestration", "ml", "journeys", "documents", "portal", "cockpit",
-                "benchmarks", "tests"}
+OWN_PACKAGES = {
+    "erp",
+    "data_quality",
+    "orchestration",
+    "ml",
+    "journeys",
+    "documents",
+    "portal",
+    "cockpit",
+    "benchmarks",
+    "tests",
+}
 MAX_LINES = 300
 
 
@@ -55,7 +63,11 @@ def test_every_imported_library_is_declared_in_pyproject():
 
 
 def test_no_python_file_is_over_300_lines():
-    long = {str(p.relative_to(ROOT)): n for p in tracked_python_files() if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in tracked_python_files()
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
     assert not long, f"split these along their responsibilities: {long}"
 
 

@@ -25,8 +25,17 @@ CUT_ROW = 'I3,C1,2025-01-01,2025-01-31,5.00,EUR,"PO of Jane Doe\n'
 def state(con) -> dict:
     """Every raw table's rows and the load log, to compare before and after a failed day."""
     tables = ("customers", "contacts", "invoices", "payments", "rejects", "load_log")
-    return {t: sorted(map(str, con.execute(f"select * exclude (loaded_at) from raw.{t}" if t == "load_log"
-                                           else f"select * from raw.{t}").fetchall())) for t in tables}
+    return {
+        t: sorted(
+            map(
+                str,
+                con.execute(
+                    f"select * exclude (loaded_at) from raw.{t}" if t == "load_log" else f"select * from raw.{t}"
+                ).fetchall(),
+            )
+        )
+        for t in tables
+    }
 
 
 def test_a_file_cut_inside_an_open_quote_is_a_file_error_naming_its_line(con, valid_drop):
@@ -80,20 +89,26 @@ def test_every_problem_of_a_drop_is_reported_together_without_personal_data(con,
     with pytest.raises(DropErrors) as err:
         load_day(con, valid_drop, PARTITION)
     report = str(err.value)
-    assert [p.path.rsplit("/", 1)[-1] for p in err.value.problems] == ["contacts.csv", "invoices.csv",
-                                                                      "payments.csv"]
+    assert [p.path.rsplit("/", 1)[-1] for p in err.value.problems] == ["contacts.csv", "invoices.csv", "payments.csv"]
     assert "missing required column(s) amount" in report and "wrong delimiter" in report
     assert "contacts.csv" in report and "line 3" in report
     assert "jane.doe" not in report and "Traceback" not in report
 
 
-@pytest.mark.parametrize("first_row,problem", [
-    ("K1,C1,jane.doe@acme.example,Jane Doe,billing,true,,Europe/Paris",
-     "header has an empty column name at position(s) [7]"),
-    ("K1,C1,jane.doe@acme.example,Jane Doe,billing,true,2025-01-01,Europe/Paris",
-     "missing required column(s) contact_id, customer_id, email, role, is_primary (the file has: K1, C1, "
-     "billing, true, 4 more not shown, as they do not look like column names: is the header row missing?)"),
-])
+@pytest.mark.parametrize(
+    "first_row,problem",
+    [
+        (
+            "K1,C1,jane.doe@acme.example,Jane Doe,billing,true,,Europe/Paris",
+            "header has an empty column name at position(s) [7]",
+        ),
+        (
+            "K1,C1,jane.doe@acme.example,Jane Doe,billing,true,2025-01-01,Europe/Paris",
+            "missing required column(s) contact_id, customer_id, email, role, is_primary (the file has: K1, C1, "
+            "billing, true, 4 more not shown, as they do not look like column names: is the header row missing?)",
+        ),
+    ],
+)
 def test_a_file_without_its_header_row_shows_no_value_of_its_first_row(valid_drop, first_row, problem):
     write_csv(valid_drop, "contacts", first_row + "\n")
     with pytest.raises(DropErrors) as err:
@@ -104,13 +119,17 @@ def test_a_file_without_its_header_row_shows_no_value_of_its_first_row(valid_dro
 
 def test_a_row_above_the_line_limit_is_quarantined_with_its_line_and_no_value_is_shown(con, valid_drop, caplog):
     huge = "jane.doe@acme.example " * 100_000  # 2.2 MB, above DuckDB's 2 MB max_line_size
-    write_csv(valid_drop, "invoices", INVOICES_CSV + 'I3,C1,2025-01-01,2025-01-31,5.00,EUR,"multi\nline PO"\n'
-              f"I4,C1,2025-01-01,2025-01-31,5.00,EUR,{huge}\nI5,C1,2025-01-01,2025-01-31,5.00,EUR,\n")
+    write_csv(
+        valid_drop,
+        "invoices",
+        INVOICES_CSV + 'I3,C1,2025-01-01,2025-01-31,5.00,EUR,"multi\nline PO"\n'
+        f"I4,C1,2025-01-01,2025-01-31,5.00,EUR,{huge}\nI5,C1,2025-01-01,2025-01-31,5.00,EUR,\n",
+    )
     load_table(con, valid_drop, "customers", PARTITION)
     with caplog.at_level(logging.DEBUG):
         report = load_table(con, valid_drop, "invoices", PARTITION)
     assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (5, 4, 1)
-    (line, reason), = con.execute("select source_line, reason from raw.rejects").fetchall()
+    ((line, reason),) = con.execute("select source_line, reason from raw.rejects").fetchall()
     assert line == 5 and "longer than" in reason
     lines = dict(con.execute("select invoice_id, _source_line from raw.invoices").fetchall())
     assert lines == {"I1": 2, "I2": 3, "I3": 4, "I5": 6}
@@ -119,11 +138,15 @@ def test_a_row_above_the_line_limit_is_quarantined_with_its_line_and_no_value_is
 
 @pytest.mark.parametrize("name", ["_line", "_partition", "_source_file", "_source_line", "_extra", "_raw"])
 def test_a_column_named_like_a_loader_column_is_kept_as_an_extra(con, valid_drop, name):
-    write_csv(valid_drop, "invoices", INVOICES_CSV.replace("po_number\n", f"po_number,{name}\n")
-              .replace("PO-1\n", "PO-1,x1\n").replace("USD,\n", "USD,,x2\n"))
+    write_csv(
+        valid_drop,
+        "invoices",
+        INVOICES_CSV.replace("po_number\n", f"po_number,{name}\n")
+        .replace("PO-1\n", "PO-1,x1\n")
+        .replace("USD,\n", "USD,,x2\n"),
+    )
     load_day(con, valid_drop, PARTITION)
-    rows = con.execute("select invoice_id, _source_line, _source_file, _extra from raw.invoices "
-                       "order by 1").fetchall()
+    rows = con.execute("select invoice_id, _source_line, _source_file, _extra from raw.invoices order by 1").fetchall()
     assert [(r[0], r[1], json.loads(r[3])) for r in rows] == [("I1", 2, {name: "x1"}), ("I2", 3, {name: "x2"})]
     assert rows[0][2].endswith("invoices.csv")
 
@@ -149,39 +172,85 @@ def test_parquet_with_decimal_amounts_timestamp_dates_and_dictionary_strings_loa
         return pa.array(values).dictionary_encode()  # pandas categoricals and many ERPs write these
 
     def stamps(values, unit="ms"):
-        return pa.array([None if v is None else date.fromisoformat(v) for v in values],
-                        pa.date32()).cast(pa.timestamp(unit))
+        return pa.array([None if v is None else date.fromisoformat(v) for v in values], pa.date32()).cast(
+            pa.timestamp(unit)
+        )
 
-    pq.write_table(pa.table({
-        "customer_id": text(["C1", "C2"]), "name": text(["Acme SARL", "Globex Inc."]),
-        "country": text(["FR", "US"]), "currency": text(["EUR", "USD"]),
-        "credit_limit": pa.array([Decimal("5000.0000"), None], pa.decimal128(18, 4)),
-        "payment_terms_days": pa.array([30, 45], pa.int64()), "created_at": stamps(["2020-01-01", "2021-06-15"], "us"),
-    }), folder / "customers.parquet")
-    pq.write_table(pa.table({
-        "invoice_id": text(["I1", "I2"]), "customer_id": text(["C1", "C2"]),
-        "issue_date": stamps(["2025-01-01", "2025-02-01"]), "due_date": stamps(["2025-01-31", "2025-03-18"], "ns"),
-        "amount": pa.array([Decimal("100.5000"), Decimal("2000.0000")], pa.decimal128(18, 4)),
-        "currency": text(["EUR", "USD"]), "po_number": text(["PO-1", None]),
-    }), folder / "invoices.parquet")
-    pq.write_table(pa.table({
-        "payment_id": text(["P1"]), "customer_id": text(["C1"]), "invoice_id": text(["I1"]),
-        "payment_date": pa.array([date(2025, 2, 3)], pa.date32()), "amount": pa.array([100.5], pa.float64()),
-        "currency": text(["EUR"]), "method": text(["wire"]),
-    }), folder / "payments.parquet")
-    pq.write_table(pa.table({
-        "contact_id": ["K1"], "customer_id": ["C1"], "email": pa.array([b"ap@acme.example"], pa.binary()),
-        "role": ["billing"], "is_primary": [True], "opted_out_at": pa.array([date(2025, 2, 1)], pa.date32()),
-    }), folder / "contacts.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "customer_id": text(["C1", "C2"]),
+                "name": text(["Acme SARL", "Globex Inc."]),
+                "country": text(["FR", "US"]),
+                "currency": text(["EUR", "USD"]),
+                "credit_limit": pa.array([Decimal("5000.0000"), None], pa.decimal128(18, 4)),
+                "payment_terms_days": pa.array([30, 45], pa.int64()),
+                "created_at": stamps(["2020-01-01", "2021-06-15"], "us"),
+            }
+        ),
+        folder / "customers.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "invoice_id": text(["I1", "I2"]),
+                "customer_id": text(["C1", "C2"]),
+                "issue_date": stamps(["2025-01-01", "2025-02-01"]),
+                "due_date": stamps(["2025-01-31", "2025-03-18"], "ns"),
+                "amount": pa.array([Decimal("100.5000"), Decimal("2000.0000")], pa.decimal128(18, 4)),
+                "currency": text(["EUR", "USD"]),
+                "po_number": text(["PO-1", None]),
+            }
+        ),
+        folder / "invoices.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "payment_id": text(["P1"]),
+                "customer_id": text(["C1"]),
+                "invoice_id": text(["I1"]),
+                "payment_date": pa.array([date(2025, 2, 3)], pa.date32()),
+                "amount": pa.array([100.5], pa.float64()),
+                "currency": text(["EUR"]),
+                "method": text(["wire"]),
+            }
+        ),
+        folder / "payments.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "contact_id": ["K1"],
+                "customer_id": ["C1"],
+                "email": pa.array([b"ap@acme.example"], pa.binary()),
+                "role": ["billing"],
+                "is_primary": [True],
+                "opted_out_at": pa.array([date(2025, 2, 1)], pa.date32()),
+            }
+        ),
+        folder / "contacts.parquet",
+    )
     reports = load_day(con, folder, PARTITION)
     assert {t: (r.rows_loaded, r.rows_rejected) for t, r in reports.items() if r.file} == {
-        "customers": (2, 0), "contacts": (1, 0), "invoices": (2, 0), "payments": (1, 0)}
+        "customers": (2, 0),
+        "contacts": (1, 0),
+        "invoices": (2, 0),
+        "payments": (1, 0),
+    }
     assert con.execute("select email, opted_out_at::VARCHAR from raw.contacts").fetchone() == (
-        "ap@acme.example", "2025-02-01 00:00:00")
+        "ap@acme.example",
+        "2025-02-01 00:00:00",
+    )
     assert con.execute("select amount, issue_date, due_date from raw.invoices where invoice_id = 'I1'").fetchone() == (
-        Decimal("100.50"), date(2025, 1, 1), date(2025, 1, 31))
+        Decimal("100.50"),
+        date(2025, 1, 1),
+        date(2025, 1, 31),
+    )
     assert con.execute("select credit_limit, created_at from raw.customers where customer_id = 'C1'").fetchone() == (
-        Decimal("5000.00"), date(2020, 1, 1))
+        Decimal("5000.00"),
+        date(2020, 1, 1),
+    )
     assert con.execute("select amount from raw.payments").fetchone()[0] == Decimal("100.50")
 
 
@@ -190,11 +259,19 @@ def test_parquet_amounts_with_more_than_cents_are_rejected_not_rounded(con, tmp_
     import pyarrow.parquet as pq
 
     (valid_drop / "invoices.csv").unlink()
-    pq.write_table(pa.table({
-        "invoice_id": ["I1", "I2"], "customer_id": ["C1", "C2"], "issue_date": ["2025-01-01", "2025-02-01"],
-        "due_date": ["2025-01-31", "2025-03-18"],
-        "amount": pa.array([Decimal("100.5000"), Decimal("20.1234")], pa.decimal128(18, 4)), "currency": ["EUR", "USD"],
-    }), valid_drop / "invoices.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "invoice_id": ["I1", "I2"],
+                "customer_id": ["C1", "C2"],
+                "issue_date": ["2025-01-01", "2025-02-01"],
+                "due_date": ["2025-01-31", "2025-03-18"],
+                "amount": pa.array([Decimal("100.5000"), Decimal("20.1234")], pa.decimal128(18, 4)),
+                "currency": ["EUR", "USD"],
+            }
+        ),
+        valid_drop / "invoices.parquet",
+    )
     reports = load_day(con, valid_drop, PARTITION)
     assert (reports["invoices"].rows_loaded, reports["invoices"].rows_rejected) == (1, 1)
     assert con.execute("select reason from raw.rejects").fetchone()[0] == "wrong type: amount is not a valid money"
@@ -208,10 +285,17 @@ def test_the_dagster_run_fails_with_the_whole_report_and_no_personal_data(relanc
 
     write_csv(valid_drop, "invoices", INVOICES_CSV.replace("amount,", "montant,"))
     write_csv(valid_drop, "contacts", CONTACTS_CSV + 'K2,C1,"jane.doe@acme.example\n')
-    resources = {"erp_source": ErpSourceResource(drop_root=str(valid_drop.parent)),
-                 "warehouse": WarehouseResource(path=str(tmp_path / "warehouse.duckdb"))}
-    result = dg.materialize([erp_drop, raw_tables], partition_key=PARTITION, resources=resources,
-                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    resources = {
+        "erp_source": ErpSourceResource(drop_root=str(valid_drop.parent)),
+        "warehouse": WarehouseResource(path=str(tmp_path / "warehouse.duckdb")),
+    }
+    result = dg.materialize(
+        [erp_drop, raw_tables],
+        partition_key=PARTITION,
+        resources=resources,
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
     (failure,) = [e for e in result.all_events if e.is_step_failure]
     assert failure.step_key == "raw_tables"
     message = failure.step_failure_data.user_failure_data.description

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from erp.ingest import DropFileError, check_drop, load_table
-from tests.conftest import CUSTOMERS_CSV, INVOICES_CSV, write_csv
+from tests.conftest import INVOICES_CSV, write_csv
 
 PARTITION = "2025-03-01"
 
@@ -15,14 +15,17 @@ def counts(con):
     return con.execute("select (select count(*) from raw.invoices), (select count(*) from raw.rejects)").fetchone()
 
 
-@pytest.mark.parametrize("content,encoding,problem", [
-    ("", "utf-8", "empty file (0 bytes)"),
-    ("\n\n", "utf-8", "empty file"),
-    (INVOICES_CSV.replace(",", ";"), "utf-8", "wrong delimiter: the header is separated by ';'"),
-    (INVOICES_CSV.replace("PO-1", "Société"), "latin-1", "wrong encoding: byte"),
-    (INVOICES_CSV.replace("amount,", "montant,"), "utf-8", "missing required column(s) amount"),
-    ("invoice_id,invoice_id,customer_id\n", "utf-8", "header repeats column(s) invoice_id"),
-])
+@pytest.mark.parametrize(
+    "content,encoding,problem",
+    [
+        ("", "utf-8", "empty file (0 bytes)"),
+        ("\n\n", "utf-8", "empty file"),
+        (INVOICES_CSV.replace(",", ";"), "utf-8", "wrong delimiter: the header is separated by ';'"),
+        (INVOICES_CSV.replace("PO-1", "Société"), "latin-1", "wrong encoding: byte"),
+        (INVOICES_CSV.replace("amount,", "montant,"), "utf-8", "missing required column(s) amount"),
+        ("invoice_id,invoice_id,customer_id\n", "utf-8", "header repeats column(s) invoice_id"),
+    ],
+)
 def test_file_level_error_names_the_file_and_loads_nothing(con, valid_drop, content, encoding, problem):
     load_table(con, valid_drop, "customers", PARTITION)
     load_table(con, valid_drop, "invoices", PARTITION)

@@ -15,10 +15,23 @@ SEND_DAY = AS_OF + pd.Timedelta(days=1)
 
 
 def send(message_id: str, customer_id: str, contact_id: str, invoice_ids: str, **extra) -> dict:
-    return {column: None for column in PLAN_COLUMNS} | {
-        "as_of_date": AS_OF, "send_day": SEND_DAY, "message_id": message_id, "action": "send", "channel": "email",
-        "customer_id": customer_id, "contact_id": contact_id, "invoice_ids": invoice_ids, "invoice_count": 1,
-        "amount_due": 10.0, "send_at_utc": SEND_DAY + pd.Timedelta(hours=9)} | extra
+    return (
+        {column: None for column in PLAN_COLUMNS}
+        | {
+            "as_of_date": AS_OF,
+            "send_day": SEND_DAY,
+            "message_id": message_id,
+            "action": "send",
+            "channel": "email",
+            "customer_id": customer_id,
+            "contact_id": contact_id,
+            "invoice_ids": invoice_ids,
+            "invoice_count": 1,
+            "amount_due": 10.0,
+            "send_at_utc": SEND_DAY + pd.Timedelta(hours=9),
+        }
+        | extra
+    )
 
 
 @pytest.fixture
@@ -46,13 +59,16 @@ def test_a_compliant_list_has_no_breach(con):
     assert set(audit.violations(con, "2026-03-02").values()) == {0}
 
 
-@pytest.mark.parametrize("rows, rule", [
-    ([send("m1", "C1", "K2", "I1")], "opted_out_or_suppressed_contact"),
-    ([send("m1", "C1", "K1", "I2")], "invoice_in_open_dispute"),
-    ([send("m1", "C1", "K1", "I3")], "before_promised_date"),
-    ([send("m1", "C1", "K1", "I1"), send("m2", "C1", "K1", "I1", channel="call")], "more_than_one_touch_a_day"),
-    ([send("m1", "C1", "K1", "I1", send_at_utc=SEND_DAY + pd.Timedelta(days=4))], "send_time_outside_72h"),
-])
+@pytest.mark.parametrize(
+    "rows, rule",
+    [
+        ([send("m1", "C1", "K2", "I1")], "opted_out_or_suppressed_contact"),
+        ([send("m1", "C1", "K1", "I2")], "invoice_in_open_dispute"),
+        ([send("m1", "C1", "K1", "I3")], "before_promised_date"),
+        ([send("m1", "C1", "K1", "I1"), send("m2", "C1", "K1", "I1", channel="call")], "more_than_one_touch_a_day"),
+        ([send("m1", "C1", "K1", "I1", send_at_utc=SEND_DAY + pd.Timedelta(days=4))], "send_time_outside_72h"),
+    ],
+)
 def test_each_breach_is_found(con, rows, rule):
     store_plan(con, rows)
     found = audit.violations(con, "2026-03-02")
@@ -76,16 +92,39 @@ def test_a_run_for_another_day_that_contacts_the_same_customer_breaks_the_rules_
     store_plan(con, [send("today", "C1", "K1", "I1", max_days_past_due=20)])
     assert audit.violations(con, "2026-03-02", policy)["reminders_closer_than_the_spacing"] == 0
     yesterday = AS_OF - pd.Timedelta(days=1)
-    rows = [send("backfill", "C1", "K1", "I1", as_of_date=yesterday, send_day=AS_OF, max_days_past_due=19,
-                 send_at_utc=AS_OF + pd.Timedelta(hours=9))]
-    store.save_plan(con, Plan(pd.DataFrame(rows, columns=PLAN_COLUMNS), pd.DataFrame(columns=["as_of_date"])),
-                    yesterday)
+    rows = [
+        send(
+            "backfill",
+            "C1",
+            "K1",
+            "I1",
+            as_of_date=yesterday,
+            send_day=AS_OF,
+            max_days_past_due=19,
+            send_at_utc=AS_OF + pd.Timedelta(hours=9),
+        )
+    ]
+    store.save_plan(
+        con, Plan(pd.DataFrame(rows, columns=PLAN_COLUMNS), pd.DataFrame(columns=["as_of_date"])), yesterday
+    )
     found = audit.violations(con, "2026-03-02", policy)
     assert found["reminders_closer_than_the_spacing"] == 1 and found["more_than_one_touch_a_day_across_runs"] == 0
     assert audit.violations(con, "2026-03-01", policy)["reminders_closer_than_the_spacing"] == 1
-    far = [send("later", "C1", "K1", "I1", as_of_date=AS_OF + pd.Timedelta(days=20),
-                send_day=SEND_DAY + pd.Timedelta(days=20), max_days_past_due=40,
-                send_at_utc=SEND_DAY + pd.Timedelta(days=20, hours=9))]
-    store.save_plan(con, Plan(pd.DataFrame(far, columns=PLAN_COLUMNS), pd.DataFrame(columns=["as_of_date"])),
-                    AS_OF + pd.Timedelta(days=20))
+    far = [
+        send(
+            "later",
+            "C1",
+            "K1",
+            "I1",
+            as_of_date=AS_OF + pd.Timedelta(days=20),
+            send_day=SEND_DAY + pd.Timedelta(days=20),
+            max_days_past_due=40,
+            send_at_utc=SEND_DAY + pd.Timedelta(days=20, hours=9),
+        )
+    ]
+    store.save_plan(
+        con,
+        Plan(pd.DataFrame(far, columns=PLAN_COLUMNS), pd.DataFrame(columns=["as_of_date"])),
+        AS_OF + pd.Timedelta(days=20),
+    )
     assert audit.violations(con, "2026-03-22", policy)["reminders_closer_than_the_spacing"] == 0

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from journeys import audit, book, catalog, delivery, policy, store
-from journeys.contact_list import not_before, plan_day, send_day_of
+from journeys.contact_list import plan_day
+from journeys.schedule import not_before, send_day_of
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2026, 3, 31)
@@ -50,17 +51,19 @@ def sendgrid_events(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     assert len(contacts) == 4, "the world needs customers with two addresses"
     portal_unsubscribe(con, contacts.pop()[0])
     events, at = [], pd.Timestamp(DAY) - pd.Timedelta(days=5)
-    for (customer, ids), case in zip(contacts, "ABC"):
+    for (_customer, ids), case in zip(contacts, "ABC", strict=True):
         for i, contact in enumerate(ids):
             kind = ("unsubscribe", "spamreport")[i % 2] if case == "A" else "bounce"
             events.append((f"{case}{i}", kind, at, contact))
         if case == "B":
             events.append(("B-delivered", "delivered", at + pd.Timedelta(days=1), ids[0]))
     store.ensure(con)
-    con.executemany("insert into journeys.sendgrid_events (sg_event_id, event, occurred_at, contact_id) "
-                    "values (?, ?, ?, ?)", events)
-    return {customer: case for (customer, _), case in zip(contacts, "ABC")} | {
-        con.execute("select customer_id from journeys.portal_events").fetchall()[0][0]: "D"}
+    con.executemany(
+        "insert into journeys.sendgrid_events (sg_event_id, event, occurred_at, contact_id) values (?, ?, ?, ?)", events
+    )
+    return {customer: case for (customer, _), case in zip(contacts, "ABC", strict=False)} | {
+        con.execute("select customer_id from journeys.portal_events").fetchall()[0][0]: "D"
+    }
 
 
 def portal_unsubscribe(con: duckdb.DuckDBPyConnection, customer_id: str) -> None:
@@ -68,15 +71,21 @@ def portal_unsubscribe(con: duckdb.DuckDBPyConnection, customer_id: str) -> None
 
     con.execute("create schema if not exists journeys")
     con.execute(events.TABLE_DDL)
-    con.execute("insert into journeys.portal_events values ('P1', ?, 'unsubscribe', null, '{}', ?, 'p1.json')",
-                [customer_id, pd.Timestamp(DAY) - pd.Timedelta(days=2)])
+    con.execute(
+        "insert into journeys.portal_events values ('P1', ?, 'unsubscribe', null, '{}', ?, 'p1.json')",
+        [customer_id, pd.Timestamp(DAY) - pd.Timedelta(days=2)],
+    )
 
 
 def model_scores(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     """What the scoring stage would have written (ml.invoice_scores' shape) for twenty invoices,
     today and, to be ignored, yesterday."""
-    ids = [r[0] for r in con.execute(f"select invoice_id from raw.invoices where _partition = DATE '{DAY}' "
-                                     "order by invoice_id desc limit 20").fetchall()]
+    ids = [
+        r[0]
+        for r in con.execute(
+            f"select invoice_id from raw.invoices where _partition = DATE '{DAY}' order by invoice_id desc limit 20"
+        ).fetchall()
+    ]
     scores = {invoice: round(0.01 * i, 2) for i, invoice in enumerate(ids)}
     con.execute("""create schema ml; create table ml.invoice_scores (as_of_date DATE, invoice_id VARCHAR,
         customer_id VARCHAR, currency_code VARCHAR, due_date DATE, open_amount DECIMAL(18,2), p10_days_late DOUBLE,
@@ -109,9 +118,22 @@ def day(tmp_path_factory):
     project = str(ROOT / "dbt_project")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RELANCE_WAREHOUSE", str(warehouse))
-        result = dbtRunner().invoke(["--quiet", "build", "--project-dir", project, "--profiles-dir", project,
-                                     "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
-                                     "--vars", json.dumps({"as_of_date": DAY.isoformat()})])
+        result = dbtRunner().invoke(
+            [
+                "--quiet",
+                "build",
+                "--project-dir",
+                project,
+                "--profiles-dir",
+                project,
+                "--target-path",
+                str(root / "target"),
+                "--log-path",
+                str(root / "logs"),
+                "--vars",
+                json.dumps({"as_of_date": DAY.isoformat()}),
+            ]
+        )
     assert result.success, result.exception
     manifest = json.loads((root / "target" / "manifest.json").read_text())
     return {"warehouse": warehouse, "cases": cases, "scores": scores, "manifest": manifest, "outbox": root / "outbox"}
@@ -122,7 +144,7 @@ def test_the_360_and_the_planner_agree_on_who_can_be_emailed(day):
         today = book.load(con)
         dim = con.execute("select customer_id, is_email_contactable from marts.dim_customer_360").df()
     planner = set(policy.reachable_contact(today.contacts).index)  # what plan_day addresses e-mails to
-    contactable = dict(zip(dim.customer_id, dim.is_email_contactable))
+    contactable = dict(zip(dim.customer_id, dim.is_email_contactable, strict=False))
     disagree = [c for c, flag in contactable.items() if flag != (c in planner)]
     assert not disagree, f"the 360 and the planner disagree on {disagree}"
     assert set(planner) <= set(contactable)
@@ -136,8 +158,11 @@ def test_no_email_goes_to_a_customer_the_360_calls_unreachable(day):
     with duckdb.connect(str(day["warehouse"])) as con:
         today = book.load(con)
         plan = plan_day(today, catalog.load_journeys(), catalog.load_policy("b2b"), catalog.load_experiments())
-        unreachable = set(con.execute("select customer_id from marts.dim_customer_360 "
-                                      "where not is_email_contactable").df().customer_id)
+        unreachable = set(
+            con.execute("select customer_id from marts.dim_customer_360 where not is_email_contactable")
+            .df()
+            .customer_id
+        )
     emails = plan.contact_list[(plan.contact_list.action == "send") & (plan.contact_list.channel == "email")]
     assert len(emails) > 0 and not set(emails.customer_id) & unreachable
     stopped = set(plan.blocked[plan.blocked.rule == "no_reachable_contact"].customer_id)
@@ -152,8 +177,13 @@ def test_journeys_audit_and_delivery_read_marts_only(day):
         plan = plan_day(today, catalog.load_journeys(), catalog.load_policy("b2b"), catalog.load_experiments())
         store.save_plan(recorder, plan, today.as_of)
         assert set(audit.violations(recorder, today.as_of).values()) == {0}
-        report = delivery.deliver(recorder, delivery.DryRunSender(day["outbox"]), catalog.load_branding(),
-                                  today.as_of.date().isoformat(), now=not_before(send_day_of(today.as_of)))
+        report = delivery.deliver(
+            recorder,
+            delivery.DryRunSender(day["outbox"]),
+            catalog.load_branding(),
+            today.as_of.date().isoformat(),
+            now=not_before(send_day_of(today.as_of)),
+        )
     assert report.sent > 0
     read = relations(recorder.statements)
     assert {schema for schema, _ in read} <= {"marts", "journeys"}, read
@@ -177,8 +207,12 @@ def test_no_journeys_ml_or_audit_source_names_a_staging_relation():
     """The static half of the rule: no SQL string (or any text) in journeys/ or ml/ names staging."""
     sources = [path for folder in ("journeys", "ml") for path in (ROOT / folder).rglob("*.py")]
     staging = re.compile(r"\bstaging\.|\bstg_[a-z]")
-    offenders = [f"{path.relative_to(ROOT)}:{n}" for path in sources
-                 for n, line in enumerate(path.read_text().splitlines(), 1) if staging.search(line)]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sources
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if staging.search(line)
+    ]
     assert len(sources) > 10
     assert offenders == []
 
@@ -199,14 +233,18 @@ def test_the_book_is_every_open_invoice_with_the_columns_journeys_use(day):
     assert invoices[~invoices.invoice_id.isin(list(day["scores"]))].p_late_30.isna().all()
 
 
-@pytest.mark.parametrize("model, tag", [("mart_dunning_book", "after_scoring"), ("int_contacts_suppression", None),
-                                        ("dim_contacts", None)])
+@pytest.mark.parametrize(
+    "model, tag", [("mart_dunning_book", "after_scoring"), ("int_contacts_suppression", None), ("dim_contacts", None)]
+)
 def test_book_and_suppression_models_have_enforced_contracts_and_tests(day, model, tag):
     node = day["manifest"]["nodes"][f"model.relance.{model}"]
     assert node["config"]["contract"]["enforced"] is True
     assert all(column.get("data_type") for column in node["columns"].values()) and len(node["columns"]) >= 7
-    tests = [n for n in day["manifest"]["nodes"].values()
-             if n["resource_type"] == "test" and f"model.relance.{model}" in n["depends_on"]["nodes"]]
+    tests = [
+        n
+        for n in day["manifest"]["nodes"].values()
+        if n["resource_type"] == "test" and f"model.relance.{model}" in n["depends_on"]["nodes"]
+    ]
     assert len(tests) >= 4
     assert (tag in node["tags"]) if tag else not {"after_scoring", "after_journeys"} & set(node["tags"])
     if model == "int_contacts_suppression":

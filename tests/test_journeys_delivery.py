@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -47,19 +47,47 @@ def warehouse(path: Path, as_of: pd.Timestamp, send_at: pd.Timestamp, messages: 
         ('K2', 'C2', 'bob.smith@other.example', 'Bob Smith')) t(contact_id, customer_id, email, full_name)""")
     con.execute("""create table marts.dim_customer_360 as select * from (values ('C1', 'Marie Martin'),
         ('C2', 'Sam Lee')) t(customer_id, account_owner)""")
-    invoices = pd.DataFrame({"invoice_id": [f"INV-{i}" for i in range(messages)],
-                             "po_number": [f"PO-{i}" if i % 2 == 0 else None for i in range(messages)],
-                             "due_date": [as_of.date() - timedelta(days=10)] * messages,
-                             "open_amount": [1234.5 + i for i in range(messages)]})
+    invoices = pd.DataFrame(  # noqa: F841 (read by DuckDB's replacement scan below)
+        {
+            "invoice_id": [f"INV-{i}" for i in range(messages)],
+            "po_number": [f"PO-{i}" if i % 2 == 0 else None for i in range(messages)],
+            "due_date": [as_of.date() - timedelta(days=10)] * messages,
+            "open_amount": [1234.5 + i for i in range(messages)],
+        }
+    )
     con.execute("create table marts.fct_invoices as select * from invoices")
-    rows = [{"as_of_date": as_of, "send_day": as_of + pd.Timedelta(days=1), "message_id": f"rl-test-{i:02d}",
-             "action": "send", "customer_id": f"C{i % 2 + 1}", "contact_id": f"K{i % 2 + 1}", "channel": "email",
-             "journey": "standard", "segment": "standard", "step": "reminder_1", "tone": "neutral",
-             "template": "reminder", "incentive": "none", "variant": "loss_aversion", "experiment": "reminder_framing",
-             "invoice_ids": f"INV-{i}", "invoice_count": 1, "amount_due": 1234.5 + i, "currency_code": "EUR",
-             "max_days_past_due": 11, "send_at_utc": send_at + pd.Timedelta(minutes=i), "timezone": "Europe/Paris",
-             "language_code": "fr" if i % 2 == 0 else "en", "account_owner": None, "reason_customer": "test",
-             "reason_now": "test", "reason_offer": "test"} for i in range(messages)]
+    rows = [
+        {
+            "as_of_date": as_of,
+            "send_day": as_of + pd.Timedelta(days=1),
+            "message_id": f"rl-test-{i:02d}",
+            "action": "send",
+            "customer_id": f"C{i % 2 + 1}",
+            "contact_id": f"K{i % 2 + 1}",
+            "channel": "email",
+            "journey": "standard",
+            "segment": "standard",
+            "step": "reminder_1",
+            "tone": "neutral",
+            "template": "reminder",
+            "incentive": "none",
+            "variant": "loss_aversion",
+            "experiment": "reminder_framing",
+            "invoice_ids": f"INV-{i}",
+            "invoice_count": 1,
+            "amount_due": 1234.5 + i,
+            "currency_code": "EUR",
+            "max_days_past_due": 11,
+            "send_at_utc": send_at + pd.Timedelta(minutes=i),
+            "timezone": "Europe/Paris",
+            "language_code": "fr" if i % 2 == 0 else "en",
+            "account_owner": None,
+            "reason_customer": "test",
+            "reason_now": "test",
+            "reason_offer": "test",
+        }
+        for i in range(messages)
+    ]
     plan = Plan(pd.DataFrame(rows, columns=PLAN_COLUMNS), pd.DataFrame(columns=["as_of_date"]))
     store.save_plan(con, plan, as_of)
     return con
@@ -70,7 +98,7 @@ def outbox(con) -> pd.DataFrame:
 
 
 AS_OF = pd.Timestamp("2026-03-02")
-NOW = datetime(2026, 3, 3, 6, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 3, 6, 30, tzinfo=UTC)
 
 
 def test_the_request_sendgrid_receives(tmp_path, server_factory):
@@ -84,11 +112,16 @@ def test_the_request_sendgrid_receives(tmp_path, server_factory):
     first = server.sends[0]
     assert first["_auth"] == "Bearer SG.test-key"
     assert first["personalizations"] == [{"to": [{"email": "jeanne.dupont@client.example", "name": "Jeanne Dupont"}]}]
-    assert first["send_at"] == int(datetime(2026, 3, 3, 9, 7, tzinfo=timezone.utc).timestamp())
+    assert first["send_at"] == int(datetime(2026, 3, 3, 9, 7, tzinfo=UTC).timestamp())
     assert first["batch_id"] == "batch-1" and server.sends[1]["batch_id"] == "batch-1"
     assert sorted(first["categories"]) == ["journey-standard", "relance-reminder"]
-    assert first["custom_args"] == {"message_id": "rl-test-00", "journey": "standard", "step": "reminder_1",
-                                    "variant": "loss_aversion", "customer_id": "C1"}
+    assert first["custom_args"] == {
+        "message_id": "rl-test-00",
+        "journey": "standard",
+        "step": "reminder_1",
+        "variant": "loss_aversion",
+        "customer_id": "C1",
+    }
     assert first["asm"] == {"group_id": 4242, "groups_to_display": [4242]}
     assert first["mail_settings"] == {"sandbox_mode": {"enable": True}}
     assert [c["type"] for c in first["content"]] == ["text/plain", "text/html"]
@@ -115,15 +148,18 @@ def test_a_429_is_retried_after_the_time_sendgrid_asks_and_sent_once(tmp_path, s
 def test_a_permanent_error_is_recorded_with_the_detail_from_the_body(tmp_path, server_factory):
     server = server_factory(script=[400])
     con = warehouse(tmp_path / "w.duckdb", AS_OF, pd.Timestamp("2026-03-03 09:07"), messages=2)
-    report = delivery.deliver(con, delivery.SendGridSender("SG.k", host=server.host, sleep=lambda s: None),
-                              BRAND, "2026-03-02", now=NOW)
+    report = delivery.deliver(
+        con, delivery.SendGridSender("SG.k", host=server.host, sleep=lambda s: None), BRAND, "2026-03-02", now=NOW
+    )
 
     assert (report.sent, report.failed) == (1, 1)
     failed = outbox(con).iloc[0]
     assert failed.status == "failed"
     assert failed.last_error == "HTTP 400: from.email: The from address does not match a verified Sender Identity."
     assert len(server.sends) == 2  # a 400 is never retried
-    assert delivery.deliver(con, delivery.SendGridSender("SG.k", host=server.host), BRAND, "2026-03-02", now=NOW).sent == 0
+    assert (
+        delivery.deliver(con, delivery.SendGridSender("SG.k", host=server.host), BRAND, "2026-03-02", now=NOW).sent == 0
+    )
 
 
 def test_sends_beyond_72_hours_wait_for_a_later_run(tmp_path, server_factory):
@@ -135,12 +171,21 @@ def test_sends_beyond_72_hours_wait_for_a_later_run(tmp_path, server_factory):
 
 def test_killed_halfway_then_rerun_every_message_is_accepted_exactly_once(tmp_path, server_factory):
     server = server_factory(hang_at=4)
-    as_of = pd.Timestamp(datetime.now(timezone.utc).date())
-    warehouse(tmp_path / "w.duckdb", as_of, pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.Timedelta(hours=2),
-              messages=8).close()
+    as_of = pd.Timestamp(datetime.now(UTC).date())
+    warehouse(
+        tmp_path / "w.duckdb", as_of, pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.Timedelta(hours=2), messages=8
+    ).close()
     env = os.environ | {"SENDGRID_API_KEY": "SG.k", "SENDGRID_HOST": server.host}
-    command = [sys.executable, "-m", "orchestration.cli", "deliver", "--warehouse", str(tmp_path / "w.duckdb"),
-               "--as-of", str(as_of.date())]
+    command = [
+        sys.executable,
+        "-m",
+        "orchestration.cli",
+        "deliver",
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+        "--as-of",
+        str(as_of.date()),
+    ]
     first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert server.hanging.wait(120), first.communicate(timeout=5)[0].decode()
     first.send_signal(signal.SIGKILL)
@@ -149,8 +194,9 @@ def test_killed_halfway_then_rerun_every_message_is_accepted_exactly_once(tmp_pa
 
     server.hang_at = None
     # rl-test-03 never reached SendGrid, so no webhook event will come: once the wait is over it goes again
-    rerun = subprocess.run(command + ["--reconcile-after-minutes", "0"], env=env, capture_output=True, text=True,
-                           timeout=120)
+    rerun = subprocess.run(
+        command + ["--reconcile-after-minutes", "0"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert sorted(server.accepted) == [f"rl-test-{i:02d}" for i in range(8)]
     assert len(set(server.accepted)) == len(server.accepted) == 8
@@ -170,20 +216,42 @@ def test_dry_run_writes_eml_files_once(tmp_path):
     assert outbox(con).status.tolist() == ["dry_run"] * 3
 
 
-@pytest.mark.parametrize("language, expected", [
-    ("fr", ["INV-1", "PO-1", "1\u202f234,50\xa0€", "15 février 2026", "Total échu"]),
-    ("en", ["INV-1", "PO-1", "€1,234.50", "February 15, 2026", "Total overdue"]),
-])
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("fr", ["INV-1", "PO-1", "1\u202f234,50\xa0€", "15 février 2026", "Total échu"]),
+        ("en", ["INV-1", "PO-1", "€1,234.50", "February 15, 2026", "Total overdue"]),
+    ],
+)
 def test_messages_carry_what_the_customer_needs_to_pay(language, expected):
-    message = {"language_code": language, "currency_code": "EUR", "tone": "firm", "template": "firm",
-               "max_days_past_due": 70, "incentive": "payment_plan", "variant": "social_proof",
-               "account_owner": "owner_07", "send_day": "2026-04-26"}
-    lines = pd.DataFrame({"invoice_id": ["INV-1", "INV-2"], "po_number": ["PO-1", None],
-                          "due_date": pd.to_datetime(["2026-02-15", "2026-03-01"]), "open_amount": [1234.5, 100.0]})
+    message = {
+        "language_code": language,
+        "currency_code": "EUR",
+        "tone": "firm",
+        "template": "firm",
+        "max_days_past_due": 70,
+        "incentive": "payment_plan",
+        "variant": "social_proof",
+        "account_owner": "owner_07",
+        "send_day": "2026-04-26",
+    }
+    lines = pd.DataFrame(
+        {
+            "invoice_id": ["INV-1", "INV-2"],
+            "po_number": ["PO-1", None],
+            "due_date": pd.to_datetime(["2026-02-15", "2026-03-01"]),
+            "open_amount": [1234.5, 100.0],
+        }
+    )
     out = render.render(message, lines, BRAND, contact_name="<b>Jeanne</b>")
     for part in (out.text, out.html):
-        for needle in expected + ["INV-2", BRAND["iban"], "Emma Petit", BRAND["account_owners"]["owner_07"]["phone"],
-                                  "https://pay.relance.example/invoices/INV-1"]:
+        for needle in expected + [
+            "INV-2",
+            BRAND["iban"],
+            "Emma Petit",
+            BRAND["account_owners"]["owner_07"]["phone"],
+            "https://pay.relance.example/invoices/INV-1",
+        ]:
             assert needle in part, f"{needle!r} missing from the {language} message"
     assert 10 < len(out.subject) < 120 and "\n" not in out.subject and "INV" not in out.subject
     assert "&lt;b&gt;Jeanne&lt;/b&gt;" in out.html and "<b>Jeanne</b>" in out.text

@@ -28,19 +28,34 @@ def invoices(*rows: tuple[str, str, float, str | None]) -> pd.DataFrame:
 
 
 def message(template: str, language: str, tone: str = "neutral", **extra) -> dict:
-    return {"send_day": SEND_DAY, "language_code": language, "currency_code": "EUR", "template": template,
-            "tone": tone, "account_owner": "owner_07", "incentive": "none", "variant": None} | extra
+    return {
+        "send_day": SEND_DAY,
+        "language_code": language,
+        "currency_code": "EUR",
+        "template": template,
+        "tone": tone,
+        "account_owner": "owner_07",
+        "incentive": "none",
+        "variant": None,
+    } | extra
 
 
 OVERDUE_AND_UPCOMING = invoices(("INV-1", "2026-02-06", 1200.0, "PO-77"), ("INV-2", "2026-03-13", 300.5, None))
 CASES = {
     "en_reminder_overdue_and_upcoming": (message("reminder", "en"), OVERDUE_AND_UPCOMING),
     "fr_reminder_overdue_and_upcoming": (message("reminder", "fr"), OVERDUE_AND_UPCOMING),
-    "fr_reminder_friendly_one": (message("reminder", "fr", tone="friendly"), invoices(("F-9", "2026-03-09", 80.0, None))),
-    "en_firm_one_with_framing": (message("firm", "en", incentive="late_fee_warning", variant="loss_aversion"),
-                                 invoices(("INV-3", "2026-01-08", 990.0, "PO-1"))),
-    "fr_pre_due_unknown_owner": (message("pre_due", "fr", tone="friendly", account_owner="owner_99"),
-                                 invoices(("F-1", "2026-03-15", 50.0, None), ("F-2", "2026-03-20", 70.0, None))),
+    "fr_reminder_friendly_one": (
+        message("reminder", "fr", tone="friendly"),
+        invoices(("F-9", "2026-03-09", 80.0, None)),
+    ),
+    "en_firm_one_with_framing": (
+        message("firm", "en", incentive="late_fee_warning", variant="loss_aversion"),
+        invoices(("INV-3", "2026-01-08", 990.0, "PO-1")),
+    ),
+    "fr_pre_due_unknown_owner": (
+        message("pre_due", "fr", tone="friendly", account_owner="owner_99"),
+        invoices(("F-1", "2026-03-15", 50.0, None), ("F-2", "2026-03-20", 70.0, None)),
+    ),
     "en_pre_due_one": (message("pre_due", "en", tone="friendly"), invoices(("INV-5", "2026-03-10", 10.0, None))),
 }
 
@@ -109,7 +124,8 @@ def test_french_typography_puts_a_no_break_space_before_high_punctuation(case):
 
 
 def test_invoice_ids_are_url_encoded_in_payment_links():
-    out = render.render(message("reminder", "en"), invoices(("../INV 1?x=#2", "2026-02-01", 10.0, None)),
-                        catalog.load_branding())
+    out = render.render(
+        message("reminder", "en"), invoices(("../INV 1?x=#2", "2026-02-01", 10.0, None)), catalog.load_branding()
+    )
     assert "https://pay.relance.example/invoices/..%2FINV%201%3Fx%3D%232" in out.text
     assert "/invoices/../" not in out.text + out.html

@@ -31,10 +31,15 @@ def test_french_invoice_hand_worked():
     """
     charges = late_charges(FR_INVOICE, jurisdiction_for("FR"), dt.date(2025, 4, 1))
     assert (charges.days, charges.rate, charges.interest, charges.compensation) == (
-        45, Decimal("13.15"), Decimal("20.27"), Decimal("40.00"))
+        45,
+        Decimal("13.15"),
+        Decimal("20.27"),
+        Decimal("40.00"),
+    )
     assert charges.compensation_currency == "EUR" and charges.jurisdiction == "FR"
-    assert "€1,250.00 × 13.15% (3.15% ECB main refinancing rate + 10 points) × 45/365 = €20.27" in \
-        charges.arithmetic_text
+    assert (
+        "€1,250.00 × 13.15% (3.15% ECB main refinancing rate + 10 points) × 45/365 = €20.27" in charges.arithmetic_text
+    )
 
 
 def test_uk_invoice_hand_worked():
@@ -49,10 +54,15 @@ def test_uk_invoice_hand_worked():
     """
     charges = late_charges(UK_INVOICE, jurisdiction_for("GB"), dt.date(2025, 8, 19))
     assert (charges.days, charges.rate, charges.interest, charges.compensation) == (
-        60, Decimal("12.75"), Decimal("100.60"), Decimal("70.00"))
+        60,
+        Decimal("12.75"),
+        Decimal("100.60"),
+        Decimal("70.00"),
+    )
     assert charges.compensation_currency == "GBP" and len(charges.segments) == 1
-    assert "£4,800.00 × 12.75% (4.75% Bank of England base rate + 8 points) × 60/365 = £100.60" in \
-        charges.arithmetic_text
+    assert (
+        "£4,800.00 × 12.75% (4.75% Bank of England base rate + 8 points) × 60/365 = £100.60" in charges.arithmetic_text
+    )
 
 
 def test_eu_default_invoice_hand_worked_across_two_half_years():
@@ -68,7 +78,9 @@ def test_eu_default_invoice_hand_worked_across_two_half_years():
     charges = late_charges(EU_INVOICE, jurisdiction_for("DE"), dt.date(2025, 7, 30))
     assert charges.jurisdiction == "EU"
     assert [(s.days, s.rate, s.interest) for s in charges.segments] == [
-        (30, Decimal("11.15"), Decimal("91.64")), (30, Decimal("10.15"), Decimal("83.42"))]
+        (30, Decimal("11.15"), Decimal("91.64")),
+        (30, Decimal("10.15"), Decimal("83.42")),
+    ]
     assert (charges.days, charges.interest, charges.compensation) == (60, Decimal("175.06"), Decimal("40.00"))
     assert charges.rate == Decimal("10.15")  # the one in force on the notice date
 
@@ -104,9 +116,11 @@ def test_a_rate_agreed_in_the_terms_replaces_the_statutory_one():
 
 def test_a_configuration_mistake_names_the_jurisdiction(tmp_path):
     path = tmp_path / "late_charges.yaml"
-    path.write_text("default: XX\njurisdictions:\n  XX: {legal_basis: {en: x}, reference: {en: r}, margin_points: 8,"
-                    " fixing: monthly, day_count: actual/365, currency: EUR, compensation: {amount: 40},"
-                    " notice_days: 8, reference_rates: [{from: 2025-01-01, rate: 2}]}\n")
+    path.write_text(
+        "default: XX\njurisdictions:\n  XX: {legal_basis: {en: x}, reference: {en: r}, margin_points: 8,"
+        " fixing: monthly, day_count: actual/365, currency: EUR, compensation: {amount: 40},"
+        " notice_days: 8, reference_rates: [{from: 2025-01-01, rate: 2}]}\n"
+    )
     with pytest.raises(ValueError, match="jurisdiction XX: fixing"):
         load_jurisdictions(path)
 
@@ -123,8 +137,10 @@ def test_charged_once_however_often_the_notice_is_sent(tmp_path):
     assert late_charges(FR_INVOICE, france, dt.date(2025, 6, 1)).interest == Decimal("47.74")
     with duckdb.connect(str(warehouse)) as con:
         later = charge_once(con, FR_INVOICE, france, dt.date(2025, 9, 1))
-        row = con.execute("select count(*), any_value(interest), any_value(as_of), any_value(arithmetic_text) "
-                          "from documents.late_charges").fetchone()
+        row = con.execute(
+            "select count(*), any_value(interest), any_value(as_of), any_value(arithmetic_text) "
+            "from documents.late_charges"
+        ).fetchone()
     assert first == again == later
     assert later.interest == Decimal("20.27") and later.as_of == dt.date(2025, 4, 1)
     assert row[:3] == (1, Decimal("20.27"), dt.date(2025, 4, 1)) and "= €20.27" in row[3]

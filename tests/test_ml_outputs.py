@@ -27,8 +27,10 @@ DELAY = Spec("delay", INVOICE_SCORES, {"p50": "p50_days_late"})
 
 
 def test_models_sharing_an_output_table_are_joined_on_its_key_and_invoice_models_stay_apart():
-    scored = [scoring.Scored(HOUR, "1", pd.DataFrame({"contact_id": ["K1", "K2"], "best_hour_local": [9, 14]}), None),
-              scoring.Scored(LIFT, "2", pd.DataFrame({"contact_id": ["K2"], "expected_lift": [0.03]}), None)]
+    scored = [
+        scoring.Scored(HOUR, "1", pd.DataFrame({"contact_id": ["K1", "K2"], "best_hour_local": [9, 14]}), None),
+        scoring.Scored(LIFT, "2", pd.DataFrame({"contact_id": ["K2"], "expected_lift": [0.03]}), None),
+    ]
     tables = scoring.other_tables(scored, [DELAY, HOUR, LIFT])
     assert list(tables) == ["contact_send_times"]
     table = tables["contact_send_times"].set_index("contact_id")
@@ -44,14 +46,17 @@ def test_an_output_table_without_a_champion_yet_is_empty_with_its_columns():
 
 def test_writing_creates_a_new_models_table_widens_it_and_replaces_only_the_days_slice():
     con = duckdb.connect()
-    empty_invoices = pd.DataFrame(columns=["invoice_id", "customer_id", "open_amount", "p_late_30", "p50_days_late",
-                                           "p_self_cure"])
+    empty_invoices = pd.DataFrame(
+        columns=["invoice_id", "customer_id", "open_amount", "p_late_30", "p50_days_late", "p_self_cure"]
+    )
     day1 = pd.DataFrame({"contact_id": ["K1"], "best_hour_local": [9]})
     scores.write(con, "2026-03-01", empty_invoices, {"contact_send_times": day1})
     day2 = pd.DataFrame({"contact_id": ["K1", "K2"], "best_hour_local": [10, 15], "expected_lift": [0.1, 0.2]})
     written = scores.write(con, "2026-03-02", empty_invoices, {"contact_send_times": day2})
     scores.write(con, "2026-03-02", empty_invoices, {"contact_send_times": day2})  # a re-run replaces the day
     assert written["contact_send_times"] == 2
-    rows = con.execute("select as_of_date::VARCHAR, contact_id, best_hour_local, expected_lift "
-                       "from ml.contact_send_times order by 1, 2").fetchall()
+    rows = con.execute(
+        "select as_of_date::VARCHAR, contact_id, best_hour_local, expected_lift "
+        "from ml.contact_send_times order by 1, 2"
+    ).fetchall()
     assert rows == [("2026-03-01", "K1", 9, None), ("2026-03-02", "K1", 10, 0.1), ("2026-03-02", "K2", 15, 0.2)]

@@ -50,8 +50,9 @@ class TinySpec:
 
     def evaluate(self, model, train, test):
         prior = np.full(len(test), train.y.mean())
-        return (evaluation.classification_metrics(test.y, model.predict(test.X).p)
-                | evaluation.classification_metrics(test.y, prior, "baseline_prior_"))
+        return evaluation.classification_metrics(test.y, model.predict(test.X).p) | evaluation.classification_metrics(
+            test.y, prior, "baseline_prior_"
+        )
 
     def diagnostics(self, model, test, folder):
         return [], {"coefficient_x": float(model.classifier_.coef_[0, 0])}
@@ -64,9 +65,16 @@ def tiny_data(seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     n = 400
     x = rng.normal(size=n)
-    rows = pd.DataFrame({"invoice_id": [f"i{k}" for k in range(n)], "customer_id": "C",
-                         "as_of": AS_OF - pd.to_timedelta(np.arange(n)[::-1] + 1, unit="D"),
-                         "x": x, "z": rng.normal(size=n), "label": (x + rng.normal(scale=0.3, size=n) > 0).astype(int)})
+    rows = pd.DataFrame(
+        {
+            "invoice_id": [f"i{k}" for k in range(n)],
+            "customer_id": "C",
+            "as_of": AS_OF - pd.to_timedelta(np.arange(n)[::-1] + 1, unit="D"),
+            "x": x,
+            "z": rng.normal(size=n),
+            "label": (x + rng.normal(scale=0.3, size=n) > 0).astype(int),
+        }
+    )
     return {"rows": rows}
 
 
@@ -112,7 +120,7 @@ def test_the_champion_loads_by_alias_in_a_new_process(trained):
         from ml import registry
         registry.connect({uri!r}, {str(artifacts)!r})
         model, version = registry.load_champion("tiny")
-        print(version, *model.predict(pd.DataFrame({X.to_dict('list')!r})).p)""")
+        print(version, *model.predict(pd.DataFrame({X.to_dict("list")!r})).p)""")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[0] == "1"
     assert np.allclose([float(v) for v in out[1:]], expected)

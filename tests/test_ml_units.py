@@ -17,19 +17,27 @@ from ml.specs import SPECS
 
 def invoices_frame() -> pd.DataFrame:
     d = pd.to_datetime
-    return pd.DataFrame({
-        "invoice_id": ["a", "b", "c", "d"], "customer_id": ["C", "C", "C", "K"],
-        "issue_date": d(["2025-01-01", "2025-02-01", "2025-03-01", "2025-01-01"]),
-        "due_date": d(["2025-01-31", "2025-03-03", "2025-03-31", "2025-01-31"]),
-        "settled_on": d(["2025-02-10", "2025-03-05", None, "2025-01-20"]),
-        "days_late": [10.0, 2.0, np.nan, -11.0], "amount": [100.0, 300.0, 50.0, 10.0],
-    })
+    return pd.DataFrame(
+        {
+            "invoice_id": ["a", "b", "c", "d"],
+            "customer_id": ["C", "C", "C", "K"],
+            "issue_date": d(["2025-01-01", "2025-02-01", "2025-03-01", "2025-01-01"]),
+            "due_date": d(["2025-01-31", "2025-03-03", "2025-03-31", "2025-01-31"]),
+            "settled_on": d(["2025-02-10", "2025-03-05", None, "2025-01-20"]),
+            "days_late": [10.0, 2.0, np.nan, -11.0],
+            "amount": [100.0, 300.0, 50.0, 10.0],
+        }
+    )
 
 
 def test_history_features_use_only_settlements_strictly_before_the_instant():
     history = settled_history(invoices_frame())
-    rows = pd.DataFrame({"customer_id": ["C", "C", "C", "K"],
-                         "as_of": pd.to_datetime(["2025-02-10", "2025-02-11", "2025-03-06", "2025-01-19"])})
+    rows = pd.DataFrame(
+        {
+            "customer_id": ["C", "C", "C", "K"],
+            "as_of": pd.to_datetime(["2025-02-10", "2025-02-11", "2025-03-06", "2025-01-19"]),
+        }
+    )
     h = customer_history_at(rows, history)
     assert h.hist_invoices.tolist() == [0, 1, 2, 0]  # the settlement on the instant itself is not known yet
     assert h.hist_mean_late.iloc[1] == 10 and h.hist_mean_late.iloc[2] == 6
@@ -77,8 +85,9 @@ def challenger(unit_gates, brier: float, baseline: float, champion: dict | None 
     registry.use_experiment("unit-test")
     with mlflow.start_run():
         version = registry.log_model("unit_model", model, X.head(20), (ProbabilityModel, FillEmptyColumns))
-        return registry.promote("unit_model", version, unit_gates, {"brier": brier, "baseline_prior_brier": baseline},
-                                evaluate_champion)
+        return registry.promote(
+            "unit_model", version, unit_gates, {"brier": brier, "baseline_prior_brier": baseline}, evaluate_champion
+        )
 
 
 def aliases() -> dict[str, int]:
@@ -139,18 +148,28 @@ def test_scoring_shortcut_gives_the_same_features_as_the_as_of_join():
 
     invoices = invoices_frame()
     history = settled_history(invoices)
-    one_instant = pd.DataFrame({"customer_id": ["C", "K", "Z"], "invoice_id": ["c", "d", "z"],
-                                "as_of": pd.Timestamp("2025-03-06")})
-    mixed = pd.concat([one_instant, pd.DataFrame({"customer_id": ["C"], "invoice_id": ["c"],
-                                                  "as_of": [pd.Timestamp("2025-01-01")]})], ignore_index=True)
+    one_instant = pd.DataFrame(
+        {"customer_id": ["C", "K", "Z"], "invoice_id": ["c", "d", "z"], "as_of": pd.Timestamp("2025-03-06")}
+    )
+    mixed = pd.concat(
+        [one_instant, pd.DataFrame({"customer_id": ["C"], "invoice_id": ["c"], "as_of": [pd.Timestamp("2025-01-01")]})],
+        ignore_index=True,
+    )
     fast = customer_history_at(one_instant, history)
     general = customer_history_at(mixed, history).iloc[:3]
     pd.testing.assert_frame_equal(fast, general)
-    payments = pd.DataFrame({"invoice_id": ["c", "c", "d"], "payment_date": pd.to_datetime(
-        ["2025-03-01", "2025-03-06", "2025-01-20"]), "amount": [10.0, 5.0, 10.0]})
+    payments = pd.DataFrame(
+        {
+            "invoice_id": ["c", "c", "d"],
+            "payment_date": pd.to_datetime(["2025-03-01", "2025-03-06", "2025-01-20"]),
+            "amount": [10.0, 5.0, 10.0],
+        }
+    )
     paid_fast = events_before(one_instant, payments, "invoice_id", "payment_date", "paid", value="amount")
     paid_general = events_before(mixed, payments, "invoice_id", "payment_date", "paid", value="amount").iloc[:3]
-    assert paid_fast.tolist() == paid_general.tolist() == [10.0, 10.0, 0.0]  # the payment on the instant is not yet known
+    assert (
+        paid_fast.tolist() == paid_general.tolist() == [10.0, 10.0, 0.0]
+    )  # the payment on the instant is not yet known
 
 
 def test_connecting_does_not_leak_the_store_into_the_environment(tmp_path, monkeypatch):
@@ -167,13 +186,22 @@ def test_an_open_counts_from_when_it_happened_not_from_when_its_message_was_sent
     d = pd.to_datetime
     invoices = invoices_frame()
     empty = pd.DataFrame({"invoice_id": pd.Series(dtype=str)})
-    data = {"invoices": invoices, "history": settled_history(invoices),
-            "payments": empty.assign(payment_date=d([]), amount=[]),
-            "disputes": empty.assign(opened_on=d([]), resolved_on=d([])),
-            "promises": empty.assign(promised_on=d([]), promised_for=d([])),
-            "contacts": pd.DataFrame({"customer_id": ["C", "C"], "invoice_id": ["b", "c"],
-                                      "sent_at": d(["2025-03-01", "2025-03-08"]), "was_opened": [1.0, 1.0]}),
-            "opens": pd.DataFrame({"customer_id": ["C", "C"], "opened_at": d(["2025-03-02", "2025-03-12"])})}
+    data = {
+        "invoices": invoices,
+        "history": settled_history(invoices),
+        "payments": empty.assign(payment_date=d([]), amount=[]),
+        "disputes": empty.assign(opened_on=d([]), resolved_on=d([])),
+        "promises": empty.assign(promised_on=d([]), promised_for=d([])),
+        "contacts": pd.DataFrame(
+            {
+                "customer_id": ["C", "C"],
+                "invoice_id": ["b", "c"],
+                "sent_at": d(["2025-03-01", "2025-03-08"]),
+                "was_opened": [1.0, 1.0],
+            }
+        ),
+        "opens": pd.DataFrame({"customer_id": ["C", "C"], "opened_at": d(["2025-03-02", "2025-03-12"])}),
+    }
     rows = invoices[invoices.invoice_id == "c"].assign(as_of=pd.Timestamp("2025-03-10"))
     x = build_features(rows, data)
     assert x.open_rate_before.iloc[0] == 0.5  # the second message is opened only after the instant

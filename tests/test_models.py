@@ -39,7 +39,7 @@ def latest_metrics(experiment: str) -> dict:
     runs = mlflow.search_runs(experiment_names=[experiment])
     runs = runs[~runs["tags.mlflow.runName"].str.startswith("drift-")]  # training runs only
     row = runs.sort_values("start_time").iloc[-1]
-    return {k[len("metrics."):]: v for k, v in row.items() if k.startswith("metrics.")}
+    return {k[len("metrics.") :]: v for k, v in row.items() if k.startswith("metrics.")}
 
 
 def test_delay_model_beats_the_customer_history_baseline_with_calibrated_bands(world):
@@ -55,8 +55,12 @@ def test_self_cure_model_finds_the_true_self_curers(world):
     champion = scoring.load_champions([self_cure.SPEC])[self_cure.MODEL_NAME]
     _, test, _ = training.train_test(self_cure.SPEC, data, as_of)
     truth = pd.read_parquet(world / "simulator" / "ground_truth" / "customers.parquet")
-    per_customer = pd.DataFrame({"customer_id": test.groups, "p": scoring.predict(champion, test.X).p_self_cure}) \
-        .groupby("customer_id").p.mean().sort_values(ascending=False)
+    per_customer = (
+        pd.DataFrame({"customer_id": test.groups, "p": scoring.predict(champion, test.X).p_self_cure})
+        .groupby("customer_id")
+        .p.mean()
+        .sort_values(ascending=False)
+    )
     top = per_customer.head(max(10, len(per_customer) // 10))
     precision = truth.set_index("customer_id").self_cure.loc[top.index].mean()
     assert precision >= 0.7
@@ -74,12 +78,14 @@ def test_training_rows_never_see_the_test_window(world):
     future = inv.settled_on >= cut
     erased = dict(data)
     erased["invoices"] = inv[inv.issue_date < cut].assign(
-        settled_on=inv.settled_on.where(~future), days_late=inv.days_late.where(~future))
+        settled_on=inv.settled_on.where(~future), days_late=inv.days_late.where(~future)
+    )
     erased["payments"] = data["payments"][data["payments"].payment_date < cut]
     erased["contacts"] = data["contacts"][data["contacts"].sent_at < cut]
     erased["opens"] = data["opens"][data["opens"].opened_at < cut]
     erased["disputes"] = data["disputes"][data["disputes"].opened_on < cut].assign(
-        resolved_on=lambda d: d.resolved_on.where(d.resolved_on < cut))
+        resolved_on=lambda d: d.resolved_on.where(d.resolved_on < cut)
+    )
     erased["promises"] = data["promises"][data["promises"].promised_on < cut]
     erased["history"] = ml_data.settled_history(erased["invoices"])
     assert (data["opens"].opened_at >= cut).any()  # there are late opens to erase
@@ -92,17 +98,21 @@ def test_training_rows_never_see_the_test_window(world):
 
 def test_every_model_is_scored_and_drift_monitored_each_day(world):
     with duckdb.connect(str(world / "warehouse.duckdb"), read_only=True) as con:
-        drift = con.execute("select model, count(*) from ml.drift_reports where as_of_date = ? group by 1",
-                            [AS_OF]).fetchall()
-        versions = con.execute("select distinct model_version from ml.invoice_scores where as_of_date = ?",
-                               [AS_OF]).fetchall()
+        drift = con.execute(
+            "select model, count(*) from ml.drift_reports where as_of_date = ? group by 1", [AS_OF]
+        ).fetchall()
+        versions = con.execute(
+            "select distinct model_version from ml.invoice_scores where as_of_date = ?", [AS_OF]
+        ).fetchall()
     assert dict(drift) == {spec.name: 1 for spec in SPECS}
     assert [v.split(":")[0] for v in versions[0][0].split(",")] == [s.name for s in SPECS if s.output == INVOICE_SCORES]
 
 
 def test_scores_fill_the_customer_profile_and_the_cash_forecast(world):
     with duckdb.connect(str(world / "warehouse.duckdb"), read_only=True) as con:
-        dim = con.execute("select open_balance, payment_delay_risk, self_cure_probability from marts.dim_customer_360").df()
+        dim = con.execute(
+            "select open_balance, payment_delay_risk, self_cure_probability from marts.dim_customer_360"
+        ).df()
         forecast = con.execute("select * from marts.mart_cash_forecast").df()
         open_ar = con.execute("select currency_code, sum(open_amount) as open from marts.fct_invoices group by 1").df()
     owing = dim[dim.open_balance > 0]

@@ -71,9 +71,22 @@ def day(tmp_path_factory):
     project = str(ROOT / "dbt_project")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RELANCE_WAREHOUSE", str(warehouse))
-        result = dbtRunner().invoke(["--quiet", "build", "--project-dir", project, "--profiles-dir", project,
-                                     "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
-                                     "--vars", json.dumps({"as_of_date": DAY.isoformat()})])
+        result = dbtRunner().invoke(
+            [
+                "--quiet",
+                "build",
+                "--project-dir",
+                project,
+                "--profiles-dir",
+                project,
+                "--target-path",
+                str(root / "target"),
+                "--log-path",
+                str(root / "logs"),
+                "--vars",
+                json.dumps({"as_of_date": DAY.isoformat()}),
+            ]
+        )
     run_results = json.loads((root / "target" / "run_results.json").read_text())
     return {"warehouse": warehouse, "success": result.success, "results": run_results["results"]}
 
@@ -93,24 +106,32 @@ def test_the_build_passes_and_only_warns_about_the_quarantined_customers(day):
 
 
 def test_balances_are_kept_per_currency_to_the_cent(day):
-    got = rows(day, """select currency_code, is_customer_currency, open_balance, overdue_balance, balance_current,
+    got = rows(
+        day,
+        """select currency_code, is_customer_currency, open_balance, overdue_balance, balance_current,
                               balance_1_30, balance_31_60, open_invoices, max_days_past_due, unapplied_cash
-                       from marts.fct_customer_balances where customer_id = 'ZMC' order by currency_code""")
+                       from marts.fct_customer_balances where customer_id = 'ZMC' order by currency_code""",
+    )
     d = Decimal
     assert got == [
         ("EUR", True, d("1500.00"), d("1200.00"), d("300.00"), d("1200.00"), d("0.00"), 2, 2, d("0.00")),
         ("GBP", False, d("99.99"), d("99.99"), d("0.00"), d("0.00"), d("99.99"), 1, 44, d("50.00")),
         ("USD", False, d("1050.50"), d("800.00"), d("250.50"), d("800.00"), d("0.00"), 2, 28, d("0.00")),
     ]
-    profile = rows(day, """select currency_code, open_balance, overdue_balance, balance_1_30, unapplied_cash,
+    profile = rows(
+        day,
+        """select currency_code, open_balance, overdue_balance, balance_1_30, unapplied_cash,
                                   currencies_open, has_foreign_currency_balance, open_invoices, max_days_past_due,
                                   credit_utilisation, is_quarantined
-                           from marts.dim_customer_360 where customer_id = 'ZMC'""")
+                           from marts.dim_customer_360 where customer_id = 'ZMC'""",
+    )
     assert profile == [("EUR", d("1500.00"), d("1200.00"), d("1200.00"), d("0.00"), 3, True, 5, 44, 0.3, False)]
 
 
 def test_kpi_marts_and_aging_are_per_currency(day):
-    mismatches = rows(day, """
+    mismatches = rows(
+        day,
+        """
         with invoices as (select currency_code, sum(open_amount) as open from marts.fct_invoices group by 1),
              balances as (select currency_code, sum(open_balance) as open from marts.fct_customer_balances group by 1),
              kpis as (select currency_code, ending_ar from marts.mart_collections_kpis_daily
@@ -118,41 +139,65 @@ def test_kpi_marts_and_aging_are_per_currency(day):
         select currency_code, invoices.open, balances.open, kpis.ending_ar
         from invoices full join balances using (currency_code) full join kpis using (currency_code)
         where abs(coalesce(invoices.open, 0) - coalesce(balances.open, 0)) >= 0.01
-           or abs(coalesce(invoices.open, 0) - coalesce(kpis.ending_ar, 0)) >= 0.01""")
+           or abs(coalesce(invoices.open, 0) - coalesce(kpis.ending_ar, 0)) >= 0.01""",
+    )
     assert mismatches == []
-    assert {r[0] for r in rows(day, "select distinct currency_code from marts.mart_collections_kpis_daily")} \
-        >= {"EUR", "GBP", "USD"}
-    aging = rows(day, """select currency_code, aging_bucket, open_amount from marts.mart_ar_aging
-                         where customer_id = 'ZMC' and open_amount > 0 order by 1, 2""")
+    assert {r[0] for r in rows(day, "select distinct currency_code from marts.mart_collections_kpis_daily")} >= {
+        "EUR",
+        "GBP",
+        "USD",
+    }
+    aging = rows(
+        day,
+        """select currency_code, aging_bucket, open_amount from marts.mart_ar_aging
+                         where customer_id = 'ZMC' and open_amount > 0 order by 1, 2""",
+    )
     d = Decimal
-    assert aging == [("EUR", "1_30", d("1200.00")), ("EUR", "current", d("300.00")), ("GBP", "31_60", d("99.99")),
-                     ("USD", "1_30", d("800.00")), ("USD", "current", d("250.50"))]
+    assert aging == [
+        ("EUR", "1_30", d("1200.00")),
+        ("EUR", "current", d("300.00")),
+        ("GBP", "31_60", d("99.99")),
+        ("USD", "1_30", d("800.00")),
+        ("USD", "current", d("250.50")),
+    ]
 
 
 def test_the_book_states_each_invoices_customer_balance_in_its_currency(day):
-    got = rows(day, """select invoice_id, currency_code, open_amount, open_balance, overdue_balance
-                       from marts.mart_dunning_book where customer_id = 'ZMC' order by invoice_id""")
+    got = rows(
+        day,
+        """select invoice_id, currency_code, open_amount, open_balance, overdue_balance
+                       from marts.mart_dunning_book where customer_id = 'ZMC' order by invoice_id""",
+    )
     d = Decimal
-    assert got == [("ZMC-E1", "EUR", d("1200.00"), d("1500.00"), d("1200.00")),
-                   ("ZMC-E2", "EUR", d("300.00"), d("1500.00"), d("1200.00")),
-                   ("ZMC-G1", "GBP", d("99.99"), d("99.99"), d("99.99")),
-                   ("ZMC-U1", "USD", d("800.00"), d("1050.50"), d("800.00")),
-                   ("ZMC-U2", "USD", d("250.50"), d("1050.50"), d("800.00"))]
-    bad = rows(day, """select count(*) from marts.mart_dunning_book book
+    assert got == [
+        ("ZMC-E1", "EUR", d("1200.00"), d("1500.00"), d("1200.00")),
+        ("ZMC-E2", "EUR", d("300.00"), d("1500.00"), d("1200.00")),
+        ("ZMC-G1", "GBP", d("99.99"), d("99.99"), d("99.99")),
+        ("ZMC-U1", "USD", d("800.00"), d("1050.50"), d("800.00")),
+        ("ZMC-U2", "USD", d("250.50"), d("1050.50"), d("800.00")),
+    ]
+    bad = rows(
+        day,
+        """select count(*) from marts.mart_dunning_book book
                        join marts.fct_customer_balances balances using (customer_id, currency_code)
-                       where book.open_balance <> balances.open_balance""")
+                       where book.open_balance <> balances.open_balance""",
+    )
     assert bad == [(0,)]
 
 
 def test_a_customer_breaking_an_invariant_is_quarantined_with_its_reason(day):
     breaks = rows(day, "select customer_id, invariant from intermediate.int_customers_invariant_breaks order by 1")
     assert breaks == [("ZO", "payment_on_another_customers_invoice"), ("ZQ", "payment_on_another_customers_invoice")]
-    flagged = rows(day, """select customer_id, quarantine_reason from marts.dim_customer_360
-                           where is_quarantined order by 1""")
+    flagged = rows(
+        day,
+        """select customer_id, quarantine_reason from marts.dim_customer_360
+                           where is_quarantined order by 1""",
+    )
     assert [c for c, _ in flagged] == ["ZO", "ZQ"]
     assert flagged[1][1] == "payment_on_another_customers_invoice: 1 payment(s) allocated across customers"
-    assert rows(day, "select distinct is_quarantined from marts.mart_dunning_book where customer_id = 'ZQ'") \
-        == [(True,)]
+    assert rows(day, "select distinct is_quarantined from marts.mart_dunning_book where customer_id = 'ZQ'") == [
+        (True,)
+    ]
 
 
 def test_the_planner_skips_only_the_quarantined_customer_and_says_why(day):
@@ -172,15 +217,23 @@ def test_the_planner_skips_only_the_quarantined_customer_and_says_why(day):
     others = unflagged.contact_list[unflagged.contact_list.customer_id != "ZQ"]
     assert others.reset_index(drop=True).equals(plan.contact_list.reset_index(drop=True))
     assert policy.quarantine_summary(today.invoices) == {
-        "quarantined_customers": 1, "by_invariant": {"payment_on_another_customers_invoice": 1}}
+        "quarantined_customers": 1,
+        "by_invariant": {"payment_on_another_customers_invoice": 1},
+    }
 
 
 def test_quarantine_is_the_first_invoice_rule_and_the_summary_counts_customers_per_invariant():
-    row = pd.Series({"is_quarantined": True, "quarantine_reason": "aging_does_not_sum: buckets off in USD",
-                     "is_in_dispute": True})
+    row = pd.Series(
+        {"is_quarantined": True, "quarantine_reason": "aging_does_not_sum: buckets off in USD", "is_in_dispute": True}
+    )
     verdict = policy.invoice_rule(row, "I1", "email", catalog.load_policy(), pd.Timestamp("2026-04-01"), {}, {})
     assert verdict == ("data_quarantine", "aging_does_not_sum: buckets off in USD")
-    invoices = pd.DataFrame({"customer_id": ["A", "A", "B", "C"], "is_quarantined": [True, True, True, False],
-                             "quarantine_reason": ["x: 1; y: 2", "x: 1; y: 2", "y: 3", None]})
+    invoices = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "B", "C"],
+            "is_quarantined": [True, True, True, False],
+            "quarantine_reason": ["x: 1; y: 2", "x: 1; y: 2", "y: 3", None],
+        }
+    )
     assert policy.quarantine_summary(invoices) == {"quarantined_customers": 2, "by_invariant": {"y": 2, "x": 1}}
     assert policy.quarantine_summary(invoices.iloc[3:]) == {"quarantined_customers": 0, "by_invariant": {}}

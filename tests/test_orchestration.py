@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -28,7 +28,8 @@ def defs():
 def raw_counts(home) -> dict[str, int]:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in TABLES} | {
-            "rejects": con.execute("select count(*) from raw.rejects").fetchone()[0]}
+            "rejects": con.execute("select count(*) from raw.rejects").fetchone()[0]
+        }
 
 
 def test_definitions_load_and_graph_is_stable(defs):
@@ -38,11 +39,15 @@ def test_definitions_load_and_graph_is_stable(defs):
     stages = {"erp_drop": "erp_source", "marts_parquet": "marts"} | {f"raw/{t}": "ingestion" for t in TABLES}
     assert {k: groups[k] for k in stages} == stages
     assert all(groups[k] == k.split("/")[0] for k in groups if k.split("/")[0] in ("staging", "intermediate", "marts"))
-    parents = {key.to_user_string(): sorted(p.to_user_string() for p in graph.get(key).parent_keys)
-               for key in graph.get_all_asset_keys()}
+    parents = {
+        key.to_user_string(): sorted(p.to_user_string() for p in graph.get(key).parent_keys)
+        for key in graph.get_all_asset_keys()
+    }
     assert parents["staging/stg_erp__invoices"] == ["raw/invoices"]  # dbt sources map onto the raw assets
     assert "marts/mart_collections_kpis_daily" in parents["history_parquet"]  # history slices, backfills too
-    assert "marts/dim_customer_360" in parents["marts_parquet"] and "marts/mart_ar_aging" not in parents["marts_parquet"]
+    assert (
+        "marts/dim_customer_360" in parents["marts_parquet"] and "marts/mart_ar_aging" not in parents["marts_parquet"]
+    )
     assert parents["raw/customers"] == ["erp_drop"]
     assert parents["raw/payments"] == ["erp_drop", "raw/customers", "raw/invoices"]
     assert parents["raw/email_events"] == ["erp_drop", "raw/contact_history"]
@@ -82,20 +87,23 @@ def test_make_run_materializes_everything_and_is_idempotent(relance_home, capsys
     assert all(n > 0 for t, n in first.items() if t != "rejects")
 
 
-def test_implausible_dates_fail_a_blocking_check_that_stops_downstream_assets(relance_home, valid_drop, defs,
-                                                                             monkeypatch):
+def test_implausible_dates_fail_a_blocking_check_that_stops_downstream_assets(
+    relance_home, valid_drop, defs, monkeypatch
+):
     """A real drop, valid row by row (ingestion loads every row), with invoices issued in 1890."""
     invoices = valid_drop / "invoices.csv"
     invoices.write_text(invoices.read_text().replace("2025-01-01,2025-01-31", "1890-01-01,1890-01-31"))
     monkeypatch.setenv("RELANCE_ERP_DROP", str(valid_drop.parent))
     job = defs.resolve_job_def("daily_job")
-    result = job.execute_in_process(partition_key=valid_drop.name, instance=dg.DagsterInstance.ephemeral(),
-                                    raise_on_error=False)
+    result = job.execute_in_process(
+        partition_key=valid_drop.name, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert {"raw/invoices", "raw/payments"} <= materialized  # a day's raw tables commit together
     assert "staging/stg_erp__invoices" not in materialized  # blocked by the failed ERROR check upstream
-    failed = [c for c in result.get_asset_check_evaluations()
-              if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
+    failed = [
+        c for c in result.get_asset_check_evaluations() if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
+    ]
     assert [(c.asset_key.to_user_string(), c.check_name) for c in failed] == [("raw/invoices", "great_expectations")]
     assert failed[0].metadata["blocking_failures"].data == {"dates(issue_date)": 1, "dates(due_date)": 1}
 
@@ -117,7 +125,7 @@ def test_new_drop_sensor_requests_each_new_folder_once(tmp_path, relance_home, m
 
 def test_daily_schedule_processes_yesterdays_extraction(defs):
     schedule = defs.resolve_schedule_def("daily_schedule")
-    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 24, 6, tzinfo=timezone.utc))
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 24, 6, tzinfo=UTC))
     request = schedule(context)
     assert request.partition_key == "2026-11-23"
     assert schedule.cron_schedule == "0 6 * * *"
@@ -164,7 +172,7 @@ def test_a_broken_file_fails_the_run_naming_the_file(relance_home, valid_drop, m
 
 def test_settings_reach_the_resources_when_a_run_needs_them(monkeypatch, tmp_path):
     from journeys.catalog import CONFIG_DIR
-    from journeys.contact_list import not_before
+    from journeys.schedule import not_before
     from orchestration.resources import JourneysConfigResource, SendGridResource
 
     monkeypatch.setenv("RELANCE_POLICY_PROFILE", "consumer_reg_f")
@@ -199,8 +207,13 @@ def test_domain_packages_never_import_orchestration_nor_read_the_environment():
     for path in python_files(*DOMAIN_PACKAGES):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             imports += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "orchestration"]
             # ml/registry.py only undoes MLflow's own export of MLFLOW_TRACKING_URI (see its connect)
             if path.name != "registry.py" and isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):

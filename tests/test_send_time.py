@@ -26,18 +26,30 @@ KNOWN = pd.Timestamp("2026-06-01")
 def contact_log(rng, contact_id: str, zone: str, best_hour: int, n: int) -> pd.DataFrame:
     """``n`` e-mails at random local hours 7–20 (as the legacy policy sent); opened with a
     probability peaking at ``best_hour``; the customer acts after a third of the reads."""
-    local = (START + pd.to_timedelta(rng.integers(0, 400, n), unit="D")
-             + pd.to_timedelta(rng.integers(7, 21, n), unit="h") + pd.to_timedelta(rng.integers(0, 60, n), unit="min"))
+    local = (
+        START
+        + pd.to_timedelta(rng.integers(0, 400, n), unit="D")
+        + pd.to_timedelta(rng.integers(7, 21, n), unit="h")
+        + pd.to_timedelta(rng.integers(0, 60, n), unit="min")
+    )
     hour = local.hour.to_numpy()
     diff = np.minimum(np.abs(hour - best_hour), 24 - np.abs(hour - best_hour))
-    opened = rng.random(n) < 0.7 * (0.2 + 0.8 * np.exp(-(diff ** 2) / (2 * 1.5 ** 2)))
+    opened = rng.random(n) < 0.7 * (0.2 + 0.8 * np.exp(-(diff**2) / (2 * 1.5**2)))
     read_at = local + pd.to_timedelta(rng.uniform(0.05, 1.0, n), unit="h")
     utc = local.tz_localize(zone).tz_convert("UTC").tz_localize(None)
-    return pd.DataFrame({
-        "message_id": [f"{contact_id}-{i}" for i in range(n)], "contact_id": contact_id, "customer_id": contact_id,
-        "timezone": zone, "sent_at": utc, "sent_at_local": local, "was_opened": opened.astype(float),
-        "first_opened_local": pd.Series(read_at).where(opened).to_numpy(),
-        "acted": (opened & (rng.random(n) < 0.33)).astype(float)})
+    return pd.DataFrame(
+        {
+            "message_id": [f"{contact_id}-{i}" for i in range(n)],
+            "contact_id": contact_id,
+            "customer_id": contact_id,
+            "timezone": zone,
+            "sent_at": utc,
+            "sent_at_local": local,
+            "was_opened": opened.astype(float),
+            "first_opened_local": pd.Series(read_at).where(opened).to_numpy(),
+            "acted": (opened & (rng.random(n) < 0.33)).astype(float),
+        }
+    )
 
 
 def world(contacts: list[tuple[str, str, int, int]], seed: int = 0) -> dict:
@@ -47,8 +59,9 @@ def world(contacts: list[tuple[str, str, int, int]], seed: int = 0) -> dict:
 
 def segments(per_segment: int = 40, emails: int = 60) -> list[tuple[str, str, int, int]]:
     """Paris contacts read at 9, New York contacts at 15."""
-    return ([(f"P{i}", "Europe/Paris", 9, emails) for i in range(per_segment)]
-            + [(f"N{i}", "America/New_York", 15, emails) for i in range(per_segment)])
+    return [(f"P{i}", "Europe/Paris", 9, emails) for i in range(per_segment)] + [
+        (f"N{i}", "America/New_York", 15, emails) for i in range(per_segment)
+    ]
 
 
 def fitted(data: dict):
@@ -99,9 +112,20 @@ def test_a_planted_best_hour_is_recovered_from_a_tiny_log():
     pred = scored(model, data, [(f"C{h}", "Europe/Paris") for h in planted])
     hits = np.abs(pred.best_hour_local.to_numpy() - np.array(planted)) <= 1
     assert hits.mean() >= 0.8, pred.best_hour_local.tolist()
-    p_open, _, _, _ = model.curves(SPEC.features(data, SPEC.scoring_rows(
-        {"mail_contacts": pd.DataFrame({"contact_id": ["C9"], "customer_id": ["C9"], "timezone": ["Europe/Paris"]}),
-         "sends": data["sends"]}, KNOWN)))
+    p_open, _, _, _ = model.curves(
+        SPEC.features(
+            data,
+            SPEC.scoring_rows(
+                {
+                    "mail_contacts": pd.DataFrame(
+                        {"contact_id": ["C9"], "customer_id": ["C9"], "timezone": ["Europe/Paris"]}
+                    ),
+                    "sends": data["sends"],
+                },
+                KNOWN,
+            ),
+        )
+    )
     assert p_open[0, 9] > p_open[0, 13] > p_open[0, 17]  # falls off with the distance from the planted hour
 
 
@@ -120,9 +144,13 @@ ZONES = ["Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Sydney",
 
 
 @settings(max_examples=300, deadline=None)
-@given(hour=st.one_of(st.none(), st.just(float("nan")), st.integers(-2, 26)),
-       minutes=st.integers(0, 60 * 24 * 365), zone=st.sampled_from(ZONES),
-       profile=st.sampled_from(["b2b", "consumer_reg_f"]), key=st.text(min_size=1, max_size=8))
+@given(
+    hour=st.one_of(st.none(), st.just(float("nan")), st.integers(-2, 26)),
+    minutes=st.integers(0, 60 * 24 * 365),
+    zone=st.sampled_from(ZONES),
+    profile=st.sampled_from(["b2b", "consumer_reg_f"]),
+    key=st.text(min_size=1, max_size=8),
+)
 def test_the_planner_never_schedules_outside_the_send_window(hour, minutes, zone, profile, key):
     policy = load_policy(profile)
     not_before = datetime(2026, 1, 1, tzinfo=UTC) + pd.Timedelta(minutes=minutes).to_pytimedelta()

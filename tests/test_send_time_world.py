@@ -31,9 +31,24 @@ def dbt_run(warehouse: Path, root: Path, select: str) -> None:
     day = json.dumps({"as_of_date": SMALL_WORLD_END.isoformat()})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RELANCE_WAREHOUSE", str(warehouse))
-        result = dbtRunner().invoke(["--quiet", "run", "--project-dir", project, "--profiles-dir", project,
-                                     "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
-                                     "--select", select, "--vars", day])
+        result = dbtRunner().invoke(
+            [
+                "--quiet",
+                "run",
+                "--project-dir",
+                project,
+                "--profiles-dir",
+                project,
+                "--target-path",
+                str(root / "target"),
+                "--log-path",
+                str(root / "logs"),
+                "--select",
+                select,
+                "--vars",
+                day,
+            ]
+        )
     assert result.success, result.exception
 
 
@@ -47,8 +62,21 @@ def trained(small_world, tmp_path_factory):
     with duckdb.connect(str(warehouse)) as con:
         for table in load_order():
             load_table(con, small_world.emit(SMALL_WORLD_END), table, SMALL_WORLD_END.isoformat())
-    dbt_run(warehouse, root, " ".join(f"+{m}" for m in ("fct_invoices", "fct_payments", "fct_disputes",
-                                                          "fct_promises_to_pay", "fct_contacts", "dim_contacts")))
+    dbt_run(
+        warehouse,
+        root,
+        " ".join(
+            f"+{m}"
+            for m in (
+                "fct_invoices",
+                "fct_payments",
+                "fct_disputes",
+                "fct_promises_to_pay",
+                "fct_contacts",
+                "dim_contacts",
+            )
+        ),
+    )
     with duckdb.connect(str(warehouse)) as con:
         data, as_of = ml_data.load(con), ml_data.as_of_date(con)
     registry.connect(f"sqlite:///{root / 'mlflow.db'}", root / "artifacts")
@@ -64,15 +92,17 @@ def trained(small_world, tmp_path_factory):
 def test_the_model_is_tracked_promoted_and_beats_its_baselines(trained):
     result = trained["result"]
     m = result["metrics"]
-    print(f"\nsend time, held-out e-mails: act Brier {m['act_brier']:.4f} "
-          f"(global hour {m['baseline_global_hour_act_brier']:.4f}, "
-          f"contact rate {m['baseline_contact_rate_act_brier']:.4f}); "
-          f"open log-loss {m['open_log_loss']:.4f} "
-          f"(global hour {m['baseline_global_hour_open_log_loss']:.4f}); open rate at the chosen hour "
-          f"{m['chosen_hour_open_value']:.3f} (most frequent open hour "
-          f"{m['baseline_most_frequent_open_hour_chosen_hour_open_value']:.3f}, global best hour "
-          f"{m['baseline_global_best_hour_chosen_hour_open_value']:.3f}, default hour "
-          f"{m['baseline_default_hour_chosen_hour_open_value']:.3f})")
+    print(
+        f"\nsend time, held-out e-mails: act Brier {m['act_brier']:.4f} "
+        f"(global hour {m['baseline_global_hour_act_brier']:.4f}, "
+        f"contact rate {m['baseline_contact_rate_act_brier']:.4f}); "
+        f"open log-loss {m['open_log_loss']:.4f} "
+        f"(global hour {m['baseline_global_hour_open_log_loss']:.4f}); open rate at the chosen hour "
+        f"{m['chosen_hour_open_value']:.3f} (most frequent open hour "
+        f"{m['baseline_most_frequent_open_hour_chosen_hour_open_value']:.3f}, global best hour "
+        f"{m['baseline_global_best_hour_chosen_hour_open_value']:.3f}, default hour "
+        f"{m['baseline_default_hour_chosen_hour_open_value']:.3f})"
+    )
     assert result["promoted"], result["gates"]
     assert m["open_log_loss"] < m["baseline_global_hour_open_log_loss"]
     assert m["open_log_loss"] < m["baseline_contact_rate_open_log_loss"]
@@ -90,8 +120,10 @@ def test_the_chosen_hour_is_the_true_best_hour_for_contacts_with_history(trained
     hit = (s.best_hour_local - reachable).abs() <= 1
     hit_any = (s.best_hour_any - s.best_hour).abs() <= 1
     ten = s.emails >= 10
-    print(f"\nwithin ±1 h of the true best hour (in the window): {hit.mean():.1%} of {len(s)} contacts, "
-          f"{hit[ten].mean():.1%} of the {ten.sum()} with ≥ 10 e-mails; any hour: {hit_any[ten].mean():.1%}")
+    print(
+        f"\nwithin ±1 h of the true best hour (in the window): {hit.mean():.1%} of {len(s)} contacts, "
+        f"{hit[ten].mean():.1%} of the {ten.sum()} with ≥ 10 e-mails; any hour: {hit_any[ten].mean():.1%}"
+    )
     assert hit[ten].mean() >= 0.80  # the issue asks 70 %
     assert s.best_hour_local.isin(window).all()
 

@@ -76,7 +76,13 @@ def test_behaviour_changes_start_at_their_onset(small_world):
 def test_legacy_history_randomises_hour_and_incentive_and_holds_customers_out(small_world):
     drop = small_world.drop_root / SMALL_WORLD_END.isoformat()
     sends = pd.read_csv(drop / "contact_history.csv", parse_dates=["sent_at"])
-    assert set(sends.incentive) == {"none", "early_pay_discount", "late_fee_warning", "payment_plan", "card_payment_link"}
+    assert set(sends.incentive) == {
+        "none",
+        "early_pay_discount",
+        "late_fee_warning",
+        "payment_plan",
+        "card_payment_link",
+    }
     assert sends.sent_at.dt.hour.nunique() >= 16  # 07–20 local across several time zones
     s = settlement(small_world)
     overdue_long = s[s.days_late > 25].invoice_id
@@ -88,9 +94,14 @@ def test_legacy_history_randomises_hour_and_incentive_and_holds_customers_out(sm
 def test_drop_is_a_snapshot_cut_at_its_date(small_world):
     drop = small_world.drop_root / SMALL_WORLD_END.isoformat()
     cutoff = pd.Timestamp(SMALL_WORLD_END) + pd.Timedelta(days=1)
-    for table, column in [("invoices", "issue_date"), ("payments", "payment_date"), ("disputes", "opened_at"),
-                          ("contact_history", "sent_at"), ("email_events", "occurred_at"),
-                          ("inbound_messages", "received_at")]:
+    for table, column in [
+        ("invoices", "issue_date"),
+        ("payments", "payment_date"),
+        ("disputes", "opened_at"),
+        ("contact_history", "sent_at"),
+        ("email_events", "occurred_at"),
+        ("inbound_messages", "received_at"),
+    ]:
         values = pd.to_datetime(pd.read_csv(drop / f"{table}.csv")[column], utc=True).dt.tz_localize(None)
         assert values.max() < cutoff, table
     disputes = pd.read_csv(drop / "disputes.csv", parse_dates=["resolved_at"])
@@ -101,8 +112,18 @@ def test_drop_is_a_snapshot_cut_at_its_date(small_world):
 def test_ground_truth_is_kept_apart_from_the_drops(small_world):
     assert not any("ground_truth" in str(p) for p in small_world.drop_root.rglob("*"))
     truth = pd.read_parquet(small_world.ground_truth_dir / "customers.parquet")
-    expected = {"archetype", "best_hour", "best_weekday", "self_cure_probability", "change_type", "change_onset",
-                "effect_early_pay_discount", "effect_late_fee_warning", "effect_payment_plan", "effect_card_payment_link"}
+    expected = {
+        "archetype",
+        "best_hour",
+        "best_weekday",
+        "self_cure_probability",
+        "change_type",
+        "change_onset",
+        "effect_early_pay_discount",
+        "effect_late_fee_warning",
+        "effect_payment_plan",
+        "effect_card_payment_link",
+    }
     assert expected <= set(truth.columns)
     inbound = pd.read_parquet(small_world.ground_truth_dir / "inbound_messages.parquet")
     assert inbound.true_category.notna().all()
@@ -113,34 +134,60 @@ def test_inbound_mail_in_french_and_english_for_every_category(small_world):
     messages = pd.read_csv(drop / "inbound_messages.csv")
     truth = pd.read_parquet(small_world.ground_truth_dir / "inbound_messages.parquet")
     m = messages.merge(truth, on="inbound_id")
-    assert set(m.true_category) == {"dispute", "promise_to_pay", "invoice_copy", "payment_link", "po_number",
-                                    "unsubscribe", "remittance_advice", "other"}
-    assert m.body.str.contains("Bonjour|Cordialement|facture").any() and m.body.str.contains("Hello|Regards|invoice").any()
+    assert set(m.true_category) == {
+        "dispute",
+        "promise_to_pay",
+        "invoice_copy",
+        "payment_link",
+        "po_number",
+        "unsubscribe",
+        "remittance_advice",
+        "other",
+    }
+    assert (
+        m.body.str.contains("Bonjour|Cordialement|facture").any() and m.body.str.contains("Hello|Regards|invoice").any()
+    )
     assert 0.5 < m.category.notna().mean() < 0.9  # partly labelled by the AR team
     assert m.groupby("true_category").body.nunique().min() >= 3
 
 
 def test_advance_applies_sends_once_and_pulls_payments_forward(tmp_path):
-    world = World.create(tmp_path / "w", SimulationConfig(end=date(2025, 6, 30), customers=300, months=6, seed=5,
-                                                          future_days=60))
+    world = World.create(
+        tmp_path / "w", SimulationConfig(end=date(2025, 6, 30), customers=300, months=6, seed=5, future_days=60)
+    )
     day = world.current_day + timedelta(days=1)
     with duckdb.connect(str(world.root / "world.duckdb"), read_only=True) as con:
-        overdue = con.execute("""
+        overdue = con.execute(
+            """
             select i.invoice_id, i.customer_id, i.settled_on from invoices i join customers c using (customer_id)
             where i.due_date < ? and i.settled_on > ? + interval 20 day and i.dispute_opened is null
-              and c.archetype = 'chronic_late' order by invoice_id limit 60""", [day, day]).df()
+              and c.archetype = 'chronic_late' order by invoice_id limit 60""",
+            [day, day],
+        ).df()
     assert len(overdue) >= 10
-    sends = pd.DataFrame({
-        "message_id": "R-" + overdue.invoice_id, "customer_id": overdue.customer_id,
-        "contact_id": overdue.customer_id + "-K0", "invoice_id": overdue.invoice_id, "channel": "email",
-        "sent_at": pd.Timestamp(day) + pd.Timedelta(hours=9), "journey": "standard", "step": "s1",
-        "tone": "neutral", "incentive": "early_pay_discount", "variant": None})
+    sends = pd.DataFrame(
+        {
+            "message_id": "R-" + overdue.invoice_id,
+            "customer_id": overdue.customer_id,
+            "contact_id": overdue.customer_id + "-K0",
+            "invoice_id": overdue.invoice_id,
+            "channel": "email",
+            "sent_at": pd.Timestamp(day) + pd.Timedelta(hours=9),
+            "journey": "standard",
+            "step": "s1",
+            "tone": "neutral",
+            "incentive": "early_pay_discount",
+            "variant": None,
+        }
+    )
     folder = world.advance(day, sends)
     history = pd.read_csv(folder / "contact_history.csv")
     assert set(sends.message_id) <= set(history.message_id)
     with duckdb.connect(str(world.root / "world.duckdb"), read_only=True) as con:
-        after = con.execute("select invoice_id, settled_on from invoices where invoice_id in (select unnest(?))",
-                            [overdue.invoice_id.tolist()]).df()
+        after = con.execute(
+            "select invoice_id, settled_on from invoices where invoice_id in (select unnest(?))",
+            [overdue.invoice_id.tolist()],
+        ).df()
     moved = overdue.merge(after, on="invoice_id", suffixes=("_before", "_after"))
     assert (moved.settled_on_after < moved.settled_on_before).sum() >= 5  # responsive customers paid sooner
     world.advance(day + timedelta(days=1), sends)  # the same messages again: ignored
@@ -151,7 +198,9 @@ def test_advance_applies_sends_once_and_pulls_payments_forward(tmp_path):
 
 
 def test_retention_prunes_old_drops(tmp_path):
-    world = World.create(tmp_path / "w", SimulationConfig(end=date(2025, 1, 31), customers=30, months=2, future_days=20))
+    world = World.create(
+        tmp_path / "w", SimulationConfig(end=date(2025, 1, 31), customers=30, months=2, future_days=20)
+    )
     for offset in range(1, 6):
         world.advance(world.config.end + timedelta(days=offset))
     removed = world.prune_drops(keep_days=2)

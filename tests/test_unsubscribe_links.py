@@ -51,8 +51,14 @@ def test_a_dry_run_email_carries_one_click_headers_and_a_working_portal_link(tmp
     client = TestClient(app, base_url="https://portal.test")
     opened = client.get(page.removeprefix("https://portal.test"), follow_redirects=False)
     assert opened.status_code == 303 and opened.headers["location"] == "/unsubscribe"
-    assert client.post(one_click.removeprefix("https://portal.test"), content=b"List-Unsubscribe=One-Click",
-                       headers={"Content-Type": "application/x-www-form-urlencoded"}).status_code == 200
+    assert (
+        client.post(
+            one_click.removeprefix("https://portal.test"),
+            content=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ).status_code
+        == 200
+    )
     con = duckdb.connect()
     events.ingest(con, tmp_path / "portal_events")
     assert con.execute("select customer_id, kind from journeys.portal_events").fetchall() == [("C1", "unsubscribe")]

@@ -24,7 +24,7 @@ def test_the_dbt_seed_is_generated_from_the_vocabulary_and_current():
 
 def test_the_360s_segment_rule_names_only_vocabulary_segments():
     sql = (DBT / "models" / "marts" / "dim_customer_360.sql").read_text()
-    rule = sql[sql.index("case\n            when open_disputes"):sql.index("end as segment")]
+    rule = sql[sql.index("case\n            when open_disputes") : sql.index("end as segment")]
     named = set(re.findall(r"then '(\w+)'", rule)) | set(re.findall(r"else '(\w+)'", rule))
     assert named <= set(vocabulary.SEGMENTS) and {"promise_to_pay", "standard"} <= named
 
@@ -35,8 +35,9 @@ def test_journeys_erp_contract_and_dbt_tests_share_the_words():
     assert (contract.TONES, contract.INCENTIVES) == (vocabulary.TONES, vocabulary.INCENTIVES)
     assert set(contract.CHANNELS) == set(vocabulary.CUSTOMER_FACING) and "task" not in contract.CHANNELS
     marts = yaml.safe_load((DBT / "models" / "marts" / "_marts.yml").read_text())
-    segment = next(c for m in marts["models"] if m["name"] == "dim_customer_360" for c in m["columns"]
-                   if c["name"] == "segment")
+    segment = next(
+        c for m in marts["models"] if m["name"] == "dim_customer_360" for c in m["columns"] if c["name"] == "segment"
+    )
     assert {"in_vocabulary": {"arguments": {"kind": "segment"}}} in segment["data_tests"]
 
 

@@ -58,10 +58,10 @@ def head(length: str | None, extra: str = "") -> bytes:
     return ("\r\n".join(lines) + "\r\n" + extra + "\r\n").encode()
 
 
-@pytest.mark.parametrize("length, expected", [("-1", 400), ("abc", 400), ("+5", 400), ("1e3", 400),
-                                              (None, 411), ("5, 5000", 400)])
-def test_a_bad_or_missing_content_length_is_refused_before_any_read(tmp_path, receiver_port, capsys, length,
-                                                                    expected):
+@pytest.mark.parametrize(
+    "length, expected", [("-1", 400), ("abc", 400), ("+5", 400), ("1e3", 400), (None, 411), ("5, 5000", 400)]
+)
+def test_a_bad_or_missing_content_length_is_refused_before_any_read(tmp_path, receiver_port, capsys, length, expected):
     answer = exchange(receiver_port, head(length) + b"[" + b" " * (CAP * 4) + b"]")
     assert status(answer) == expected, answer[:200]
     assert list((tmp_path / "events").glob("*/*.json")) == []
@@ -75,8 +75,11 @@ def test_chunked_bodies_are_refused_and_oversized_ones_too(receiver_port):
     assert status(exchange(receiver_port, head("9" * 400))) == 413
 
 
-@pytest.mark.parametrize("data", [b"POST /sendgrid/events HTTP/1.1\r\nHost: x", head("100") + b"[1, 2"],
-                         ids=["idle in the headers", "slow body"])
+@pytest.mark.parametrize(
+    "data",
+    [b"POST /sendgrid/events HTTP/1.1\r\nHost: x", head("100") + b"[1, 2"],
+    ids=["idle in the headers", "slow body"],
+)
 def test_idle_and_slow_clients_are_dropped(receiver_port, data):
     answer = exchange(receiver_port, data, finish=False)  # we never close: the server must
     assert answer == b"" or status(answer) == 408
@@ -103,10 +106,16 @@ def test_a_body_nested_too_deep_is_refused_not_a_traceback(tmp_path, keys, recei
     assert "Traceback" not in capsys.readouterr().err
 
 
-BAD_EVENTS = [{"sg_event_id": "bad-stamp", "event": "open", "timestamp": "yesterday", "message_id": "rl-m1"},
-              event("huge-stamp", "open", timestamp=1e18), event("negative-stamp", "open", timestamp=-5),
-              event("year-9999", "open", timestamp=253402300799), event("no-kind", None),
-              event("odd-message", "open", message_id={"nested": 1}), "not an event", {"event": "open"}]
+BAD_EVENTS = [
+    {"sg_event_id": "bad-stamp", "event": "open", "timestamp": "yesterday", "message_id": "rl-m1"},
+    event("huge-stamp", "open", timestamp=1e18),
+    event("negative-stamp", "open", timestamp=-5),
+    event("year-9999", "open", timestamp=253402300799),
+    event("no-kind", None),
+    event("odd-message", "open", message_id={"nested": 1}),
+    "not an event",
+    {"event": "open"},
+]
 
 
 def test_each_event_of_a_signed_batch_is_validated_on_its_own(tmp_path, keys):
@@ -125,11 +134,18 @@ def test_each_event_of_a_signed_batch_is_validated_on_its_own(tmp_path, keys):
     report = events.ingest(con, tmp_path / "events", clock=lambda: NOW)
     assert (report.files, report.new, report.rejected_events) == (1, 2, len(BAD_EVENTS))
     assert con.execute("select sg_event_id from journeys.sendgrid_events order by 1").fetchall() == [("e1",), ("e9",)]
-    rejects = con.execute("select position, sg_event_id, reason from journeys.sendgrid_event_rejects "
-                          "order by position").fetchall()
+    rejects = con.execute(
+        "select position, sg_event_id, reason from journeys.sendgrid_event_rejects order by position"
+    ).fetchall()
     assert [r[0] for r in rejects] == list(range(1, len(BAD_EVENTS) + 1))
-    assert [r[1] for r in rejects][:6] == ["bad-stamp", "huge-stamp", "negative-stamp", "year-9999", "no-kind",
-                                          "odd-message"]
+    assert [r[1] for r in rejects][:6] == [
+        "bad-stamp",
+        "huge-stamp",
+        "negative-stamp",
+        "year-9999",
+        "no-kind",
+        "odd-message",
+    ]
     assert all(r[2] for r in rejects) and "timestamp" in rejects[0][2] and "sg_event_id" in rejects[-1][2]
     # dbt's int_contacts_suppression reads this table: a landed unsubscribe suppresses K1 (test_journeys_book)
     landed = con.execute("select contact_id from journeys.sendgrid_events where event = 'unsubscribe'").fetchall()
@@ -151,8 +167,9 @@ def test_a_file_that_cannot_be_ingested_is_quarantined_and_never_blocks_later_on
     assert (report.files, report.new, report.rejected_files, report.rejected_events) == (2, 2, 4, 1)
     quarantined = sorted(p.name for p in (tmp_path / "events" / "rejected" / "2026-05-28").glob("*.json"))
     assert quarantined == ["080000-nested.json", "080001-cut.json", "080002-bytes.json", "080003-object.json"]
-    reasons = dict(con.execute("select source_file, reason from journeys.sendgrid_event_rejects "
-                               "where position is null").fetchall())
+    reasons = dict(
+        con.execute("select source_file, reason from journeys.sendgrid_event_rejects where position is null").fetchall()
+    )
     assert set(reasons) == set(quarantined) and all(reasons.values())
     assert events.ingest(con, tmp_path / "events", clock=lambda: NOW).files == 0
     landed = con.execute("select contact_id from journeys.sendgrid_events where event = 'unsubscribe'").fetchall()

@@ -38,32 +38,57 @@ def convert(path: Path) -> Drop:
         src[col] = pd.to_datetime(src[col], format=DATE_FORMAT)
     src["terms"] = (src.DueDate - src.InvoiceDate).dt.days
     by_customer = src.groupby("customerID")
-    customers = pd.DataFrame({
-        "customer_id": by_customer.customerID.first(),
-        "name": by_customer.customerID.first(),
-        "country": by_customer.countryCode.first().map(COUNTRY_CODES),
-        "currency": CURRENCY,
-        "payment_terms_days": by_customer.terms.agg(lambda s: s.mode().iloc[0]),
-        "language": "en",
-        "created_at": by_customer.InvoiceDate.min(),
-        "paperless_date": by_customer.PaperlessDate.first(),
-    }).reset_index(drop=True)
-    invoices = pd.DataFrame({
-        "invoice_id": src.invoiceNumber, "customer_id": src.customerID, "issue_date": src.InvoiceDate,
-        "due_date": src.DueDate, "amount": src.InvoiceAmount.round(2).map("{:.2f}".format),
-        "currency": CURRENCY, "paperless_bill": src.PaperlessBill,
-    })
-    payments = pd.DataFrame({
-        "payment_id": "PAY-" + src.invoiceNumber, "customer_id": src.customerID,
-        "invoice_id": src.invoiceNumber, "payment_date": src.SettledDate,
-        "amount": invoices.amount, "currency": CURRENCY, "method": "other",
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": by_customer.customerID.first(),
+            "name": by_customer.customerID.first(),
+            "country": by_customer.countryCode.first().map(COUNTRY_CODES),
+            "currency": CURRENCY,
+            "payment_terms_days": by_customer.terms.agg(lambda s: s.mode().iloc[0]),
+            "language": "en",
+            "created_at": by_customer.InvoiceDate.min(),
+            "paperless_date": by_customer.PaperlessDate.first(),
+        }
+    ).reset_index(drop=True)
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": src.invoiceNumber,
+            "customer_id": src.customerID,
+            "issue_date": src.InvoiceDate,
+            "due_date": src.DueDate,
+            "amount": src.InvoiceAmount.round(2).map("{:.2f}".format),
+            "currency": CURRENCY,
+            "paperless_bill": src.PaperlessBill,
+        }
+    )
+    payments = pd.DataFrame(
+        {
+            "payment_id": "PAY-" + src.invoiceNumber,
+            "customer_id": src.customerID,
+            "invoice_id": src.invoiceNumber,
+            "payment_date": src.SettledDate,
+            "amount": invoices.amount,
+            "currency": CURRENCY,
+            "method": "other",
+        }
+    )
     disputed = src[src.Disputed.str.lower() == "yes"]
-    disputes = pd.DataFrame({
-        "dispute_id": "DSP-" + disputed.invoiceNumber, "invoice_id": disputed.invoiceNumber,
-        "opened_at": disputed.InvoiceDate, "resolved_at": disputed.SettledDate, "reason": "other",
-        "amount": invoices.amount[disputed.index],
-    })
-    return Drop(src.SettledDate.max().date(), {
-        "customers": customers, "invoices": invoices, "payments": payments, "disputes": disputes,
-    })
+    disputes = pd.DataFrame(
+        {
+            "dispute_id": "DSP-" + disputed.invoiceNumber,
+            "invoice_id": disputed.invoiceNumber,
+            "opened_at": disputed.InvoiceDate,
+            "resolved_at": disputed.SettledDate,
+            "reason": "other",
+            "amount": invoices.amount[disputed.index],
+        }
+    )
+    return Drop(
+        src.SettledDate.max().date(),
+        {
+            "customers": customers,
+            "invoices": invoices,
+            "payments": payments,
+            "disputes": disputes,
+        },
+    )

@@ -11,4 +11,13 @@ from erp.ingest.errors import DropErrors, DropFileError
 from erp.ingest.files import check_drop, find_table_file
 from erp.ingest.load import LoadReport, latest_partition, load_table
 
-__all__ = ["DropErrors", "DropFileError", "LoadReport", "check_drop", "find_table_file", "latest_partition", "load_day", "load_table"]
+__all__ = [
+    "DropErrors",
+    "DropFileError",
+    "LoadReport",
+    "check_drop",
+    "find_table_file",
+    "latest_partition",
+    "load_day",
+    "load_table",
+]

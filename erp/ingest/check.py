@@ -25,8 +25,8 @@ def check_rows(con, table: Table, staged: Staged, partition: str) -> list[str]:
     con.execute(f"""
         create temp table checked as
         select t.*, {raw_json} as _raw {extra_cols},
-               list_filter([{', '.join(reason_exprs)}], lambda x: x is not null) as _reasons
-        from typed t join {staged.name} s on s._line = t._line {' '.join(joins)}""")
+               list_filter([{", ".join(reason_exprs)}], lambda x: x is not null) as _reasons
+        from typed t join {staged.name} s on s._line = t._line {" ".join(joins)}""")
     con.execute("drop table typed")
     return skipped
 
@@ -41,8 +41,9 @@ def reason_counts(con) -> dict[str, int]:
     """How many checked rows each reason rejects (a duplicate's first line is left out, so that
     equal reasons count together)."""
     counts: dict[str, int] = {}
-    for reasons, n in con.execute("select _reasons, count(*) from checked where len(_reasons) > 0 "
-                                  "group by all").fetchall():
+    for reasons, n in con.execute(
+        "select _reasons, count(*) from checked where len(_reasons) > 0 group by all"
+    ).fetchall():
         for reason in reasons:
             key = reason.split(" (first at line")[0]
             counts[key] = counts.get(key, 0) + n
@@ -67,10 +68,14 @@ def _relation_checks(con, table: Table, partition: str, skipped: list[str], reas
             continue
         alias = f"fk_{column.name}"
         key = quote(rules.parent_key(parent))
-        joins.append(f"left join (select distinct {key} as k from raw.{parent.name} "
-                     f"where _partition = {part}) {alias} on {alias}.k = t.{quote(column.name)}")
-        reasons.append(f"case when t.{quote(column.name)} is not null and {alias}.k is null then "
-                       f"{literal(f'orphan {column.name}: not in {parent.name} of this extraction')} end")
+        joins.append(
+            f"left join (select distinct {key} as k from raw.{parent.name} "
+            f"where _partition = {part}) {alias} on {alias}.k = t.{quote(column.name)}"
+        )
+        reasons.append(
+            f"case when t.{quote(column.name)} is not null and {alias}.k is null then "
+            f"{literal(f'orphan {column.name}: not in {parent.name} of this extraction')} end"
+        )
     for i, rule in enumerate(table.rules):
         if rule.parent and not _parent_loaded(con, TABLES[rule.parent], partition):
             skipped.append(f"{rule.reason}: {rule.parent} not in this extraction")
@@ -78,15 +83,23 @@ def _relation_checks(con, table: Table, partition: str, skipped: list[str], reas
         parent_join = ""
         if rule.parent:
             pkey = quote(rules.parent_key(TABLES[rule.parent]))
-            parent_join = (f"join (select * from raw.{rule.parent} where _partition = {part}) p "
-                           f"on p.{pkey} = t.{quote(rule.fk)}")
-        joins.append(f"left join (select t._line, ({rule.violated}) as bad from typed t {parent_join}) "
-                     f"rule_{i} on rule_{i}._line = t._line")
+            parent_join = (
+                f"join (select * from raw.{rule.parent} where _partition = {part}) p on p.{pkey} = t.{quote(rule.fk)}"
+            )
+        joins.append(
+            f"left join (select t._line, ({rule.violated}) as bad from typed t {parent_join}) "
+            f"rule_{i} on rule_{i}._line = t._line"
+        )
         reasons.append(f"case when rule_{i}.bad then {literal(rule.reason)} end")
     return joins
 
 
 def _parent_loaded(con, parent: Table, partition: str) -> bool:
     """Whether the parent's file was part of this extraction (an empty snapshot still counts)."""
-    return con.execute("select count(*) from raw.load_log where table_name = ? and partition_date = ? "
-                       "and source_file is not null", [parent.name, partition]).fetchone()[0] > 0
+    return (
+        con.execute(
+            "select count(*) from raw.load_log where table_name = ? and partition_date = ? and source_file is not null",
+            [parent.name, partition],
+        ).fetchone()[0]
+        > 0
+    )

@@ -19,8 +19,9 @@ from erp.ingest.load import LoadReport, commit_table, ensure_raw_schema, transac
 from erp.ingest.stage import Staged, stage_file
 
 
-def load_day(con: duckdb.DuckDBPyConnection, drop_dir: Path, partition: str,
-             retention_days: int | None = None) -> dict[str, LoadReport]:
+def load_day(
+    con: duckdb.DuckDBPyConnection, drop_dir: Path, partition: str, retention_days: int | None = None
+) -> dict[str, LoadReport]:
     """Replace ``partition`` of every raw table with the drop's files (an absent optional file is
     an empty snapshot) and return each table's report, in load order."""
     files, problems = inspect_drop(drop_dir)
@@ -35,8 +36,10 @@ def load_day(con: duckdb.DuckDBPyConnection, drop_dir: Path, partition: str,
         if problems:
             raise DropErrors(drop_dir, problems)
         with transaction(con):
-            return {name: commit_table(con, TABLES[name], staged.get(name), partition, retention_days)
-                    for name in load_order()}
+            return {
+                name: commit_table(con, TABLES[name], staged.get(name), partition, retention_days)
+                for name in load_order()
+            }
     finally:
         for stage in staged.values():
             stage.drop(con)

@@ -28,8 +28,10 @@ class DropErrors(DropFileError):
         self.problems = sorted(problems, key=lambda p: p.path)
         lines = "\n".join(f"- {p}" for p in self.problems)
         count = f"{len(self.problems)} problem{'s' if len(self.problems) > 1 else ''}"
-        super().__init__(drop_dir, f"{count} in this drop; nothing of the day was loaded. Fix the export "
-                                   f"and run the day again:\n{lines}")
+        super().__init__(
+            drop_dir,
+            f"{count} in this drop; nothing of the day was loaded. Fix the export and run the day again:\n{lines}",
+        )
 
 
 def redact(message: str) -> str:

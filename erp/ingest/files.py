@@ -44,8 +44,9 @@ def inspect_file(table: Table, path: Path) -> TableFile:
     columns = _parquet_columns(path) if fmt == "parquet" else _csv_header(path)
     missing = [c for c in table.required_columns if c not in columns]
     if missing:
-        raise DropFileError(path, f"missing required column(s) {', '.join(missing)} "
-                                  f"(the file has: {shown_names(columns)})")
+        raise DropFileError(
+            path, f"missing required column(s) {', '.join(missing)} (the file has: {shown_names(columns)})"
+        )
     return TableFile(table, path, fmt, tuple(columns))
 
 
@@ -69,8 +70,10 @@ def inspect_drop(drop_dir: Path) -> tuple[dict[str, TableFile], list[DropFileErr
             path = find_table_file(drop_dir, name)
             if path is None:
                 if table.required:
-                    raise DropFileError(drop_dir / f"{name}.csv", "required table file is missing "
-                                        "(expected <table>.csv or <table>.parquet)")
+                    raise DropFileError(
+                        drop_dir / f"{name}.csv",
+                        "required table file is missing (expected <table>.csv or <table>.parquet)",
+                    )
                 continue
             files[name] = inspect_file(table, path)
         except DropFileError as err:
@@ -100,8 +103,9 @@ def _csv_header(path: Path) -> list[str]:
     if len(header) == 1:
         used = [d for d in _OTHER_DELIMITERS if d in first_line]
         if used:
-            raise DropFileError(path, f"wrong delimiter: the header is separated by {used[0]!r}, "
-                                      "the contract requires ','")
+            raise DropFileError(
+                path, f"wrong delimiter: the header is separated by {used[0]!r}, the contract requires ','"
+            )
     columns = [c.strip() for c in header]
     blank = [i + 1 for i, c in enumerate(columns) if not c]
     if blank:
@@ -122,8 +126,11 @@ def _check_utf8(path: Path) -> None:
                 decoder.decode(chunk)
             except UnicodeDecodeError as err:
                 bad_line = line + chunk[: err.start].count(b"\n")
-                raise DropFileError(path, f"wrong encoding: byte {offset + err.start} (line "
-                                          f"{bad_line}) is not UTF-8; re-export the file as UTF-8") from None
+                raise DropFileError(
+                    path,
+                    f"wrong encoding: byte {offset + err.start} (line "
+                    f"{bad_line}) is not UTF-8; re-export the file as UTF-8",
+                ) from None
             line += chunk.count(b"\n")
             offset += len(chunk)
         try:

@@ -62,8 +62,9 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create table if not exists raw.{table.name} ({columns}, {LINEAGE_COLUMNS})")
 
 
-def load_table(con: duckdb.DuckDBPyConnection, drop_dir: Path, table_name: str, partition: str,
-               retention_days: int | None = None) -> LoadReport:
+def load_table(
+    con: duckdb.DuckDBPyConnection, drop_dir: Path, table_name: str, partition: str, retention_days: int | None = None
+) -> LoadReport:
     """Replace ``partition`` of ``raw.<table_name>`` with the drop's file.
 
     An absent optional file loads an empty snapshot (the ERP did not export the table that
@@ -96,8 +97,13 @@ def transaction(con: duckdb.DuckDBPyConnection):
     con.execute("commit")
 
 
-def commit_table(con: duckdb.DuckDBPyConnection, table: Table, staged: Staged | None, partition: str,
-                 retention_days: int | None = None) -> LoadReport:
+def commit_table(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    staged: Staged | None,
+    partition: str,
+    retention_days: int | None = None,
+) -> LoadReport:
     """Inside the caller's transaction, replace the partition of ``raw.<table>`` with the staged
     file (None: an empty snapshot) and log the load."""
     started = time.perf_counter()
@@ -116,8 +122,9 @@ def commit_table(con: duckdb.DuckDBPyConnection, table: Table, staged: Staged | 
 def latest_partition(con: duckdb.DuckDBPyConnection) -> str | None:
     """The newest extraction date loaded (None before any): a run for an older one is a backfill
     of history, which must neither contact anyone nor rewind the latest-state tables."""
-    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'raw' "
-                         "and table_name = 'load_log'").fetchall()[0][0]
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'load_log'"
+    ).fetchall()[0][0]
     latest = con.execute("select max(partition_date) from raw.load_log").fetchall()[0][0] if exists else None
     return latest.isoformat() if latest else None
 
@@ -129,9 +136,10 @@ def _delete_partition(con, table_name: str, partition: str) -> None:
 
 
 def _log(con, report: LoadReport) -> None:
-    con.execute("insert into raw.load_log values (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-                [report.table, report.partition, report.file, report.rows_read, report.rows_loaded,
-                 report.rows_rejected])
+    con.execute(
+        "insert into raw.load_log values (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [report.table, report.partition, report.file, report.rows_read, report.rows_loaded, report.rows_rejected],
+    )
 
 
 def _prune(con, table_name: str, partition: str, retention_days: int) -> None:
@@ -148,8 +156,11 @@ def _insert(con, table: Table, staged: Staged, partition: str, report: LoadRepor
     source = literal(str(staged.file.path))
     part = literal(partition)
     extras = extra_columns(table, staged.file)
-    extra_json = ("json_object(" + ", ".join(f"{literal(c)}, x_{i}" for i, c in enumerate(extras)) + ")"
-                  if extras else "NULL::JSON")
+    extra_json = (
+        "json_object(" + ", ".join(f"{literal(c)}, x_{i}" for i, c in enumerate(extras)) + ")"
+        if extras
+        else "NULL::JSON"
+    )
     columns = ", ".join(quote(c) for c in table.column_names)
     con.execute(f"""
         insert into raw.{table.name}
@@ -161,15 +172,18 @@ def _insert(con, table: Table, staged: Staged, partition: str, report: LoadRepor
                now()::TIMESTAMP
         from checked where len(_reasons) > 0""")
     unparsed = _insert_unparsed(con, staged, table.name, part, source)
-    loaded, rejected = con.execute("select count(*) filter (where len(_reasons) = 0), count(*) filter "
-                                   "(where len(_reasons) > 0) from checked").fetchone()
+    loaded, rejected = con.execute(
+        "select count(*) filter (where len(_reasons) = 0), count(*) filter (where len(_reasons) > 0) from checked"
+    ).fetchone()
     report.rows_loaded = loaded
     report.rows_rejected = rejected + staged.rejected
     report.rows_read = con.execute(f"select count(*) from {staged.name}").fetchone()[0] + staged.rejected
     report.reasons = reason_counts(con) | unparsed
     if report.rows_read != report.rows_loaded + report.rows_rejected:
-        raise RuntimeError(f"{staged.file.path}: {report.rows_read} rows read but {report.rows_loaded} loaded "
-                           f"+ {report.rows_rejected} rejected; refusing to lose rows")
+        raise RuntimeError(
+            f"{staged.file.path}: {report.rows_read} rows read but {report.rows_loaded} loaded "
+            f"+ {report.rows_rejected} rejected; refusing to lose rows"
+        )
 
 
 def _insert_unparsed(con, staged: Staged, table: str, part: str, source: str) -> dict[str, int]:
@@ -178,12 +192,17 @@ def _insert_unparsed(con, staged: Staged, table: str, part: str, source: str) ->
     exact, its text is kept cut."""
     if not staged.rejected:
         return {}
-    kind = ("case when bool_or(error_type = 'LINE SIZE OVER MAXIMUM') then 'row longer than the CSV line limit' "
-            "else 'malformed CSV row' end")
+    kind = (
+        "case when bool_or(error_type = 'LINE SIZE OVER MAXIMUM') then 'row longer than the CSV line limit' "
+        "else 'malformed CSV row' end"
+    )
     con.execute(f"""
         insert into raw.rejects
         select {literal(table)}, {part}::DATE, {source}, line, json_object('_unparsed_line', any_value(csv_line)),
                {kind} || ': ' || arg_min(error_message, coalesce(column_idx, 0)), now()::TIMESTAMP
         from {staged.rejects} group by line""")
-    return dict(con.execute(f"select kind, count(*) from (select {kind} as kind from {staged.rejects} "
-                            "group by line) group by kind").fetchall())
+    return dict(
+        con.execute(
+            f"select kind, count(*) from (select {kind} as kind from {staged.rejects} group by line) group by kind"
+        ).fetchall()
+    )

@@ -11,8 +11,11 @@ from erp import codes
 from erp.contract import Column, Table
 
 SQL_TYPES = {
-    "date": "DATE", "timestamp": "TIMESTAMP", "money": "DECIMAL(18,2)",
-    "int": "INTEGER", "bool": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "money": "DECIMAL(18,2)",
+    "int": "INTEGER",
+    "bool": "BOOLEAN",
 }
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s.]+"
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)"
@@ -50,16 +53,22 @@ def typed_expression(column: Column, refs: dict[str, str]) -> str:
     if kind == "date":
         expr = f"case when regexp_full_match({raw}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') then try_cast({raw} as DATE) end"
     elif kind == "timestamp":
-        expr = (f"case when regexp_full_match({raw}, '{TIMESTAMP_PATTERN}') "
-                f"then timezone('UTC', try_cast({raw} as TIMESTAMPTZ)) end")
+        expr = (
+            f"case when regexp_full_match({raw}, '{TIMESTAMP_PATTERN}') "
+            f"then timezone('UTC', try_cast({raw} as TIMESTAMPTZ)) end"
+        )
     elif kind == "money":
-        expr = (f"case when regexp_full_match({raw}, '[+-]?\\d{{1,16}}(\\.\\d{{1,2}})?') "
-                f"then cast({raw} as DECIMAL(18,2)) end")
+        expr = (
+            f"case when regexp_full_match({raw}, '[+-]?\\d{{1,16}}(\\.\\d{{1,2}})?') "
+            f"then cast({raw} as DECIMAL(18,2)) end"
+        )
     elif kind == "int":
         expr = f"case when regexp_full_match({raw}, '[+-]?\\d{{1,9}}') then cast({raw} as INTEGER) end"
     elif kind == "bool":
-        expr = (f"case lower({raw}) when 'true' then true when '1' then true "
-                f"when 'false' then false when '0' then false end")
+        expr = (
+            f"case lower({raw}) when 'true' then true when '1' then true "
+            f"when 'false' then false when '0' then false end"
+        )
     elif kind in ("country", "currency"):
         expr = f"upper({raw})"
     elif kind == "lang":
@@ -97,11 +106,19 @@ def value_reasons(column: Column, refs: dict[str, str]) -> list[str]:
     if check:
         reasons.append((f"{typed} is not null and {typed} not in {_in_list(check[0]())}", check[1]))
     if kind == "enum":
-        reasons.append((f"{typed} is not null and {typed} not in {_in_list(column.values)}",
-                        f"unknown value in {name} (allowed: {', '.join(column.values)})"))
+        reasons.append(
+            (
+                f"{typed} is not null and {typed} not in {_in_list(column.values)}",
+                f"unknown value in {name} (allowed: {', '.join(column.values)})",
+            )
+        )
     if kind == "email":
-        reasons.append((f"{typed} is not null and not regexp_full_match({typed}, '{EMAIL_PATTERN}')",
-                        f"invalid e-mail address in {name}"))
+        reasons.append(
+            (
+                f"{typed} is not null and not regexp_full_match({typed}, '{EMAIL_PATTERN}')",
+                f"invalid e-mail address in {name}",
+            )
+        )
     if column.positive:
         reasons.append((f"{typed} <= 0", f"non-positive {name}"))
     if column.min_value is not None:
@@ -117,9 +134,11 @@ def key_duplicates(table: Table) -> str | None:
         return None
     key = ", ".join(f"t.{quote(k)}" for k in table.key)
     shown = ", ".join(table.key)
-    return (f"select _line, 'duplicate ' || {literal(shown)} || ' (first at line ' || "
-            f"min(_line) over (partition by {key}) || ')' as reason from typed t "
-            f"qualify row_number() over (partition by {key} order by _line) > 1")
+    return (
+        f"select _line, 'duplicate ' || {literal(shown)} || ' (first at line ' || "
+        f"min(_line) over (partition by {key}) || ')' as reason from typed t "
+        f"qualify row_number() over (partition by {key} order by _line) > 1"
+    )
 
 
 def parent_key(parent: Table) -> str:

@@ -58,12 +58,17 @@ def stage_file(con: duckdb.DuckDBPyConnection, file: TableFile) -> Staged:
     except duckdb.Error as err:
         staged.drop(con)
         raise DropFileError(file.path, f"unreadable {file.format.upper()} file ({redact(str(err))})") from None
-    cut = con.execute(f"select line, line_byte_position, byte_position from {staged.rejects} "
-                      "where error_type = 'UNQUOTED VALUE' order by line desc limit 1").fetchone()
+    cut = con.execute(
+        f"select line, line_byte_position, byte_position from {staged.rejects} "
+        "where error_type = 'UNQUOTED VALUE' order by line desc limit 1"
+    ).fetchone()
     if cut and _quote_left_open(file.path, cut[1], cut[2]):
         staged.drop(con)
-        raise DropFileError(file.path, f"the file ends inside a quoted field opened on line {cut[0]}: it was "
-                                       "cut short (an interrupted export or copy?); re-export it whole")
+        raise DropFileError(
+            file.path,
+            f"the file ends inside a quoted field opened on line {cut[0]}: it was "
+            "cut short (an interrupted export or copy?); re-export it whole",
+        )
     return staged
 
 
@@ -112,11 +117,13 @@ def _quote_left_open(path: Path, record_at: int, field_at: int) -> bool:
 
 def _stage_parquet(con, staged: Staged) -> None:
     path = literal(str(staged.file.path))
-    types = dict(con.execute(f"select column_name, column_type from (describe select * from read_parquet({path}))")
-                 .fetchall())
+    types = dict(
+        con.execute(f"select column_name, column_type from (describe select * from read_parquet({path}))").fetchall()
+    )
     kinds = {c.name: c.kind for c in staged.file.table.columns}
-    select = ", ".join(f"{_parquet_as_text(quote(c), types[c], kinds.get(c))} as c{i}"
-                       for i, c in enumerate(staged.file.columns))
+    select = ", ".join(
+        f"{_parquet_as_text(quote(c), types[c], kinds.get(c))} as c{i}" for i, c in enumerate(staged.file.columns)
+    )
     con.execute(f"create temp table {staged.name} as select {select} from read_parquet({path})")
     _number_rows(con, staged.name, first_line=1)
 
@@ -136,11 +143,15 @@ def _parquet_as_text(col: str, sql_type: str, kind: str | None) -> str:
     if sql_type == "BLOB":  # strings written without their UTF-8 annotation
         return f"decode({col})"
     if numeric and kind == "money":
-        return f"case when {col} = round({col}, 2) then cast(round({col}, 2) as DECIMAL(38, 2))::VARCHAR " \
-               f"else cast({col} as VARCHAR) end"
+        return (
+            f"case when {col} = round({col}, 2) then cast(round({col}, 2) as DECIMAL(38, 2))::VARCHAR "
+            f"else cast({col} as VARCHAR) end"
+        )
     if numeric and kind == "int":
-        return f"case when {col} = trunc({col}) then cast(trunc({col}) as HUGEINT)::VARCHAR " \
-               f"else cast({col} as VARCHAR) end"
+        return (
+            f"case when {col} = trunc({col}) then cast(trunc({col}) as HUGEINT)::VARCHAR "
+            f"else cast({col} as VARCHAR) end"
+        )
     if sql_type == "BOOLEAN":
         return f"lower(cast({col} as VARCHAR))"
     return f"cast({col} as VARCHAR)"

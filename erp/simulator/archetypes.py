@@ -44,8 +44,12 @@ INCENTIVE_EFFECTS = {  # mean, sd of the uplift in P(pay soon | reminder read), 
     "card_payment_link": (0.03, 0.04),
 }
 COUNTRIES = {  # country: (currency, language, weight)
-    "FR": ("EUR", "fr", 0.30), "BE": ("EUR", "fr", 0.06), "DE": ("EUR", "de", 0.10),
-    "GB": ("GBP", "en", 0.14), "US": ("USD", "en", 0.25), "CA": ("CAD", "en", 0.07),
+    "FR": ("EUR", "fr", 0.30),
+    "BE": ("EUR", "fr", 0.06),
+    "DE": ("EUR", "de", 0.10),
+    "GB": ("GBP", "en", 0.14),
+    "US": ("USD", "en", 0.25),
+    "CA": ("CAD", "en", 0.07),
     "ES": ("EUR", "es", 0.08),
 }
 METHODS = ("wire", "check", "card", "direct_debit", "ach")
@@ -58,8 +62,9 @@ def _uniform(rng, bounds: np.ndarray) -> np.ndarray:
     return rng.uniform(bounds[:, 0], bounds[:, 1])
 
 
-def sample_customers(rng: np.random.Generator, first_index: int, n: int, start: pd.Timestamp,
-                     end: pd.Timestamp) -> pd.DataFrame:
+def sample_customers(
+    rng: np.random.Generator, first_index: int, n: int, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
     """Draw ``n`` customers with contract attributes and latent behaviour."""
     shares = np.array([a.share for a in ARCHETYPES])
     kind = rng.choice(len(ARCHETYPES), size=n, p=shares / shares.sum())
@@ -70,29 +75,31 @@ def sample_customers(rng: np.random.Generator, first_index: int, n: int, start: 
     countries = list(COUNTRIES)
     weights = np.array([COUNTRIES[c][2] for c in countries])
     country = np.array(countries)[rng.choice(len(countries), size=n, p=weights / weights.sum())]
-    df = pd.DataFrame({
-        "customer_id": [f"C{first_index + i:06d}" for i in range(n)],
-        "archetype": np.array([a.name for a in ARCHETYPES])[kind],
-        "country": country,
-        "currency": [COUNTRIES[c][0] for c in country],
-        "language": [COUNTRIES[c][1] if COUNTRIES[c][1] in ("fr", "en") else "en" for c in country],
-        "timezone": [country_zones()[c] for c in country],
-        "payment_terms_days": rng.choice(TERMS, size=n),
-        "delay_mean": param("delay_mean"),
-        "delay_sd": param("delay_sd"),
-        "never_pays": param("never_pays"),
-        "dispute_rate": param("dispute_rate"),
-        "sensitivity": param("reminder_sensitivity"),
-        "promise_keeping": param("promise_keeping"),
-        "tone_sensitivity": rng.uniform(-0.3, 0.5, n),
-        "engagement": rng.beta(6, 3, n),
-        "best_hour": rng.choice(BEST_HOURS, size=n),
-        "best_weekday": rng.integers(0, 5, n),
-        "response_lag": rng.uniform(1, 4, n),
-        "method": rng.choice(METHODS, size=n, p=[0.35, 0.25, 0.15, 0.15, 0.10]),
-        "invoice_rate": rng.lognormal(0, 0.6, n),
-        "usual_amount": np.round(rng.lognormal(7.3, 1.0, n), 2),
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": [f"C{first_index + i:06d}" for i in range(n)],
+            "archetype": np.array([a.name for a in ARCHETYPES])[kind],
+            "country": country,
+            "currency": [COUNTRIES[c][0] for c in country],
+            "language": [COUNTRIES[c][1] if COUNTRIES[c][1] in ("fr", "en") else "en" for c in country],
+            "timezone": [country_zones()[c] for c in country],
+            "payment_terms_days": rng.choice(TERMS, size=n),
+            "delay_mean": param("delay_mean"),
+            "delay_sd": param("delay_sd"),
+            "never_pays": param("never_pays"),
+            "dispute_rate": param("dispute_rate"),
+            "sensitivity": param("reminder_sensitivity"),
+            "promise_keeping": param("promise_keeping"),
+            "tone_sensitivity": rng.uniform(-0.3, 0.5, n),
+            "engagement": rng.beta(6, 3, n),
+            "best_hour": rng.choice(BEST_HOURS, size=n),
+            "best_weekday": rng.integers(0, 5, n),
+            "response_lag": rng.uniform(1, 4, n),
+            "method": rng.choice(METHODS, size=n, p=[0.35, 0.25, 0.15, 0.15, 0.10]),
+            "invoice_rate": rng.lognormal(0, 0.6, n),
+            "usual_amount": np.round(rng.lognormal(7.3, 1.0, n), 2),
+        }
+    )
     for incentive, (mean, sd) in INCENTIVE_EFFECTS.items():
         df[f"effect_{incentive}"] = rng.normal(mean, sd, n)
     # Payment plans help those who cannot pay; card links help card payers.
@@ -105,8 +112,9 @@ def sample_customers(rng: np.random.Generator, first_index: int, n: int, start: 
     df["created_at"] = created.normalize()
     df["credit_limit"] = np.round(df.usual_amount * rng.choice([4, 6, 10], n), -2)
     df.loc[rng.random(n) < 0.1, "credit_limit"] = np.nan
-    df["industry"] = rng.choice(["manufacturing", "retail", "services", "construction", "software",
-                                 "logistics", "healthcare"], n)
+    df["industry"] = rng.choice(
+        ["manufacturing", "retail", "services", "construction", "software", "logistics", "healthcare"], n
+    )
     df["account_owner"] = [f"owner_{i:02d}" for i in rng.integers(1, 25, n)]
     _add_behaviour_changes(rng, df, start, end)
     df["self_cure_probability"] = self_cure_probability(df)
@@ -133,5 +141,6 @@ def self_cure_probability(df: pd.DataFrame) -> np.ndarray:
     customer's natural delay distribution (before any behaviour change)."""
     overdue = 1 - norm.cdf((0.5 - df.delay_mean) / df.delay_sd)
     within = norm.cdf((SELF_CURE_DAYS + 0.5 - df.delay_mean) / df.delay_sd) - norm.cdf(
-        (0.5 - df.delay_mean) / df.delay_sd)
+        (0.5 - df.delay_mean) / df.delay_sd
+    )
     return np.where(overdue > 1e-9, within / np.maximum(overdue, 1e-9), 1.0) * (1 - df.never_pays)

@@ -21,7 +21,7 @@ def hour_affinity(local_hour: np.ndarray, best_hour: np.ndarray) -> np.ndarray:
     """1 at the customer's best hour, falling off over about two hours either side."""
     diff = np.abs(local_hour - best_hour) % 24
     diff = np.minimum(diff, 24 - diff)
-    return 0.3 + 0.7 * np.exp(-(diff ** 2) / (2 * 1.5 ** 2))
+    return 0.3 + 0.7 * np.exp(-(diff**2) / (2 * 1.5**2))
 
 
 def open_probability(params: pd.DataFrame, local_hour, weekday, silent) -> np.ndarray:
@@ -42,8 +42,9 @@ def response_probability(params: pd.DataFrame, tone, incentive) -> np.ndarray:
     return np.clip(p + effect, 0.0, 0.97)
 
 
-def reminder_outcomes(rng: np.random.Generator, params: pd.DataFrame, local_hour, weekday, tone,
-                      incentive, silent) -> pd.DataFrame:
+def reminder_outcomes(
+    rng: np.random.Generator, params: pd.DataFrame, local_hour, weekday, tone, incentive, silent
+) -> pd.DataFrame:
     """Draw what each send leads to. ``params`` holds the recipient customer's latent row per
     send, aligned with the other arguments."""
     n = len(params)
@@ -61,8 +62,17 @@ def reminder_outcomes(rng: np.random.Generator, params: pd.DataFrame, local_hour
     promise = responded & (rng.random(n) < pd.Series(params.archetype).map(PROMISE_SHARE).fillna(0.05).to_numpy())
     kept = rng.random(n) < params.promise_keeping.to_numpy()
     promise_days = rng.integers(5, 15, n)
-    return pd.DataFrame({
-        "bounced": bounced, "opened": opened, "open_delay_h": open_delay_h, "clicked": clicked,
-        "unsubscribed": unsubscribed, "responded": responded & ~promise, "lag_days": lag,
-        "promised": promise, "promise_kept": kept, "promise_days": promise_days,
-    })
+    return pd.DataFrame(
+        {
+            "bounced": bounced,
+            "opened": opened,
+            "open_delay_h": open_delay_h,
+            "clicked": clicked,
+            "unsubscribed": unsubscribed,
+            "responded": responded & ~promise,
+            "lag_days": lag,
+            "promised": promise,
+            "promise_kept": kept,
+            "promise_days": promise_days,
+        }
+    )

@@ -33,8 +33,14 @@ def _next_weekday(dates: pd.Series) -> pd.Series:
     return dates + _days(shift)
 
 
-def invoices_for(rng, customers: pd.DataFrame, start: pd.Timestamp, horizon: pd.Timestamp,
-                 chunk: int, rate: float = INVOICES_PER_MONTH) -> pd.DataFrame:
+def invoices_for(
+    rng,
+    customers: pd.DataFrame,
+    start: pd.Timestamp,
+    horizon: pd.Timestamp,
+    chunk: int,
+    rate: float = INVOICES_PER_MONTH,
+) -> pd.DataFrame:
     """Invoices issued from ``start`` (or the customer's creation) to ``horizon``."""
     active_from = customers.created_at.where(customers.created_at > start, start)
     days = np.maximum((horizon - active_from).dt.days.to_numpy(), 0)
@@ -42,13 +48,15 @@ def invoices_for(rng, customers: pd.DataFrame, start: pd.Timestamp, horizon: pd.
     row = np.repeat(np.arange(len(customers)), counts)
     c = customers.iloc[row].reset_index(drop=True)
     issue = _next_weekday(pd.Series(active_from.to_numpy()[row]) + _days(rng.integers(0, np.maximum(days[row], 1))))
-    inv = pd.DataFrame({
-        "customer_id": c.customer_id,
-        "issue_date": issue,
-        "due_date": issue + _days(c.payment_terms_days),
-        "amount": np.maximum(np.round(c.usual_amount * rng.lognormal(0, 0.35, len(c)), 2), 1.0),
-        "currency": c.currency,
-    })
+    inv = pd.DataFrame(
+        {
+            "customer_id": c.customer_id,
+            "issue_date": issue,
+            "due_date": issue + _days(c.payment_terms_days),
+            "amount": np.maximum(np.round(c.usual_amount * rng.lognormal(0, 0.35, len(c)), 2), 1.0),
+            "currency": c.currency,
+        }
+    )
     inv["po_number"] = np.where(rng.random(len(c)) < 0.4, [f"PO-{x:07d}" for x in rng.integers(0, 10**7, len(c))], None)
     inv = inv.sort_values(["issue_date", "customer_id"], kind="stable").reset_index(drop=True)
     inv.insert(0, "invoice_id", [f"INV-{chunk:04d}-{i:07d}" for i in range(len(inv))])
@@ -106,8 +114,9 @@ def settled_on(inv: pd.DataFrame) -> pd.Series:
     return inv.pay_date.where(inv.pay_date.notna(), fully_credited)
 
 
-def legacy_reminders(rng, inv: pd.DataFrame, customers: pd.DataFrame, contacts: pd.DataFrame,
-                     go_live: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+def legacy_reminders(
+    rng, inv: pd.DataFrame, customers: pd.DataFrame, contacts: pd.DataFrame, go_live: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run the legacy policy over the history; move pay dates of invoices whose customer
     responded. Returns (sends with outcomes, promises)."""
     params = customers.set_index("customer_id")
@@ -130,8 +139,15 @@ def legacy_reminders(rng, inv: pd.DataFrame, customers: pd.DataFrame, contacts: 
         batch["local_hour"] = rng.integers(7, 21, len(batch))
         p = params.loc[batch.customer_id].reset_index()
         silent = ((p.change_type == "goes_silent") & (batch.send_day.to_numpy() >= p.change_onset)).to_numpy()
-        out = reminder_outcomes(rng, p, batch.local_hour.to_numpy(), batch.send_day.dt.weekday.to_numpy(),
-                                batch.tone.to_numpy(), batch.incentive.to_numpy(), silent)
+        out = reminder_outcomes(
+            rng,
+            p,
+            batch.local_hour.to_numpy(),
+            batch.send_day.dt.weekday.to_numpy(),
+            batch.tone.to_numpy(),
+            batch.incentive.to_numpy(),
+            silent,
+        )
         out.index = batch.index
         batch = batch.join(out)
         batch["contact_id"] = primary.contact_id.reindex(batch.customer_id).to_numpy()
@@ -156,7 +172,9 @@ def _holdout(customer_ids: pd.Series, quarter: pd.Series, inv_customers: pd.Seri
 def apply_responses(rng, inv: pd.DataFrame, batch: pd.DataFrame, promises: list) -> None:
     """Pull pay dates forward for customers who responded; record promises to pay."""
     respond_day = batch.send_day + _days(batch.lag_days)
-    moved = batch.responded & (inv.pay_date.reindex(batch.index).isna() | (respond_day < inv.pay_date.reindex(batch.index)))
+    moved = batch.responded & (
+        inv.pay_date.reindex(batch.index).isna() | (respond_day < inv.pay_date.reindex(batch.index))
+    )
     idx = batch.index[moved]
     inv.loc[idx, "pay_date"] = respond_day[moved]
     remaining = inv.amount.reindex(batch.index) - inv.credit_amount.reindex(batch.index)
@@ -164,15 +182,22 @@ def apply_responses(rng, inv: pd.DataFrame, batch: pd.DataFrame, promises: list)
     if len(made):
         created = made.send_day + _days(rng.integers(0, 3, len(made)))
         promised = made.send_day + _days(made.promise_days)
-        promises.append(pd.DataFrame({"invoice_id": inv.loc[made.index, "invoice_id"].to_numpy(),
-                                      "created_at": created.to_numpy(), "promised_date": promised.to_numpy(),
-                                      "amount": inv.loc[made.index, "amount"].to_numpy() - inv.loc[made.index, "credit_amount"].to_numpy()}))
+        promises.append(
+            pd.DataFrame(
+                {
+                    "invoice_id": inv.loc[made.index, "invoice_id"].to_numpy(),
+                    "created_at": created.to_numpy(),
+                    "promised_date": promised.to_numpy(),
+                    "amount": inv.loc[made.index, "amount"].to_numpy()
+                    - inv.loc[made.index, "credit_amount"].to_numpy(),
+                }
+            )
+        )
         kept = made.promise_kept
         kept_day = promised[kept] - _days(rng.integers(0, 3, kept.sum()))
         current = inv.pay_date.reindex(kept[kept].index)
         earlier = current.isna() | (kept_day < current)
         inv.loc[earlier[earlier].index, "pay_date"] = kept_day[earlier]
-
 
 
 def _send_records(rng, sends: pd.DataFrame) -> pd.DataFrame:
@@ -182,7 +207,7 @@ def _send_records(rng, sends: pd.DataFrame) -> pd.DataFrame:
     minute = rng.integers(0, 60, len(sends))
     local = sends.send_day + pd.to_timedelta(sends.local_hour, unit="h") + pd.to_timedelta(minute, unit="m")
     sends = sends.assign(sent_at=local_to_utc(local, sends.timezone))
-    sends["message_id"] = [f"M-{i}-{s}" for i, s in zip(sends.invoice_id, sends.stage)]
+    sends["message_id"] = [f"M-{i}-{s}" for i, s in zip(sends.invoice_id, sends.stage, strict=False)]
     sends["step"] = [f"dpd_{LEGACY_STAGES[s][0]}" for s in sends.stage]
     sends["journey"] = "legacy"
     return sends.reset_index(drop=True)

@@ -18,10 +18,13 @@ TS = "%Y-%m-%dT%H:%M:%SZ"
 
 def _queries(day: str, window_start: str) -> dict[str, str]:
     cutoff = f"(date '{day}' + interval 1 day)"
-    invoices = (f"select * from invoices where issue_date <= date '{day}' and (issue_date >= date '{window_start}' "
-                f"or settled_on is null or settled_on > date '{day}')")
+    invoices = (
+        f"select * from invoices where issue_date <= date '{day}' and (issue_date >= date '{window_start}' "
+        f"or settled_on is null or settled_on > date '{day}')"
+    )
     return {
-        "customers": f"""select customer_id, name, country, currency, industry, credit_limit::DECIMAL(18,2) as credit_limit,
+        "customers": f"""select customer_id, name, country, currency, industry,
+                credit_limit::DECIMAL(18,2) as credit_limit,
                 payment_terms_days, account_owner, language, timezone, created_at::DATE as created_at
             from customers where created_at <= date '{day}' order by customer_id""",
         "contacts": f"""select contact_id, k.customer_id, email, full_name, role, is_primary,
@@ -56,7 +59,8 @@ def _queries(day: str, window_start: str) -> dict[str, str]:
             from email_events e join contact_history h using (message_id) left join ({invoices}) i using (invoice_id)
             where occurred_at < {cutoff} and sent_at >= date '{window_start}'
               and (h.invoice_id is null or i.invoice_id is not null) order by message_id, occurred_at, event""",
-        "inbound_messages": f"""select inbound_id, from_email, customer_id, strftime(received_at, '{TS}') as received_at,
+        "inbound_messages": f"""select inbound_id, from_email, customer_id,
+                strftime(received_at, '{TS}') as received_at,
                 subject, body, category
             from inbound_messages where received_at < {cutoff} and received_at >= date '{window_start}'
             order by inbound_id""",

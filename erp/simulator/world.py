@@ -58,7 +58,9 @@ class World:
             raise FileNotFoundError(f"no simulated world in {self.root} (create one with `python -m erp.simulator`)")
         with self._connect(read_only=True) as con:
             meta = json.loads(con.execute("select value from meta where key = 'config'").fetchone()[0])
-            self.current_day = date.fromisoformat(con.execute("select value from meta where key = 'current_day'").fetchone()[0])
+            self.current_day = date.fromisoformat(
+                con.execute("select value from meta where key = 'current_day'").fetchone()[0]
+            )
         meta["end"] = date.fromisoformat(meta["end"])
         self.config = SimulationConfig(**meta)
 
@@ -81,7 +83,7 @@ class World:
 
     # ------------------------------------------------------------------ creation
     @classmethod
-    def create(cls, root: Path, config: SimulationConfig, progress: bool = False) -> "World":
+    def create(cls, root: Path, config: SimulationConfig, progress: bool = False) -> World:
         """Generate the world's history and latent future, then emit the drop for ``config.end``."""
         root = Path(root)
         if (root / STATE_FILE).exists():
@@ -103,8 +105,9 @@ class World:
                 append(con, name, df)
         meta = asdict(config) | {"end": config.end.isoformat()}
         con.execute("create table meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        con.execute("insert into meta values ('config', ?), ('current_day', ?)",
-                    [json.dumps(meta), config.end.isoformat()])
+        con.execute(
+            "insert into meta values ('config', ?), ('current_day', ?)", [json.dumps(meta), config.end.isoformat()]
+        )
         con.close()
         world = cls(root)
         world._write_ground_truth()
@@ -129,8 +132,9 @@ class World:
         if day > self.current_day:
             raise ValueError(f"cannot emit {day}: the world has only reached {self.current_day}")
         with self._connect(read_only=True) as con:
-            return emit_snapshot(con, self.drop_root / day.isoformat(), day, self.config.history_days,
-                                 fmt or self.config.drop_format)
+            return emit_snapshot(
+                con, self.drop_root / day.isoformat(), day, self.config.history_days, fmt or self.config.drop_format
+            )
 
     def advance(self, day: date, sends: pd.DataFrame | None = None) -> Path:
         """Move the world to ``day``: apply the reminders sent that day, emit that day's drop.
@@ -141,8 +145,9 @@ class World:
         if day <= self.current_day:
             raise ValueError(f"the world is already at {self.current_day}; advance to a later day")
         if day > self.horizon:
-            raise ValueError(f"the world was generated up to {self.horizon}; re-create it with more "
-                             f"--future-days to simulate {day}")
+            raise ValueError(
+                f"the world was generated up to {self.horizon}; re-create it with more --future-days to simulate {day}"
+            )
         with self._connect() as con:
             if sends is not None and len(sends):
                 apply_sends(con, self.config.seed, day, sends)
@@ -204,12 +209,21 @@ def _generate_chunk(config: SimulationConfig, chunk: int) -> dict[str, pd.DataFr
 def _history_rows(sends: pd.DataFrame) -> pd.DataFrame:
     if sends.empty:
         return sends
-    return pd.DataFrame({
-        "message_id": sends.message_id, "customer_id": sends.customer_id, "contact_id": sends.contact_id,
-        "invoice_id": sends.invoice_id, "channel": "email", "sent_at": sends.sent_at.dt.floor("s"),
-        "journey": sends.journey, "step": sends.step, "tone": sends.tone, "incentive": sends.incentive,
-        "variant": pd.array([None] * len(sends), dtype="string"),  # typed VARCHAR, not NULL, in the world table
-    })
+    return pd.DataFrame(
+        {
+            "message_id": sends.message_id,
+            "customer_id": sends.customer_id,
+            "contact_id": sends.contact_id,
+            "invoice_id": sends.invoice_id,
+            "channel": "email",
+            "sent_at": sends.sent_at.dt.floor("s"),
+            "journey": sends.journey,
+            "step": sends.step,
+            "tone": sends.tone,
+            "incentive": sends.incentive,
+            "variant": pd.array([None] * len(sends), dtype="string"),  # typed VARCHAR, not NULL, in the world table
+        }
+    )
 
 
 def _inbound(rng, inv, promises, payments, contacts, customers, months) -> pd.DataFrame:
@@ -217,23 +231,65 @@ def _inbound(rng, inv, promises, payments, contacts, customers, months) -> pd.Da
         return pd.to_timedelta(rng.uniform(7, 19, n), unit="h")
 
     d = inv[inv.dispute_opened.notna()].sample(frac=0.8, random_state=rng.integers(2**31))
-    triggers = [pd.DataFrame({"customer_id": d.customer_id, "invoice_id": d.invoice_id, "category": "dispute",
-                              "received_at": d.dispute_opened + hours(len(d)), "amount": d.amount, "date": d.due_date})]
+    triggers = [
+        pd.DataFrame(
+            {
+                "customer_id": d.customer_id,
+                "invoice_id": d.invoice_id,
+                "category": "dispute",
+                "received_at": d.dispute_opened + hours(len(d)),
+                "amount": d.amount,
+                "date": d.due_date,
+            }
+        )
+    ]
     if len(promises):
-        p = promises.sample(frac=0.7, random_state=rng.integers(2**31)).merge(inv[["invoice_id", "customer_id"]], on="invoice_id")
-        triggers.append(pd.DataFrame({"customer_id": p.customer_id, "invoice_id": p.invoice_id, "category": "promise_to_pay",
-                                      "received_at": p.created_at + hours(len(p)), "amount": p.amount, "date": p.promised_date}))
+        p = promises.sample(frac=0.7, random_state=rng.integers(2**31)).merge(
+            inv[["invoice_id", "customer_id"]], on="invoice_id"
+        )
+        triggers.append(
+            pd.DataFrame(
+                {
+                    "customer_id": p.customer_id,
+                    "invoice_id": p.invoice_id,
+                    "category": "promise_to_pay",
+                    "received_at": p.created_at + hours(len(p)),
+                    "amount": p.amount,
+                    "date": p.promised_date,
+                }
+            )
+        )
     r = payments.sample(frac=0.05, random_state=rng.integers(2**31))
-    triggers.append(pd.DataFrame({"customer_id": r.customer_id, "invoice_id": r.invoice_id, "category": "remittance_advice",
-                                  "received_at": r.payment_date + hours(len(r)), "amount": r.amount, "date": r.payment_date}))
+    triggers.append(
+        pd.DataFrame(
+            {
+                "customer_id": r.customer_id,
+                "invoice_id": r.invoice_id,
+                "category": "remittance_advice",
+                "received_at": r.payment_date + hours(len(r)),
+                "amount": r.amount,
+                "date": r.payment_date,
+            }
+        )
+    )
     u = contacts[contacts.opted_out_at.notna()].sample(frac=0.5, random_state=rng.integers(2**31))
     first_invoice = inv.groupby("customer_id").first()
     u = u[u.customer_id.isin(first_invoice.index)]
-    triggers.append(pd.DataFrame({"customer_id": u.customer_id, "invoice_id": first_invoice.invoice_id.reindex(u.customer_id).to_numpy(),
-                                  "category": "unsubscribe", "received_at": u.opted_out_at,
-                                  "amount": first_invoice.amount.reindex(u.customer_id).to_numpy(),
-                                  "date": first_invoice.due_date.reindex(u.customer_id).to_numpy()}))
+    triggers.append(
+        pd.DataFrame(
+            {
+                "customer_id": u.customer_id,
+                "invoice_id": first_invoice.invoice_id.reindex(u.customer_id).to_numpy(),
+                "category": "unsubscribe",
+                "received_at": u.opted_out_at,
+                "amount": first_invoice.amount.reindex(u.customer_id).to_numpy(),
+                "date": first_invoice.due_date.reindex(u.customer_id).to_numpy(),
+            }
+        )
+    )
     triggers.append(inbound.random_requests(rng, inv, months))
-    all_triggers = pd.concat([t for t in triggers if len(t)], ignore_index=True).sort_values("received_at", kind="stable")
+    all_triggers = pd.concat([t for t in triggers if len(t)], ignore_index=True).sort_values(
+        "received_at", kind="stable"
+    )
     all_triggers["received_at"] = all_triggers.received_at.dt.floor("s")
     return inbound.inbound_messages(rng, all_triggers.reset_index(drop=True), contacts, customers)

@@ -27,7 +27,7 @@ def kernel(bandwidth: float) -> np.ndarray:
     """24×24 circular Gaussian weights: row h spreads an e-mail sent at hour h over its neighbours."""
     diff = np.abs(HOURS[:, None] - HOURS[None, :])
     diff = np.minimum(diff, 24 - diff)
-    return np.exp(-(diff ** 2) / (2 * bandwidth ** 2)) if bandwidth > 0 else np.eye(24)
+    return np.exp(-(diff**2) / (2 * bandwidth**2)) if bandwidth > 0 else np.eye(24)
 
 
 def smooth(counts: np.ndarray, bandwidth: float) -> np.ndarray:

@@ -52,9 +52,11 @@ def baseline_hours(model, train: TrainingSet, test: TrainingSet) -> dict[str, np
     reads = test.X[READ].to_numpy(float)[:, window]
     modal = np.where(reads.sum(1) > 0, window[np.argmax(reads, axis=1)], model.default_hour)
     opens = _hour_rate(train, "opened").to_numpy()
-    return {"most_frequent_open_hour": modal,
-            "global_best_hour": np.full(len(test), window[np.argmax(opens[window])]),
-            "default_hour": np.full(len(test), model.default_hour)}
+    return {
+        "most_frequent_open_hour": modal,
+        "global_best_hour": np.full(len(test), window[np.argmax(opens[window])]),
+        "default_hour": np.full(len(test), model.default_hour),
+    }
 
 
 def metrics(model, train: TrainingSet, test: TrainingSet) -> dict[str, float]:
@@ -95,7 +97,11 @@ def diagnostics(model, test: TrainingSet, folder: Path) -> tuple[list[Path], dic
     ax.legend(fontsize=6, ncol=2)
     path = _save(fig, folder / "hour_curves.png")
     by_hour = act_given_open_by_hour(test.rows)
-    figures = {"segment_kappa": model.segment_kappa_, "level_kappa": model.level_kappa_,
-               "shape_kappa": model.shape_kappa_, "act_kappa": model.act_kappa_,
-               "act_given_open_hour_spread": float(by_hour.max() - by_hour.min()) if len(by_hour) else float("nan")}
+    figures = {
+        "segment_kappa": model.segment_kappa_,
+        "level_kappa": model.level_kappa_,
+        "shape_kappa": model.shape_kappa_,
+        "act_kappa": model.act_kappa_,
+        "act_given_open_hour_spread": float(by_hour.max() - by_hour.min()) if len(by_hour) else float("nan"),
+    }
     return [path], figures

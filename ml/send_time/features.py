@@ -77,12 +77,21 @@ def counts_before(rows: pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
     out = np.zeros((len(rows), len(COUNTS)))
     if len(log) and len(rows):
         cum = pd.DataFrame(one_hot_counts(log)).groupby(log.contact_id.to_numpy()).cumsum().to_numpy()
-        right = pd.DataFrame({"contact_id": log.contact_id.to_numpy(), "known_at": log.known_at.to_numpy(),
-                              "pos": np.arange(len(log))})
-        left = pd.DataFrame({"contact_id": rows.contact_id.to_numpy(), "as_of": rows.as_of.to_numpy(),
-                             "row": np.arange(len(rows))}).sort_values("as_of", kind="stable")
-        merged = pd.merge_asof(left, right, left_on="as_of", right_on="known_at", by="contact_id",
-                               allow_exact_matches=False, direction="backward")
+        right = pd.DataFrame(
+            {"contact_id": log.contact_id.to_numpy(), "known_at": log.known_at.to_numpy(), "pos": np.arange(len(log))}
+        )
+        left = pd.DataFrame(
+            {"contact_id": rows.contact_id.to_numpy(), "as_of": rows.as_of.to_numpy(), "row": np.arange(len(rows))}
+        ).sort_values("as_of", kind="stable")
+        merged = pd.merge_asof(
+            left,
+            right,
+            left_on="as_of",
+            right_on="known_at",
+            by="contact_id",
+            allow_exact_matches=False,
+            direction="backward",
+        )
         found = merged.pos.notna().to_numpy()
         out[merged.row.to_numpy()[found]] = cum[merged.pos.to_numpy()[found].astype(int)]
     return pd.DataFrame(out, columns=COUNTS, index=rows.index)

@@ -24,13 +24,31 @@ from ml.send_time import curves
 from ml.send_time.features import ACT_COLUMNS, OPENED, READ, SENT, WD_OPENED, WD_SENT
 
 MIN_HOUR_SHARE = 0.01
-OUTPUTS = ["best_hour_local", "best_hour_utc", "best_hour_any", "default_hour", "p_open_best", "p_act_best",
-           "p_act_default", "expected_lift", "emails", "opens", "acts", "shrinkage_weight"]
+OUTPUTS = [
+    "best_hour_local",
+    "best_hour_utc",
+    "best_hour_any",
+    "default_hour",
+    "p_open_best",
+    "p_act_best",
+    "p_act_default",
+    "expected_lift",
+    "emails",
+    "opens",
+    "acts",
+    "shrinkage_weight",
+]
 
 
 class SendTimeModel(BaseEstimator):
-    def __init__(self, bandwidth: float = 1.5, read_weight: float = 4.0, weekday_kappa: float = 20.0,
-                 window_hours: tuple[int, ...] = tuple(range(8, 18)), default_hour: int = 10):
+    def __init__(
+        self,
+        bandwidth: float = 1.5,
+        read_weight: float = 4.0,
+        weekday_kappa: float = 20.0,
+        window_hours: tuple[int, ...] = tuple(range(8, 18)),
+        default_hour: int = 10,
+    ):
         self.bandwidth = bandwidth
         self.read_weight = read_weight
         self.weekday_kappa = weekday_kappa
@@ -58,8 +76,9 @@ class SendTimeModel(BaseEstimator):
         n_s = np.stack([onehot[seg == k].sum(0) for k in keys])
         o_s = np.stack([(onehot * opened[:, None])[seg == k].sum(0) for k in keys])
         r_s = np.stack([reads[seg == k].sum(0) for k in keys])
-        plain = curves.pooled_rate(curves.smooth(o_g, self.bandwidth), curves.smooth(n_g, self.bandwidth),
-                                   self.open_rate_)  # what e-mails alone show: the moments' reference
+        plain = curves.pooled_rate(
+            curves.smooth(o_g, self.bandwidth), curves.smooth(n_g, self.bandwidth), self.open_rate_
+        )  # what e-mails alone show: the moments' reference
         self.segment_kappa_ = curves.prior_strength(o_s, n_s, plain[None, :])
         n_sm, o_sm = self._evidence(o_s, n_s, r_s)
         self.segment_keys_ = keys.astype(float)
@@ -86,8 +105,9 @@ class SendTimeModel(BaseEstimator):
         segment = s.groupby(codes).segment.first().to_numpy()
         rate = self._segment_rate(segment)
         self.level_kappa_ = curves.prior_strength(o_c.sum(1), n_c.sum(1), rate)
-        prior = np.clip(self._prior(segment, curves.shrink(o_c.sum(1), n_c.sum(1), rate, self.level_kappa_)),
-                        1e-4, 1 - 1e-4)
+        prior = np.clip(
+            self._prior(segment, curves.shrink(o_c.sum(1), n_c.sum(1), rate, self.level_kappa_)), 1e-4, 1 - 1e-4
+        )
         self.shape_kappa_ = curves.prior_strength(o_c, n_c, prior)
 
     def _evidence(self, opens, sends, reads):
@@ -167,17 +187,20 @@ class SendTimeModel(BaseEstimator):
         rows = np.arange(len(X))
         best = self.best_hours(rank, self.window_hours)
         n = X[SENT].to_numpy(float).sum(1)
-        return pd.DataFrame({
-            "best_hour_local": best,
-            "best_hour_utc": np.mod(best - X.utc_offset_hours.to_numpy(float), 24),
-            "best_hour_any": self.best_hours(rank, self.observed_hours_),
-            "default_hour": np.full(len(X), self.default_hour),
-            "p_open_best": p_open[rows, best],
-            "p_act_best": p_act[rows, best],
-            "p_act_default": p_act[:, self.default_hour],
-            "expected_lift": p_act[rows, best] - p_act[:, self.default_hour],
-            "emails": n,
-            "opens": X[OPENED].to_numpy(float).sum(1),
-            "acts": X[ACT_COLUMNS].to_numpy(float).sum(1),
-            "shrinkage_weight": weight[rows, best],
-        }, index=X.index)
+        return pd.DataFrame(
+            {
+                "best_hour_local": best,
+                "best_hour_utc": np.mod(best - X.utc_offset_hours.to_numpy(float), 24),
+                "best_hour_any": self.best_hours(rank, self.observed_hours_),
+                "default_hour": np.full(len(X), self.default_hour),
+                "p_open_best": p_open[rows, best],
+                "p_act_best": p_act[rows, best],
+                "p_act_default": p_act[:, self.default_hour],
+                "expected_lift": p_act[rows, best] - p_act[:, self.default_hour],
+                "emails": n,
+                "opens": X[OPENED].to_numpy(float).sum(1),
+                "acts": X[ACT_COLUMNS].to_numpy(float).sum(1),
+                "shrinkage_weight": weight[rows, best],
+            },
+            index=X.index,
+        )

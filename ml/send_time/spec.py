@@ -54,7 +54,8 @@ class SendTime:
     experiment: ClassVar[str] = EXPERIMENT
     description: ClassVar[str] = (
         "Best send time: per contact, P(real open) and P(payment or reply within 24 h) by local send hour and "
-        "weekday, Beta-Binomial shrinkage of the contact's hour curve toward its segment's and the global curve.")
+        "weekday, Beta-Binomial shrinkage of the contact's hour curve toward its segment's and the global curve."
+    )
     params: ClassVar[dict] = PARAMS | {"window_profile": WINDOW_PROFILE, "default_hour": DEFAULT_SEND_HOUR}
     window: ClassVar[Window] = Window(TEST_DAYS, OUTCOME_WAIT.days)
     feature_set: ClassVar[str] = "contact_mail_history"
@@ -66,8 +67,7 @@ class SendTime:
         """Every e-mail whose 24-hour outcome is known before ``known_until``, observed when sent."""
         log = send_log(data)
         log = log[log.known_at < known_until]
-        return log.assign(as_of=log.sent_at, label=log.acted, label_known_at=log.known_at,
-                          send_weekday=log.weekday)
+        return log.assign(as_of=log.sent_at, label=log.acted, label_known_at=log.known_at, send_weekday=log.weekday)
 
     def features(self, data: dict, rows: pd.DataFrame) -> pd.DataFrame:
         return build_features(data, rows)
@@ -93,9 +93,12 @@ class SendTime:
         zone = zone.fillna(contacts.customer_id.map(by_customer))
         day = next_send_day(as_of)
         return contacts.assign(
-            timezone=zone, as_of=as_of + pd.Timedelta(days=1), send_weekday=day.weekday(), segment=segment_of(zone),
-            utc_offset_hours=zone.map(lambda z: utc_offset(z, day) if isinstance(z, str) else 0.0).astype(float))
+            timezone=zone,
+            as_of=as_of + pd.Timedelta(days=1),
+            send_weekday=day.weekday(),
+            segment=segment_of(zone),
+            utc_offset_hours=zone.map(lambda z: utc_offset(z, day) if isinstance(z, str) else 0.0).astype(float),
+        )
 
 
 SPEC = SendTime()
-

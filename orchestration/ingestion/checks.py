@@ -21,9 +21,14 @@ SEVERITIES = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverit
 
 
 def build_expectations_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=raw_key(table), name="great_expectations", blocking=True, partitions_def=daily_partitions,
-                    description=f"Plausibility of the {table} drop (dates, amounts, rejected share, shrink), "
-                                "generated from the contract and data_quality/checks.yml.")
+    @dg.asset_check(
+        asset=raw_key(table),
+        name="great_expectations",
+        blocking=True,
+        partitions_def=daily_partitions,
+        description=f"Plausibility of the {table} drop (dates, amounts, rejected share, shrink), "
+        "generated from the contract and data_quality/checks.yml.",
+    )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         from data_quality import validate_table
 
@@ -47,16 +52,22 @@ def build_expectations_check(table: str) -> dg.AssetChecksDefinition:
 def build_freshness_check(table: str, max_days: int, severity: str) -> dg.AssetChecksDefinition:
     column = TABLES[table].event_time
 
-    @dg.asset_check(asset=raw_key(table), name="fresh_extraction", partitions_def=daily_partitions,
-                    description=f"The newest {column} in the drop is at most {max_days} days before the "
-                                "extraction date: an older one means the ERP exported stale data.")
+    @dg.asset_check(
+        asset=raw_key(table),
+        name="fresh_extraction",
+        partitions_def=daily_partitions,
+        description=f"The newest {column} in the drop is at most {max_days} days before the "
+        "extraction date: an older one means the ERP exported stale data.",
+    )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect(read_only=True) as con:
-            newest = con.execute(f"select max({column}) from raw.{table} where _partition = ?",
-                                 [context.partition_key]).fetchone()[0]
+            newest = con.execute(
+                f"select max({column}) from raw.{table} where _partition = ?", [context.partition_key]
+            ).fetchone()[0]
         lag = None if newest is None else (date.fromisoformat(context.partition_key) - newest).days
         return dg.AssetCheckResult(
-            passed=lag is not None and lag <= max_days, severity=SEVERITIES[severity],
+            passed=lag is not None and lag <= max_days,
+            severity=SEVERITIES[severity],
             metadata={"newest_event": str(newest), "days_behind_extraction": lag if lag is not None else -1},
         )
 
@@ -65,4 +76,5 @@ def build_freshness_check(table: str, max_days: int, severity: str) -> dg.AssetC
 
 _freshness = thresholds()["freshness"]
 raw_checks = [build_expectations_check(t) for t in TABLES] + [
-    build_freshness_check(t, days, _freshness["severity"]) for t, days in _freshness["max_days"].items()]
+    build_freshness_check(t, days, _freshness["severity"]) for t, days in _freshness["max_days"].items()
+]

@@ -6,8 +6,12 @@ from orchestration.resources import ErpSourceResource
 
 
 def build_new_drop_sensor(job) -> dg.SensorDefinition:
-    @dg.sensor(job=job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
-               description="Runs the daily job for each drop folder (YYYY-MM-DD) newer than the last one seen.")
+    @dg.sensor(
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Runs the daily job for each drop folder (YYYY-MM-DD) newer than the last one seen.",
+    )
     def new_drop_folder(context: dg.SensorEvaluationContext, erp_source: ErpSourceResource):
         source = erp_source.source()
         if source.kind == "simulator":

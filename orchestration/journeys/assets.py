@@ -16,47 +16,76 @@ CONTACT_LIST = dg.AssetKey(["journeys", "contact_list"])
 OUTBOX = dg.AssetKey(["journeys", "outbox"])
 # The book is read from marts only; SendGrid events reach it through dim_contacts' suppression.
 BOOK_INPUTS = [get_asset_key_for_model([relance_dbt_scored_models], "mart_dunning_book")] + [
-    get_asset_key_for_model([relance_dbt_models], m) for m in ("fct_invoices", "fct_contacts", "dim_contacts")]
+    get_asset_key_for_model([relance_dbt_models], m) for m in ("fct_invoices", "fct_contacts", "dim_contacts")
+]
 DAILY = {"partitions_def": daily_partitions, "backfill_policy": ONE_RUN_PER_DAY, "group_name": "journeys"}
 
 
 # After the day's drop: a run whose drop fails its pre-flight writes nothing at all.
-@dg.asset(key=SENDGRID_EVENTS, deps=[ERP_DROP], compute_kind="sendgrid", **DAILY,
-          description="SendGrid Event Webhook events landed by `make webhook`, one row per "
-                      "sg_event_id; unsubscribes and bounces take effect in the same day's contact list.")
+@dg.asset(
+    key=SENDGRID_EVENTS,
+    deps=[ERP_DROP],
+    compute_kind="sendgrid",
+    **DAILY,
+    description="SendGrid Event Webhook events landed by `make webhook`, one row per "
+    "sg_event_id; unsubscribes and bounces take effect in the same day's contact list.",
+)
 def sendgrid_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     from journeys import events
 
     with warehouse.connect() as con:
         report = events.ingest(con, settings.events_dir())
-    return dg.MaterializeResult(metadata={"files": report.files, "events": report.events, "new_events": report.new,
-                                          "rejected_files": report.rejected_files,
-                                          "rejected_events": report.rejected_events})
+    return dg.MaterializeResult(
+        metadata={
+            "files": report.files,
+            "events": report.events,
+            "new_events": report.new,
+            "rejected_files": report.rejected_files,
+            "rejected_events": report.rejected_events,
+        }
+    )
 
 
-@dg.asset(key=PORTAL_EVENTS, deps=[ERP_DROP], compute_kind="python", **DAILY,
-          description="What customers did on the portal (promises, disputes, plan requests, contact updates, "
-                      "unsubscribes), landed by `python -m portal`, one row per event id; an unsubscribe "
-                      "suppresses the customer's addresses in the same day's contact list.")
+@dg.asset(
+    key=PORTAL_EVENTS,
+    deps=[ERP_DROP],
+    compute_kind="python",
+    **DAILY,
+    description="What customers did on the portal (promises, disputes, plan requests, contact updates, "
+    "unsubscribes), landed by `python -m portal`, one row per event id; an unsubscribe "
+    "suppresses the customer's addresses in the same day's contact list.",
+)
 def portal_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     from portal import events
 
     with warehouse.connect() as con:
         report = events.ingest(con, settings.portal_events_dir())
-    return dg.MaterializeResult(metadata={"files": report.files, "new_events": report.new,
-                                          "rejected_files": report.rejected})
+    return dg.MaterializeResult(
+        metadata={"files": report.files, "new_events": report.new, "rejected_files": report.rejected}
+    )
 
 
-@dg.asset(key=CONTACT_LIST, deps=BOOK_INPUTS, compute_kind="python", **DAILY,
-          check_specs=[dg.AssetCheckSpec("no_send_breaks_a_rule", asset=CONTACT_LIST,
-                                         description="Re-reads the stored list: no send to an opted-out or "
-                                                     "suppressed contact, about a disputed or promised invoice, "
-                                                     "under a block, twice a day, or beyond 72 h.")],
-          description="Tomorrow's contact list: per customer the contact, invoices, journey and step, channel, "
-                      "tone, template, incentive, send time (UTC), A/B variant or holdout and reason codes; the "
-                      "sends each rule blocked in journeys.blocked_sends. Also Parquet and a CSV of call tasks.")
-def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                 journeys_config: JourneysConfigResource):
+@dg.asset(
+    key=CONTACT_LIST,
+    deps=BOOK_INPUTS,
+    compute_kind="python",
+    **DAILY,
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_send_breaks_a_rule",
+            asset=CONTACT_LIST,
+            description="Re-reads the stored list: no send to an opted-out or "
+            "suppressed contact, about a disputed or promised invoice, "
+            "under a block, twice a day, or beyond 72 h.",
+        )
+    ],
+    description="Tomorrow's contact list: per customer the contact, invoices, journey and step, channel, "
+    "tone, template, incentive, send time (UTC), A/B variant or holdout and reason codes; the "
+    "sends each rule blocked in journeys.blocked_sends. Also Parquet and a CSV of call tasks.",
+)
+def contact_list(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, journeys_config: JourneysConfigResource
+):
     from journeys import audit, book, store
     from journeys.contact_list import blocked_summary, plan_day
     from journeys.csv_export import write_csv
@@ -65,8 +94,10 @@ def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     with warehouse.connect() as con:
         day = book.load(con)
         if str(day.as_of.date()) != context.partition_key:
-            raise ValueError(f"the marts hold {day.as_of.date()}, not partition {context.partition_key}: "
-                             "materialize the day's dbt models first")
+            raise ValueError(
+                f"the marts hold {day.as_of.date()}, not partition {context.partition_key}: "
+                "materialize the day's dbt models first"
+            )
         policy = journeys_config.policy()
         plan = plan_day(day, journeys_config.journeys(), policy, journeys_config.experiments())
         counts = store.save_plan(con, plan, day.as_of)
@@ -75,13 +106,23 @@ def contact_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         calls = exports / "call_tasks" / f"call_tasks_{context.partition_key}.csv"
         write_csv(store.call_tasks(con, context.partition_key), calls)
         breaches = audit.violations(con, context.partition_key, policy)
-    yield dg.MaterializeResult(asset_key=CONTACT_LIST, metadata={
-        **counts, "blocked_by_rule": dg.MetadataValue.json(blocked_summary(plan.blocked)),
-        "journeys": dg.MetadataValue.json(plan.contact_list.journey.value_counts().to_dict()),
-        "quarantine": dg.MetadataValue.json(quarantine_summary(day.invoices)),
-        "call_tasks_csv": dg.MetadataValue.path(str(calls)), "policy_profile": policy.name})
-    yield dg.AssetCheckResult(check_name="no_send_breaks_a_rule", asset_key=CONTACT_LIST,
-                              passed=not any(breaches.values()), metadata={"breaches": dg.MetadataValue.json(breaches)})
+    yield dg.MaterializeResult(
+        asset_key=CONTACT_LIST,
+        metadata={
+            **counts,
+            "blocked_by_rule": dg.MetadataValue.json(blocked_summary(plan.blocked)),
+            "journeys": dg.MetadataValue.json(plan.contact_list.journey.value_counts().to_dict()),
+            "quarantine": dg.MetadataValue.json(quarantine_summary(day.invoices)),
+            "call_tasks_csv": dg.MetadataValue.path(str(calls)),
+            "policy_profile": policy.name,
+        },
+    )
+    yield dg.AssetCheckResult(
+        check_name="no_send_breaks_a_rule",
+        asset_key=CONTACT_LIST,
+        passed=not any(breaches.values()),
+        metadata={"breaches": dg.MetadataValue.json(breaches)},
+    )
 
 
 def people_let_go(plan_day: str, message_ids: list[str]) -> set[str]:
@@ -92,28 +133,60 @@ def people_let_go(plan_day: str, message_ids: list[str]) -> set[str]:
     return decisions.deliverable_message_ids(plan_day, message_ids)
 
 
-@dg.asset(key=OUTBOX, deps=[CONTACT_LIST], compute_kind="sendgrid", **DAILY,
-          check_specs=[dg.AssetCheckSpec("no_failed_sends", asset=OUTBOX,
-                                         description="Warns when a message of the day was refused (failed), left "
-                                                     "for the next run (deferred) or awaits its webhook event "
-                                                     "(in doubt); the reason of each in last_error.")],
-          description="The day's e-mails rendered and delivered exactly once: through SendGrid when "
-                      "SENDGRID_API_KEY is set, else as .eml files in the dry-run outbox.")
-def email_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sendgrid: SendGridResource,
-                   journeys_config: JourneysConfigResource):
+@dg.asset(
+    key=OUTBOX,
+    deps=[CONTACT_LIST],
+    compute_kind="sendgrid",
+    **DAILY,
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_failed_sends",
+            asset=OUTBOX,
+            description="Warns when a message of the day was refused (failed), left "
+            "for the next run (deferred) or awaits its webhook event "
+            "(in doubt); the reason of each in last_error.",
+        )
+    ],
+    description="The day's e-mails rendered and delivered exactly once: through SendGrid when "
+    "SENDGRID_API_KEY is set, else as .eml files in the dry-run outbox.",
+)
+def email_delivery(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    sendgrid: SendGridResource,
+    journeys_config: JourneysConfigResource,
+):
     from journeys import delivery, outcomes
 
     sender = sendgrid.sender()
     with warehouse.connect() as con:
-        report = delivery.deliver(con, sender, journeys_config.branding(), context.partition_key,
-                                  now=sendgrid.now(context.partition_key), deliverable=people_let_go)
+        report = delivery.deliver(
+            con,
+            sender,
+            journeys_config.branding(),
+            context.partition_key,
+            now=sendgrid.now(context.partition_key),
+            deliverable=people_let_go,
+        )
         left = outcomes.outstanding(con, context.partition_key)
-    yield dg.MaterializeResult(asset_key=OUTBOX, metadata={
-        "mode": "live" if sender.live else "dry-run", "sent": report.sent, "failed": report.failed,
-        "deferred": report.deferred, "in_doubt": report.in_doubt, "reconciled": report.reconciled,
-        "due_beyond_72h": report.later, "awaiting_a_person": report.waiting,
-        "outbox_dir": dg.MetadataValue.path(str(settings.outbox_dir()))})
-    yield dg.AssetCheckResult(check_name="no_failed_sends", asset_key=OUTBOX, passed=not any(left.values()),
-                              severity=dg.AssetCheckSeverity.WARN,
-                              metadata={kind: dg.MetadataValue.json(dict(list(found.items())[:20]))
-                                        for kind, found in left.items()})
+    yield dg.MaterializeResult(
+        asset_key=OUTBOX,
+        metadata={
+            "mode": "live" if sender.live else "dry-run",
+            "sent": report.sent,
+            "failed": report.failed,
+            "deferred": report.deferred,
+            "in_doubt": report.in_doubt,
+            "reconciled": report.reconciled,
+            "due_beyond_72h": report.later,
+            "awaiting_a_person": report.waiting,
+            "outbox_dir": dg.MetadataValue.path(str(settings.outbox_dir())),
+        },
+    )
+    yield dg.AssetCheckResult(
+        check_name="no_failed_sends",
+        asset_key=OUTBOX,
+        passed=not any(left.values()),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={kind: dg.MetadataValue.json(dict(list(found.items())[:20])) for kind, found in left.items()},
+    )

@@ -42,15 +42,21 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     dbt_vars = {"as_of_date": context.partition_key, "warehouse": str(warehouse.file)}
     args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
     if is_backfill(context.partition_key, warehouse):
-        context.log.info(f"{context.partition_key} is older than the newest day loaded: history slices only, "
-                         "the latest-state marts stay as they are")
+        context.log.info(
+            f"{context.partition_key} is older than the newest day loaded: history slices only, "
+            "the latest-state marts stay as they are"
+        )
         args += ["--exclude", LATEST_STATE_MARTS]
     yield from dbt.cli(args, context=context, target_path=warehouse.file.parent / "dbt_target").stream()
 
 
-DBT_ASSET_OPTIONS = {"manifest": relance_dbt_project().manifest_path, "project": relance_dbt_project(),
-                     "partitions_def": daily_partitions, "dagster_dbt_translator": LayerTranslator(),
-                     "backfill_policy": ONE_RUN_PER_DAY}
+DBT_ASSET_OPTIONS = {
+    "manifest": relance_dbt_project().manifest_path,
+    "project": relance_dbt_project(),
+    "partitions_def": daily_partitions,
+    "dagster_dbt_translator": LayerTranslator(),
+    "backfill_policy": ONE_RUN_PER_DAY,
+}
 
 
 @dbt_assets(exclude=f"{AFTER_SCORING} {AFTER_JOURNEYS}", **DBT_ASSET_OPTIONS)
@@ -73,8 +79,9 @@ def _marts_by_kind() -> dict[str, list[dg.AssetKey]]:
     so backfills of past days rebuild it) and the rest (the latest state, and the slices of the
     marts built after scoring or after the contact list, which only the current day computes)."""
     nodes = json.loads(Path(relance_dbt_project().manifest_path).read_text())["nodes"].values()
-    incremental = {n["name"] for n in nodes
-                   if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"}
+    incremental = {
+        n["name"] for n in nodes if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"
+    }
     kinds: dict[str, list[dg.AssetKey]] = {"history": [], "latest": []}
     for assets in (relance_dbt_models, relance_dbt_scored_models, relance_dbt_journey_models):
         for key in assets.keys:
@@ -91,21 +98,35 @@ def build_parquet_asset(name: str, kind: str, description: str) -> dg.AssetsDefi
     """Export the partition date's slice of one kind of mart as Parquet for BI tools, one folder
     per mart, Hive-partitioned by as_of_date, under RELANCE_HOME/exports."""
 
-    @dg.asset(name=name, group_name="marts", partitions_def=daily_partitions, compute_kind="parquet",
-              backfill_policy=ONE_RUN_PER_DAY, deps=MARTS_BY_KIND[kind], description=description)
+    @dg.asset(
+        name=name,
+        group_name="marts",
+        partitions_def=daily_partitions,
+        compute_kind="parquet",
+        backfill_policy=ONE_RUN_PER_DAY,
+        deps=MARTS_BY_KIND[kind],
+        description=description,
+    )
     def _export(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         root = settings.home() / "exports"
         with warehouse.connect(read_only=True) as con:
             written = export_marts(con, root, context.partition_key, [k.path[-1] for k in MARTS_BY_KIND[kind]])
-        return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(root)),
-                                              "rows": dg.MetadataValue.json(written)})
+        return dg.MaterializeResult(
+            metadata={"folder": dg.MetadataValue.path(str(root)), "rows": dg.MetadataValue.json(written)}
+        )
 
     return _export
 
 
 history_parquet = build_parquet_asset(
-    "history_parquet", "history", "The history marts' slice of the partition date (aging, the daily and monthly "
-    "KPIs) as Parquet, also on backfills of past days.")
+    "history_parquet",
+    "history",
+    "The history marts' slice of the partition date (aging, the daily and monthly "
+    "KPIs) as Parquet, also on backfills of past days.",
+)
 marts_parquet = build_parquet_asset(
-    "marts_parquet", "latest", "The latest-state marts (facts, the 360, the dunning book) and the day's cash forecast "
-    "and experiment results as Parquet; skipped on backfills, which leave those marts as they are.")
+    "marts_parquet",
+    "latest",
+    "The latest-state marts (facts, the 360, the dunning book) and the day's cash forecast "
+    "and experiment results as Parquet; skipped on backfills, which leave those marts as they are.",
+)

@@ -18,8 +18,9 @@ def relance_dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     project.prepare_if_dev()
     if not Path(project.manifest_path).exists():
-        raise FileNotFoundError(f"no dbt manifest at {project.manifest_path}: run `make dbt-manifest` "
-                                "(make run and make test do it first)")
+        raise FileNotFoundError(
+            f"no dbt manifest at {project.manifest_path}: run `make dbt-manifest` (make run and make test do it first)"
+        )
     return project
 
 

@@ -11,9 +11,17 @@ from orchestration.marts.assets import relance_dbt_models
 from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
 from orchestration.resources import MlflowResource, WarehouseResource
 
-TRAINING_INPUTS = [get_asset_key_for_model([relance_dbt_models], m) for m in (
-    "fct_invoices", "fct_payments", "fct_contacts", "fct_disputes", "fct_promises_to_pay",
-    "fct_inbound_messages")]
+TRAINING_INPUTS = [
+    get_asset_key_for_model([relance_dbt_models], m)
+    for m in (
+        "fct_invoices",
+        "fct_payments",
+        "fct_contacts",
+        "fct_disputes",
+        "fct_promises_to_pay",
+        "fct_inbound_messages",
+    )
+]
 INVOICE_SCORES = dg.AssetKey(["ml", "invoice_scores"])
 CUSTOMER_SCORES = dg.AssetKey(["ml", "customer_scores"])
 # Models of another grain than the invoice write a table of their own (ml.spec.Output).
@@ -33,19 +41,33 @@ def _load(warehouse: WarehouseResource):
 
 def _training_result(result: dict) -> dg.MaterializeResult:
     metrics = {k: round(v, 4) for k, v in result["metrics"].items() if pd.notna(v)}
-    summary = "; ".join(f"test {g['metric']} {g['challenger']:.3f} ({g['baseline']} baseline {g['baseline_value']:.3f}"
-                        + (f", champion {g['champion']:.3f})" if "champion" in g else ")") for g in result["gates"])
-    return dg.MaterializeResult(metadata={
-        "mlflow_run_id": result["run_id"], "registered_version": result["version"],
-        "promoted_to_champion": result["promoted"], "summary": summary, "metrics": dg.MetadataValue.json(metrics)})
+    summary = "; ".join(
+        f"test {g['metric']} {g['challenger']:.3f} ({g['baseline']} baseline {g['baseline_value']:.3f}"
+        + (f", champion {g['champion']:.3f})" if "champion" in g else ")")
+        for g in result["gates"]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "mlflow_run_id": result["run_id"],
+            "registered_version": result["version"],
+            "promoted_to_champion": result["promoted"],
+            "summary": summary,
+            "metrics": dg.MetadataValue.json(metrics),
+        }
+    )
 
 
 def build_training_asset(spec) -> dg.AssetsDefinition:
     """Train one model (ml.training.run_training): logged to MLflow, registered as challenger,
     promoted to champion only when it passes its gates (ml/config/gates.yaml)."""
 
-    @dg.asset(name=training_asset_name(spec.name), group_name="ml_training", deps=TRAINING_INPUTS,
-              compute_kind="scikit-learn", description=spec.description)
+    @dg.asset(
+        name=training_asset_name(spec.name),
+        group_name="ml_training",
+        deps=TRAINING_INPUTS,
+        compute_kind="scikit-learn",
+        description=spec.description,
+    )
     def _train(warehouse: WarehouseResource, mlflow: MlflowResource) -> dg.MaterializeResult:
         from ml import training
 
@@ -60,17 +82,39 @@ training_assets = [build_training_asset(spec) for spec in SPECS]
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(INVOICE_SCORES, group_name="ml_scoring", deps=TRAINING_INPUTS,
-                        description="Champion scores of every open invoice, the columns of every model in ml.specs: "
-                                    "days late P10/P50/P90, P(> 30 days late), P(self-cure) for overdue ones."),
-           dg.AssetSpec(CUSTOMER_SCORES, group_name="ml_scoring", deps=[INVOICE_SCORES],
-                        description="Per-customer payment-delay risk and self-cure probability."),
-           *(dg.AssetSpec(dg.AssetKey(["ml", table]), group_name="ml_scoring", deps=TRAINING_INPUTS,
-                          description=spec.description) for table, spec in OTHER_OUTPUTS.items())],
-    check_specs=[dg.AssetCheckSpec("feature_drift", asset=INVOICE_SCORES,
-                                   description="Warns when, for any model, the share of drifted features passes "
-                                               "the threshold (one report per model).")],
-    partitions_def=daily_partitions, backfill_policy=ONE_RUN_PER_DAY, compute_kind="scikit-learn")
+    specs=[
+        dg.AssetSpec(
+            INVOICE_SCORES,
+            group_name="ml_scoring",
+            deps=TRAINING_INPUTS,
+            description="Champion scores of every open invoice, the columns of every model in ml.specs: "
+            "days late P10/P50/P90, P(> 30 days late), P(self-cure) for overdue ones.",
+        ),
+        dg.AssetSpec(
+            CUSTOMER_SCORES,
+            group_name="ml_scoring",
+            deps=[INVOICE_SCORES],
+            description="Per-customer payment-delay risk and self-cure probability.",
+        ),
+        *(
+            dg.AssetSpec(
+                dg.AssetKey(["ml", table]), group_name="ml_scoring", deps=TRAINING_INPUTS, description=spec.description
+            )
+            for table, spec in OTHER_OUTPUTS.items()
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "feature_drift",
+            asset=INVOICE_SCORES,
+            description="Warns when, for any model, the share of drifted features passes "
+            "the threshold (one report per model).",
+        )
+    ],
+    partitions_def=daily_partitions,
+    backfill_policy=ONE_RUN_PER_DAY,
+    compute_kind="scikit-learn",
+)
 def ml_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource, mlflow: MlflowResource):
     from ml import drift, scores, scoring
 
@@ -82,8 +126,10 @@ def ml_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource, m
     scored = scoring.score_all(champions, data, as_of)
     invoice_scores = scoring.invoice_scores(scored, data, SPECS)
     folder = settings.home() / "reports" / "drift" / context.partition_key
-    drifts = {s.spec.name: drift.monitor(s.spec.name, s.spec.experiment, s.features, context.partition_key, folder)
-              for s in scored}
+    drifts = {
+        s.spec.name: drift.monitor(s.spec.name, s.spec.experiment, s.features, context.partition_key, folder)
+        for s in scored
+    }
     with warehouse.connect() as con:
         written = scores.write(con, context.partition_key, invoice_scores, scoring.other_tables(scored, SPECS))
         for name, result in drifts.items():
@@ -101,13 +147,28 @@ def _drift_check(results: dict) -> dg.AssetCheckResult:
     from ml import drift
 
     if not results:
-        return dg.AssetCheckResult(check_name="feature_drift", asset_key=INVOICE_SCORES, passed=True,
-                                   metadata={"skipped": "no champion or nothing to score"})
-    per_model = {name: {"drifted_share": round(r.drifted_share, 3), "drifted_features": r.drifted_features,
-                        "report": str(r.report_path)} for name, r in results.items()}
+        return dg.AssetCheckResult(
+            check_name="feature_drift",
+            asset_key=INVOICE_SCORES,
+            passed=True,
+            metadata={"skipped": "no champion or nothing to score"},
+        )
+    per_model = {
+        name: {
+            "drifted_share": round(r.drifted_share, 3),
+            "drifted_features": r.drifted_features,
+            "report": str(r.report_path),
+        }
+        for name, r in results.items()
+    }
     return dg.AssetCheckResult(
-        check_name="feature_drift", asset_key=INVOICE_SCORES, passed=not any(r.drifted for r in results.values()),
+        check_name="feature_drift",
+        asset_key=INVOICE_SCORES,
+        passed=not any(r.drifted for r in results.values()),
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"threshold": drift.DRIFT_SHARE_THRESHOLD,
-                  "drifted_models": dg.MetadataValue.json(sorted(n for n, r in results.items() if r.drifted)),
-                  "per_model": dg.MetadataValue.json(per_model)})
+        metadata={
+            "threshold": drift.DRIFT_SHARE_THRESHOLD,
+            "drifted_models": dg.MetadataValue.json(sorted(n for n, r in results.items() if r.drifted)),
+            "per_model": dg.MetadataValue.json(per_model),
+        },
+    )

@@ -1,0 +1,1 @@
+"""One report per model for benchmarks/models.py."""
