@@ -1,0 +1,152 @@
+"""The contact rules on hand-built days, one case each: pre-due messages expire at the due date,
+a broken promise resumes reminders, re-runs keep what they sent and add nothing, the offer and
+the send hour follow the models before the credit manager's rules."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from journeys.contact_list import Book, plan_day
+from tests.test_journeys_policy import JOURNEYS, POLICIES, sends_of
+
+MONDAY = pd.Timestamp("2026-03-09")  # the send day is a Tuesday, a working day everywhere
+ONE_CONTACT = pd.DataFrame(
+    [
+        {
+            "contact_id": "K1",
+            "customer_id": "C1",
+            "email": "a@example.com",
+            "full_name": None,
+            "role": "billing",
+            "is_primary": True,
+            "is_emailable": True,
+            "timezone": None,
+        }
+    ]
+)
+HISTORY_COLUMNS = ["message_id", "customer_id", "invoice_id", "channel", "sent_at", "journey", "step", "tone"]
+
+
+def one_invoice(days_past_due: int, **changes) -> pd.DataFrame:
+    """One open invoice of a standard customer C1 with a reachable contact, as of MONDAY."""
+    return pd.DataFrame(
+        [
+            {
+                "customer_id": "C1",
+                "invoice_id": "I1",
+                "segment": "standard",
+                "payment_delay_risk": 0.15,
+                "self_cure_probability": None,
+                "late_share_365d": 0.5,
+                "self_cure_share_365d": 0.2,
+                "avg_days_late_365d": 10.0,
+                "days_late_trend": 0.0,
+                "best_send_hour": 10,
+                "most_frequent_open_hour": 9,
+                "best_incentive": None,
+                "country_code": "FR",
+                "timezone": "Europe/Paris",
+                "language_code": "fr",
+                "account_owner": "o",
+                "customer_name": "n",
+                "has_behaviour_alert": False,
+                "alert_types": None,
+                "is_quarantined": False,
+                "quarantine_reason": None,
+                "currency_code": "EUR",
+                "po_number": None,
+                "invoice_amount": 100.0,
+                "paid_amount": 0.0,
+                "open_amount": 100.0,
+                "is_in_dispute": False,
+                "issue_date": MONDAY - pd.Timedelta(days=days_past_due + 30),
+                "due_date": MONDAY - pd.Timedelta(days=days_past_due),
+                "days_past_due": days_past_due,
+                "p50_days_late": float("nan"),
+                "p_late_30": float("nan"),
+                "has_active_promise": False,
+                "promise_date": pd.NaT,
+                "promise_broken": False,
+                "days_since_promise": float("nan"),
+            }
+            | changes
+        ]
+    )
+
+
+def test_an_invoice_already_late_whose_pre_due_step_never_went_out_waits_for_its_first_reminder():
+    """A high-risk invoice 2 days late (pre-due at -3 days never sent, first reminder at +13) gets
+    no "falls due on" e-mail; one due in 2 days does."""
+    no_history = pd.DataFrame(columns=HISTORY_COLUMNS)
+    late = one_invoice(2, segment="high_risk", payment_delay_risk=0.9)
+    assert sends_of(plan_day(Book(MONDAY, late, ONE_CONTACT, no_history), JOURNEYS, POLICIES[0])).empty
+    soon = one_invoice(-2, segment="high_risk", payment_delay_risk=0.9)
+    sent = sends_of(plan_day(Book(MONDAY, soon, ONE_CONTACT, no_history), JOURNEYS, POLICIES[0]))
+    assert list(sent.template) == ["pre_due"]
+
+
+def test_a_broken_promise_resumes_reminders_and_a_pending_one_holds_them():
+    no_history = pd.DataFrame(columns=HISTORY_COLUMNS)
+    pending = one_invoice(30, has_active_promise=True, promise_date=MONDAY + pd.Timedelta(days=3))
+    broken = one_invoice(30, promise_date=MONDAY - pd.Timedelta(days=1), promise_broken=True, days_since_promise=1.0)
+    held = plan_day(Book(MONDAY, pending, ONE_CONTACT, no_history), JOURNEYS, POLICIES[0])
+    assert sends_of(held).empty
+    sent = sends_of(plan_day(Book(MONDAY, broken, ONE_CONTACT, no_history), JOURNEYS, POLICIES[0]))
+    assert list(sent.step) == ["promise_follow_up"] and list(sent.journey) == ["promise_to_pay"]
+
+
+def test_a_rerun_keeps_a_reminder_that_used_the_last_slot_under_the_weekly_cap():
+    """Past 60 days the spacing rule is off and the weekly cap alone limits touches: the
+    message's own touch must not count against itself when the day is run again."""
+    earlier = pd.DataFrame(
+        [["M0", "C1", "I1", "email", MONDAY - pd.Timedelta(days=3), "standard", "second_reminder", "neutral"]],
+        columns=HISTORY_COLUMNS,
+    )
+    book = Book(MONDAY, one_invoice(61), ONE_CONTACT, earlier)
+    first = sends_of(plan_day(book, JOURNEYS, POLICIES[0]))
+    assert list(first.step) == ["third_reminder"]
+    rerun = Book(MONDAY, book.invoices, ONE_CONTACT, earlier, delivered_today={first.message_id.iloc[0]: "C1"})
+    assert list(sends_of(plan_day(rerun, JOURNEYS, POLICIES[0])).message_id) == list(first.message_id)
+
+
+def test_a_rerun_sends_nothing_new_to_a_customer_an_earlier_run_of_the_day_reached():
+    book = Book(
+        MONDAY,
+        one_invoice(20),
+        ONE_CONTACT,
+        pd.DataFrame(columns=HISTORY_COLUMNS),
+        delivered_today={"rl-sent-by-the-first-run": "C1"},
+    )
+    plan = plan_day(book, JOURNEYS, POLICIES[0])
+    assert sends_of(plan).empty
+    assert set(plan.blocked.rule) == {"one_touch_per_day"}
+
+
+@pytest.mark.parametrize(
+    "profile, offer",
+    [
+        ({"avg_days_late_365d": 40.0, "dominant_method_90d": "card"}, "payment_plan"),
+        ({"avg_days_late_365d": 8.0, "dominant_method_90d": "card"}, "card_payment_link"),
+        ({"avg_days_late_365d": 8.0, "dominant_method_90d": "wire"}, "none"),
+        ({"avg_days_late_365d": 40.0, "best_incentive": "early_pay_discount"}, "early_pay_discount"),
+    ],
+)
+def test_a_best_offer_step_uses_the_model_else_the_credit_managers_rule(profile, offer):
+    """The standard second reminder offers the best incentive: the model's when scored."""
+    earlier = pd.DataFrame(
+        [["M0", "C1", "I1", "email", MONDAY - pd.Timedelta(days=16), "standard", "first_reminder", "neutral"]],
+        columns=HISTORY_COLUMNS,
+    )
+    sent = sends_of(plan_day(Book(MONDAY, one_invoice(20, **profile), ONE_CONTACT, earlier), JOURNEYS, POLICIES[0]))
+    assert list(zip(sent.step, sent.incentive, strict=False)) == [("second_reminder", offer)]
+
+
+@pytest.mark.parametrize("model, reading, expected", [(14, 9, 14.0), (None, 9, 9.0), (None, None, None)])
+def test_send_hour_prefers_the_model_then_the_customers_reading_habit(model, reading, expected):
+    from journeys.offers import preferred_hour
+
+    hour, reason = preferred_hour(pd.Series({"best_send_hour": model, "most_frequent_open_hour": reading}))
+    assert hour == expected and (
+        "model" in reason if model else "usually reads" in reason if reading else "default" in reason
+    )
