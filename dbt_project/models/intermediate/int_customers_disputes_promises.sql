@@ -26,14 +26,15 @@ promise_summary as (
 final as (
     select
         coalesce(dispute_summary.customer_id, promise_summary.customer_id) as customer_id,
-        coalesce(disputes_365d, 0) as disputes_365d,
-        coalesce(open_disputes, 0) as open_disputes,
-        coalesce(open_disputed_amount, 0) as open_disputed_amount,
-        coalesce(promises_365d, 0) as promises_365d,
-        coalesce(promises_kept, 0) as promises_kept,
-        coalesce(promises_broken, 0) as promises_broken,
-        cast(promises_kept as double precision) / nullif(promises_kept + promises_broken, 0) as promise_kept_rate,
-        coalesce(has_active_promise, false) as has_active_promise
+        coalesce(dispute_summary.disputes_365d, 0) as disputes_365d,
+        coalesce(dispute_summary.open_disputes, 0) as open_disputes,
+        coalesce(dispute_summary.open_disputed_amount, 0) as open_disputed_amount,
+        coalesce(promise_summary.promises_365d, 0) as promises_365d,
+        coalesce(promise_summary.promises_kept, 0) as promises_kept,
+        coalesce(promise_summary.promises_broken, 0) as promises_broken,
+        cast(promise_summary.promises_kept as double precision)
+        / nullif(promise_summary.promises_kept + promise_summary.promises_broken, 0) as promise_kept_rate,
+        coalesce(promise_summary.has_active_promise, false) as has_active_promise
     from dispute_summary
     full outer join promise_summary on promise_summary.customer_id = dispute_summary.customer_id
 )

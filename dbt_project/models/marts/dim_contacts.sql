@@ -5,7 +5,8 @@ select
     contacts.customer_id,
     contacts.email,
     contacts.full_name,
-    contacts.contact_role as role,
+    -- `role` is the contract's word for a contact's role, which the journeys read
+    contacts.contact_role as role,  -- noqa: RF04
     contacts.is_primary,
     contacts.contact_timezone as timezone,
     contacts.opted_out_at,

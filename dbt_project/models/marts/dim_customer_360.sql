@@ -36,11 +36,11 @@ quarantine as (
 contacts as (
     select
         customer_id,
-        max(case when is_primary then contact_id end) as primary_contact_id,
+        max(case when erp_contacts.is_primary then contact_id end) as primary_contact_id,
         count(*) as contacts,
-        count(*) filter (where is_emailable) as emailable_contacts
-    from {{ ref('stg_erp__contacts') }}
-    join {{ ref('int_contacts_suppression') }} using (contact_id, customer_id)
+        count(*) filter (where suppression.is_emailable) as emailable_contacts
+    from {{ ref('stg_erp__contacts') }} as erp_contacts
+    join {{ ref('int_contacts_suppression') }} as suppression using (contact_id, customer_id)
     group by 1
 ),
 behaviour as (select * from {{ ref('int_customers_payment_behaviour') }}),

@@ -3,7 +3,8 @@
 -- Open balance per customer in every aging bucket (zeros included, so that pivots line up),
 -- one slice per as-of date.
 with open_invoices as (
-    select * from {{ ref('int_invoices_lifecycle') }} where open_amount > 0
+    select * from {{ ref('int_invoices_lifecycle') }}
+    where open_amount > 0
 ),
 buckets as (
     {% for bucket in aging_buckets() %}

@@ -4,7 +4,8 @@
 -- as of the partition date. A journey's `applies_when` and step `when` are conditions over these
 -- columns (journeys/catalog.py INVOICE_COLUMNS); the planner reads nothing else about invoices.
 with invoices as (
-    select * from {{ ref('fct_invoices') }} where open_amount > 0
+    select * from {{ ref('fct_invoices') }}
+    where open_amount > 0
 ),
 customers as (
     select * from {{ ref('dim_customer_360') }}

@@ -10,7 +10,8 @@ with exposures as (
     select * from {{ ref('stg_journeys__experiment_exposures') }}
 ),
 first_day as (
-    select experiment, customer_id, min(send_day) as send_day from exposures group by experiment, customer_id
+    select experiment, customer_id, min(send_day) as send_day from exposures
+    group by experiment, customer_id
 ),
 first_messages as (
     select exposures.*
