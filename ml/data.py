@@ -22,6 +22,13 @@ QUERIES = {
     # each open at its own time (an open after the observation instant must not count before it)
     "opens": """select customer_id, first_opened_at as opened_at from marts.fct_contacts
                 where channel = 'email' and first_opened_at is not null""",
+    # every touch with what it offered: the legacy policy's randomised incentives and holdout
+    # are what the uplift model learns from (ml.uplift)
+    "touches": """select customer_id, invoice_id, sent_at, journey, journey_step, incentive,
+                         paid_within_7d::double as paid_within_7d
+                  from marts.fct_contacts""",
+    "payment_methods": """select customer_id, payment_date, payment_method from marts.fct_payments
+                          where not is_unapplied""",
 }
 
 

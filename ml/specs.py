@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ml import payment_delay, self_cure
 from ml.spec import ModelSpec
+from ml.uplift import spec as incentive_uplift
 
-SPECS: tuple[ModelSpec, ...] = (payment_delay.SPEC, self_cure.SPEC)
+SPECS: tuple[ModelSpec, ...] = (payment_delay.SPEC, self_cure.SPEC, incentive_uplift.SPEC)
 
 
 def by_name(name: str) -> ModelSpec:
