@@ -105,4 +105,6 @@ class UpliftModel(BaseEstimator):
         out["next_best_action"] = choice.astype(object)
         out["nba_expected_value"] = value.to_numpy()
         out["nba_reason"] = act.reasons(choice, value, uplift, spread, self.actions)
+        # what the journeys' `incentive: best` sends (a call or no action: an e-mail without offer)
+        out["nba_incentive"] = choice.map({a: v["incentive"] for a, v in self.actions.items()}).fillna("none")
         return out

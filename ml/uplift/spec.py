@@ -72,7 +72,8 @@ class IncentiveUplift:
     output: ClassVar[Output] = INVOICE_SCORES
     score_columns: ClassVar[dict[str, str]] = {
         **{f"uplift_{a}": f"uplift_{a}" for a in ACTIONS},
-        "next_best_action": "next_best_action", "nba_expected_value": "nba_expected_value", "nba_reason": "nba_reason"}
+        "next_best_action": "next_best_action", "nba_expected_value": "nba_expected_value", "nba_reason": "nba_reason",
+        "nba_incentive": "nba_incentive"}
     trusted_types: ClassVar[tuple[type, ...]] = (UpliftModel, ArmEnsemble, FillEmptyColumns)
 
     def observations(self, data: dict, known_until: pd.Timestamp) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 {{ config(tags=['after_scoring']) }}
 -- depends_on: {{ source('ml', 'customer_scores') }}
+-- depends_on: {{ source('ml', 'invoice_scores') }}
 -- One row per customer as of the partition date: identity and terms, credit use, open and
 -- overdue balance by aging bucket, payment behaviour, engagement, disputes and promises,
 -- contactability, a rule-based segment, and the model scores the ML stage fills in.
@@ -40,6 +41,14 @@ disputes as (select * from {{ ref('int_customers_disputes_promises') }}),
 scores as (
     {{ ml_scores('customer_scores', {'customer_id': 'varchar', 'payment_delay_risk': 'double precision',
                                      'self_cure_probability': 'double precision'}) }}
+),
+actions as (  -- the next best action of the customer's invoice where acting is worth most
+    select customer_id, next_best_action, nba_reason, nba_incentive
+    from ({{ ml_scores('invoice_scores', {'invoice_id': 'varchar', 'customer_id': 'varchar',
+                                          'next_best_action': 'varchar', 'nba_expected_value': 'double precision',
+                                          'nba_reason': 'varchar', 'nba_incentive': 'varchar'}) }}) as s
+    where next_best_action is not null
+    qualify row_number() over (partition by customer_id order by nba_expected_value desc, invoice_id) = 1
 ),
 joined as (
     select
@@ -92,12 +101,13 @@ joined as (
     left join disputes using (customer_id)
 ),
 scored as (
-    select joined.*, scores.payment_delay_risk, scores.self_cure_probability
-    from joined left join scores using (customer_id)
+    select joined.*, scores.payment_delay_risk, scores.self_cure_probability,
+           actions.next_best_action, actions.nba_reason, actions.nba_incentive
+    from joined left join scores using (customer_id) left join actions using (customer_id)
 ),
 final as (
     select
-        scored.*,
+        scored.* exclude (nba_incentive),
         case
             when not is_email_contactable and contacts > 0 then 'letter'
             when contacts = 0 then 'call'
@@ -115,7 +125,7 @@ final as (
         -- until one exists; the segment stays rule-based); send time and incentive come with
         -- the journeys' models.
         cast(null as integer) as best_send_hour,
-        cast(null as varchar) as best_incentive,
+        nba_incentive as best_incentive,
         {{ as_of_date() }} as as_of_date
     from scored
 )

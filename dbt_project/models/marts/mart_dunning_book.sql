@@ -11,7 +11,7 @@ customers as (
 ),
 scores as (
     {{ ml_scores('invoice_scores', {'invoice_id': 'varchar', 'p50_days_late': 'double precision',
-                                    'p_late_30': 'double precision'}) }}
+                                    'p_late_30': 'double precision', 'nba_incentive': 'varchar'}) }}
 )
 select
     invoices.invoice_id,
@@ -42,7 +42,7 @@ select
     customers.best_send_hour,
     customers.most_frequent_open_hour,
     customers.dominant_method_90d,
-    customers.best_incentive,
+    coalesce(scores.nba_incentive, customers.best_incentive) as best_incentive,
     scores.p50_days_late,
     scores.p_late_30,
     customers.country_code,
