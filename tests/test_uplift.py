@@ -85,7 +85,7 @@ def test_the_personalised_pick_beats_everyone_getting_the_single_best_action():
     train, test = randomised_set(12000, 4, effects), randomised_set(12000, 5, effects)
     actions = COSTLESS | {"early_pay_discount": {"cost": 0.0, "cost_share": 0.02, "incentive": "early_pay_discount"}}
     model = fit(train, actions)
-    m = SPEC.policy_metrics(model, train, test, ARMS, dict(zip(ARMS, SHARES, strict=True)))
+    m = SPEC.policy_metrics(model.predict(test.X), train, test, dict(zip(ARMS, SHARES, strict=True)), actions)
     assert m["nba_vs_single_best_dr_lo"] > 0 and m["nba_vs_single_best_ips_lo"] > 0
     assert m["net_gain_dr"] > m["baseline_single_best_net_gain_dr"] > 0
     assert m["nba_vs_legacy_dr_lo"] > 0
@@ -152,7 +152,8 @@ def world_data(small_world, tmp_path_factory):
 
 
 def test_one_run_on_the_small_world_learns_from_the_randomised_history(world_data, small_world, tmp_path):
-    from ml import registry, training
+    from erp.vocabulary import INCENTIVES
+    from ml import registry, scoring, training
 
     data, as_of = world_data
     registry.connect(f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path / "artifacts")
@@ -170,3 +171,9 @@ def test_one_run_on_the_small_world_learns_from_the_randomised_history(world_dat
     assert set(scores.next_best_action) <= {*act.load(), act.NO_ACTION}
     assert scores.nba_reason.str.len().gt(10).all() and (scores.nba_expected_value >= 0).all()
     assert np.isfinite(m["nba_vs_legacy_dr_lo"]) and m["nba_vs_legacy_dr_lo"] <= m["nba_vs_legacy_dr_hi"]
+    # promoted, the champion scores the open book through pyfunc (text columns in its signature)
+    assert result["promoted"], result["gates"]
+    scored = scoring.score(scoring.load_champions([SPEC])[SPEC.name], data, as_of).scores
+    assert len(scored) > 0 and scored.next_best_action.notna().all()
+    assert set(scored.nba_incentive) <= set(INCENTIVES)
+    assert SPEC.evaluate(scoring.load_champions([SPEC])[SPEC.name].model, train, test)["qini_mean"] == m["qini_mean"]

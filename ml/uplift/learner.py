@@ -102,6 +102,7 @@ class UpliftModel(BaseEstimator):
         p, uplift, spread = self.effects(X)
         choice, value = act.choose(act.net_values(self.actions, uplift, p, X[AMOUNT].to_numpy()))
         out = uplift.add_prefix("uplift_")
+        out["p_paid_no_action"] = p[act.NO_ACTION].to_numpy()
         out["next_best_action"] = choice.astype(object)
         out["nba_expected_value"] = value.to_numpy()
         out["nba_reason"] = act.reasons(choice, value, uplift, spread, self.actions)

@@ -48,12 +48,21 @@ def reward(actions: dict, arm: pd.Series, y: pd.Series, amount: pd.Series) -> np
     return y * amount - cost
 
 
-def predicted_rewards(model: UpliftModel, X: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
-    """Each identified arm's predicted net value per row ("none": the amount × P(paid anyway))."""
-    p, _, _ = model.effects(X)
-    values = model.values(X)
-    base = p[act.NO_ACTION].to_numpy() * X[AMOUNT].to_numpy()
-    return pd.DataFrame({a: base + (0.0 if a == act.NO_ACTION else values[a].to_numpy()) for a in arms}, index=X.index)
+def scored_effects(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(P(paid) per action and "none", uplift per action) from the model's scores: evaluation
+    reads only what predict returns, so a champion loaded through pyfunc is judged the same way."""
+    uplift = scores.filter(like="uplift_").rename(columns=lambda c: c.removeprefix("uplift_"))
+    p = uplift.add(scores.p_paid_no_action, axis=0).clip(0.0, 1.0).assign(**{act.NO_ACTION: scores.p_paid_no_action})
+    return p, uplift
+
+
+def predicted_rewards(scores: pd.DataFrame, amount: pd.Series, arms: list[str], actions: dict) -> pd.DataFrame:
+    """Each arm's predicted net value per row ("none": the amount × P(paid anyway))."""
+    p, uplift = scored_effects(scores)
+    treated = [a for a in arms if a != act.NO_ACTION]
+    values = act.net_values(actions, uplift[treated], p[treated], amount.to_numpy())
+    base = p[act.NO_ACTION].to_numpy() * amount.to_numpy()
+    return values.add(base, axis=0).assign(**{act.NO_ACTION: base})[arms]
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ class IncentiveUplift:
     score_columns: ClassVar[dict[str, str]] = {
         **{f"uplift_{a}": f"uplift_{a}" for a in ACTIONS},
         "next_best_action": "next_best_action", "nba_expected_value": "nba_expected_value", "nba_reason": "nba_reason",
-        "nba_incentive": "nba_incentive"}
+        "nba_incentive": "nba_incentive", "p_paid_no_action": "p_paid_no_action"}
     trusted_types: ClassVar[tuple[type, ...]] = (UpliftModel, ArmEnsemble, FillEmptyColumns)
 
     def observations(self, data: dict, known_until: pd.Timestamp) -> pd.DataFrame:
@@ -93,8 +102,9 @@ class IncentiveUplift:
         arm, y = test.rows.arm, test.y
         propensity = train.rows.arm.value_counts(normalize=True).to_dict()
         metrics = {f"propensity_{a}": float(p) for a, p in propensity.items()}
-        _, uplift, _ = model.effects(test.X)
-        arms = [a for a in model.ensemble_.arms_ if a in propensity]
+        scores = model.predict(test.X)
+        _, uplift = scored_effects(scores)
+        arms = sorted(propensity)  # the randomised arms: an action never logged (a call) cannot be judged
         treated = [a for a in arms if a != act.NO_ACTION]
         for a in treated:
             rows = arm.isin([a, act.NO_ACTION]).to_numpy()
@@ -103,13 +113,15 @@ class IncentiveUplift:
             metrics[f"uplift_at30_{a}"] = ev.uplift_at_k(y[rows], t, score)
         metrics["qini_mean"] = float(np.nanmean([metrics[f"qini_{a}"] for a in treated]))
         metrics["baseline_random_qini_mean"] = 0.0
-        return metrics | self.policy_metrics(model, train, test, arms, propensity)
+        return metrics | self.policy_metrics(scores, train, test, propensity)
 
-    def policy_metrics(self, model, train: TrainingSet, test: TrainingSet, arms: list[str],
-                       propensity: dict[str, float]) -> dict[str, float]:
-        actions = model.actions
+    def policy_metrics(self, scores: pd.DataFrame, train: TrainingSet, test: TrainingSet,
+                       propensity: dict[str, float], actions: dict | None = None) -> dict[str, float]:
+        """Off-policy net gains of the model's pick (``scores``: its predict on the test rows)."""
+        actions = act.load() if actions is None else actions
+        arms = sorted(propensity)
         r = reward(actions, test.rows.arm, test.y, test.X[AMOUNT])
-        predicted = predicted_rewards(model, test.X, arms)
+        predicted = predicted_rewards(scores, test.X[AMOUNT], arms, actions)
         nba = np.asarray(act.choose(predicted.drop(columns=act.NO_ACTION).sub(predicted[act.NO_ACTION], axis=0))[0])
         train_r = pd.Series(reward(actions, train.rows.arm, train.y, train.X[AMOUNT]), index=train.rows.index)
         single = train_r.groupby(train.rows.arm.to_numpy()).mean().idxmax()
@@ -131,8 +143,8 @@ class IncentiveUplift:
     def diagnostics(self, model, test: TrainingSet, folder: Path) -> tuple[list[Path], dict[str, float]]:
         from ml.uplift import plots  # matplotlib: only where plots are drawn
 
-        _, uplift, _ = model.effects(test.X)
-        treated = [a for a in model.ensemble_.arms_ if a != act.NO_ACTION]
+        _, uplift = scored_effects(model.predict(test.X))
+        treated = [a for a in uplift.columns if a in set(test.rows.arm)]
         return plots.qini_and_deciles(test.y, test.rows.arm, uplift[treated], folder), {}
 
     def scoring_rows(self, data: dict, as_of: pd.Timestamp) -> pd.DataFrame:
