@@ -62,7 +62,9 @@ def uplift_report(truth_dir: Path, data: dict, as_of: pd.Timestamp) -> dict[str,
     est = act.net_values(model.actions, uplift[actions], p[actions], amount)
     true_p = true_u.add(truth.paid_anyway.loc[test.groups.to_numpy()].to_numpy(), axis=0)
     true = act.net_values(model.actions, true_u, true_p, amount)
-    chosen, truly = act.choose(est)[0], act.choose(true)[0]
+    picked = model.predict(test.X).next_best_action  # a call (not simulated) counts as the best simulated action
+    chosen = picked.where(picked.isin([*actions, act.NO_ACTION]), act.choose(est)[0])
+    truly = act.choose(true)[0]
     first = test.rows.assign(_i=np.arange(len(test))).sort_values("as_of").drop_duplicates("customer_id")._i
     hit = (chosen.to_numpy() == truly.to_numpy())[first.to_numpy()]
     regret = (true.max(axis=1).clip(lower=0) - true.where(chosen.to_numpy()[:, None] == np.array(actions)[None, :])

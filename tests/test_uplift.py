@@ -38,7 +38,7 @@ def randomised_set(n: int, seed: int, effects) -> TrainingSet:
 
 
 def fit(train: TrainingSet, actions=COSTLESS) -> UpliftModel:
-    return UpliftModel(ArmEnsemble(PARAMS, 3, 0), actions).fit(train.X, train.y, train.rows.arm)
+    return UpliftModel(ArmEnsemble(PARAMS, 3, 0), actions, evidence_z=1.0).fit(train.X, train.y, train.rows.arm)
 
 
 PLANTED = {"reminder": lambda X: 0.10, "early_pay_discount": lambda X: 0.25, "late_fee_warning": lambda X: -0.08,

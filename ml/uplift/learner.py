@@ -73,13 +73,17 @@ class UpliftModel(BaseEstimator):
     """Uplift of each action on P(paid within the window) and the next best action; ``actions``
     are the costs of ml/config/actions.yaml (kept in the model so a score is reproducible)."""
 
-    def __init__(self, ensemble: ArmEnsemble | None = None, actions: dict | None = None):
+    def __init__(self, ensemble: ArmEnsemble | None = None, actions: dict | None = None, evidence_z: float = 0.0):
         self.ensemble = ensemble
         self.actions = actions
+        self.evidence_z = evidence_z
 
     def fit(self, X: pd.DataFrame, y: pd.Series, arm: pd.Series):
         self.ensemble_ = ArmEnsemble(**self.ensemble.get_params()).fit(X.drop(columns=AMOUNT), y, arm)
         self.feature_names_in_ = np.asarray(X.columns)
+        # the single best action on the randomised training rows, what a pick must clearly beat:
+        # the arm of highest mean logged net value (the models' in-sample predictions overfit it)
+        self.default_ = act.single_best(self.actions, arm, y, X[AMOUNT])
         return self
 
     def effects(self, X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -100,12 +104,14 @@ class UpliftModel(BaseEstimator):
 
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         p, uplift, spread = self.effects(X)
-        choice, value = act.choose(act.net_values(self.actions, uplift, p, X[AMOUNT].to_numpy()))
+        amount = X[AMOUNT].to_numpy()
+        choice, value = act.choose(act.net_values(self.actions, uplift, p, amount), self.default_,
+                                   spread.mul(amount, axis=0), self.evidence_z)
         out = uplift.add_prefix("uplift_")
         out["p_paid_no_action"] = p[act.NO_ACTION].to_numpy()
         out["next_best_action"] = choice.astype(object)
         out["nba_expected_value"] = value.to_numpy()
-        out["nba_reason"] = act.reasons(choice, value, uplift, spread, self.actions)
+        out["nba_reason"] = act.reasons(choice, value, uplift, spread, self.actions, self.default_)
         # what the journeys' `incentive: best` sends (a call or no action: an e-mail without offer)
         out["nba_incentive"] = choice.map({a: v["incentive"] for a, v in self.actions.items()}).fillna("none")
         return out

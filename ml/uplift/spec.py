@@ -37,17 +37,6 @@ PARAMS = {"max_iter": 50, "learning_rate": 0.05, "max_leaf_nodes": 4, "min_sampl
 ACTIONS = tuple(act.load())
 
 
-def reward(actions: dict, arm: pd.Series, y: pd.Series, amount: pd.Series) -> np.ndarray:
-    """The logged net value of each row: the amount if paid within the window, minus the cost of
-    the arm it got (a discount's share only when the invoice was paid under it)."""
-    amount, y = amount.to_numpy(float), y.to_numpy(float)
-    cost = np.zeros(len(amount))
-    for name in set(arm) - {act.NO_ACTION}:
-        mine = (arm == name).to_numpy()
-        cost[mine] = act.cost(actions, name, amount[mine], y[mine])
-    return y * amount - cost
-
-
 def scored_effects(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(P(paid) per action and "none", uplift per action) from the model's scores: evaluation
     reads only what predict returns, so a champion loaded through pyfunc is judged the same way."""
@@ -59,10 +48,7 @@ def scored_effects(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def predicted_rewards(scores: pd.DataFrame, amount: pd.Series, arms: list[str], actions: dict) -> pd.DataFrame:
     """Each arm's predicted net value per row ("none": the amount × P(paid anyway))."""
     p, uplift = scored_effects(scores)
-    treated = [a for a in arms if a != act.NO_ACTION]
-    values = act.net_values(actions, uplift[treated], p[treated], amount.to_numpy())
-    base = p[act.NO_ACTION].to_numpy() * amount.to_numpy()
-    return values.add(base, axis=0).assign(**{act.NO_ACTION: base})[arms]
+    return act.arm_rewards(actions, p, uplift, amount.to_numpy(), arms)
 
 
 @dataclass(frozen=True)
@@ -92,7 +78,7 @@ class IncentiveUplift:
         return uplift_rows.features(data, rows)
 
     def fit(self, train: TrainingSet) -> UpliftModel:
-        model = UpliftModel(ArmEnsemble(PARAMS, N_MODELS, SEED), act.load())
+        model = UpliftModel(ArmEnsemble(PARAMS, N_MODELS, SEED), act.load(), act.evidence_z())
         return model.fit(train.X, train.y, train.rows.arm)
 
     def evaluate(self, model, train: TrainingSet, test: TrainingSet) -> dict[str, float]:
@@ -117,14 +103,17 @@ class IncentiveUplift:
 
     def policy_metrics(self, scores: pd.DataFrame, train: TrainingSet, test: TrainingSet,
                        propensity: dict[str, float], actions: dict | None = None) -> dict[str, float]:
-        """Off-policy net gains of the model's pick (``scores``: its predict on the test rows)."""
+        """Off-policy net gains of the model's pick (``scores``: its predict on the test rows), of
+        the single best action (on the training rows) and of the legacy policy, over doing
+        nothing, with 95 % intervals of the differences."""
         actions = act.load() if actions is None else actions
         arms = sorted(propensity)
-        r = reward(actions, test.rows.arm, test.y, test.X[AMOUNT])
+        r = act.reward(actions, test.rows.arm, test.y, test.X[AMOUNT])
         predicted = predicted_rewards(scores, test.X[AMOUNT], arms, actions)
-        nba = np.asarray(act.choose(predicted.drop(columns=act.NO_ACTION).sub(predicted[act.NO_ACTION], axis=0))[0])
-        train_r = pd.Series(reward(actions, train.rows.arm, train.y, train.X[AMOUNT]), index=train.rows.index)
-        single = train_r.groupby(train.rows.arm.to_numpy()).mean().idxmax()
+        # the model's pick; one never randomised (a call) is judged as the best randomised action
+        fallback = act.choose(predicted.drop(columns=act.NO_ACTION).sub(predicted[act.NO_ACTION], axis=0))[0]
+        nba = scores.next_best_action.where(scores.next_best_action.isin(arms), fallback).to_numpy()
+        single = act.single_best(actions, train.rows.arm, train.y, train.X[AMOUNT])
         policies = {"nba": nba, "single_best": np.full(len(r), single), "none": np.full(len(r), act.NO_ACTION)}
         arm, groups = test.rows.arm.to_numpy(), test.groups.to_numpy()
         metrics = {f"nba_share_{a}": float((nba == a).mean()) for a in arms}
