@@ -126,7 +126,6 @@ def test_the_interval_is_clustered_by_customer():
 def world_data(small_world, tmp_path_factory):
     """The small simulated world's last day through ingestion and the dbt marts ml.data reads."""
     import duckdb
-    from dbt.cli.main import dbtRunner
 
     from erp.contract import load_order
     from erp.ingest import load_table
@@ -138,24 +137,36 @@ def world_data(small_world, tmp_path_factory):
     with duckdb.connect(str(warehouse)) as con:
         for table in load_order():
             load_table(con, small_world.emit(SMALL_WORLD_END), table, SMALL_WORLD_END.isoformat())
-    project = str(ROOT / "dbt_project")
     marts = [f"+{m}" for m in ("fct_invoices", "fct_payments", "fct_disputes", "fct_promises_to_pay", "fct_contacts")]
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RELANCE_WAREHOUSE", str(warehouse))
-        result = dbtRunner().invoke(["--quiet", "run", "--select", *marts, "--project-dir", project,
-                                     "--profiles-dir", project, "--target-path", str(root / "target"),
-                                     "--log-path", str(root / "logs"),
-                                     "--vars", json.dumps({"as_of_date": SMALL_WORLD_END.isoformat()})])
-    assert result.success, result.exception
+    dbt = dbt_on(warehouse, root)
+    dbt("run", "--select", *marts)
     with duckdb.connect(str(warehouse)) as con:  # dbt's in-process connection is read-write
-        return ml_data.load(con), ml_data.as_of_date(con)
+        return ml_data.load(con), ml_data.as_of_date(con), warehouse, dbt
+
+
+def dbt_on(warehouse: Path, root: Path):
+    """A dbt command runner on ``warehouse`` for the small world's last day."""
+    from dbt.cli.main import dbtRunner
+
+    from tests.conftest import SMALL_WORLD_END
+
+    project = str(ROOT / "dbt_project")
+
+    def invoke(*args: str) -> None:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("RELANCE_WAREHOUSE", str(warehouse))
+            result = dbtRunner().invoke(["--quiet", *args, "--project-dir", project, "--profiles-dir", project,
+                                         "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
+                                         "--vars", json.dumps({"as_of_date": SMALL_WORLD_END.isoformat()})])
+        assert result.success, result.exception
+    return invoke
 
 
 def test_one_run_on_the_small_world_learns_from_the_randomised_history(world_data, small_world, tmp_path):
     from erp.vocabulary import INCENTIVES
     from ml import registry, scoring, training
 
-    data, as_of = world_data
+    data, as_of, _, _ = world_data
     registry.connect(f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path / "artifacts")
     result = training.run_training(SPEC, data, as_of)
     m = result["metrics"]
@@ -177,3 +188,35 @@ def test_one_run_on_the_small_world_learns_from_the_randomised_history(world_dat
     assert len(scored) > 0 and scored.next_best_action.notna().all()
     assert set(scored.nba_incentive) <= set(INCENTIVES)
     assert SPEC.evaluate(scoring.load_champions([SPEC])[SPEC.name].model, train, test)["qini_mean"] == m["qini_mean"]
+
+
+def test_the_marts_carry_the_next_best_action_to_the_journeys(world_data):
+    """Scores written as the scoring stage writes them fill the dunning book's best_incentive (what a
+    step with `incentive: best` sends) and the customer 360's next best action and reason."""
+    import duckdb
+
+    from erp.vocabulary import INCENTIVES
+    from ml import scores as ml_scores
+    from ml import scoring, training
+    from ml.specs import SPECS
+
+    data, as_of, warehouse, dbt = world_data
+    train, _, _ = training.train_test(SPEC, data, as_of)
+    model = SPEC.fit(train)
+    rows = SPEC.scoring_rows(data, as_of)
+    X = SPEC.features(data, rows)
+    scored = scoring.Scored(SPEC, "1", rows[["invoice_id"]].join(model.predict(X)), X)
+    frame = scoring.invoice_scores([scored], data, SPECS)  # what the scoring asset writes
+    with duckdb.connect(str(warehouse)) as con:
+        ml_scores.write(con, str(as_of.date()), frame)
+    dbt("run", "--select", "+mart_dunning_book")  # contracts enforced; the vocabulary is checked below
+    with duckdb.connect(str(warehouse)) as con:
+        book = con.execute("select invoice_id, best_incentive from marts.mart_dunning_book").df()
+        dim = con.execute("select customer_id, next_best_action, nba_reason, best_incentive "
+                          "from marts.dim_customer_360 where next_best_action is not null").df()
+    expected = frame.set_index("invoice_id").nba_incentive
+    got = book.set_index("invoice_id").best_incentive
+    assert (got.loc[expected.index] == expected).all() and set(got.dropna()) <= set(INCENTIVES)
+    assert len(dim) == frame.customer_id.nunique() and dim.nba_reason.str.len().gt(10).all()
+    calls = dim[dim.next_best_action == "collector_call"]
+    assert (calls.best_incentive == "none").all() and calls.nba_reason.str.contains("collector").all()
