@@ -98,10 +98,6 @@ class UpliftModel(BaseEstimator):
         names = [a for a in self.actions if a in uplift]
         return p, uplift[names], spread[names]
 
-    def values(self, X: pd.DataFrame) -> pd.DataFrame:
-        p, uplift, _ = self.effects(X)
-        return act.net_values(self.actions, uplift, p, X[AMOUNT].to_numpy())
-
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         p, uplift, spread = self.effects(X)
         amount = X[AMOUNT].to_numpy()
