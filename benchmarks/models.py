@@ -1,5 +1,6 @@
 """Model vs named baselines on the time-ordered test window, for the simulator and the IBM
-accounts-receivable sample (through its adapter).
+accounts-receivable sample (through its adapter); the incentive uplift against the simulator's
+ground truth (benchmarks/uplift.py) and on the Hillstrom e-mail experiment (benchmarks/hillstrom.py).
 
     python benchmarks/models.py [--customers 1000] [--months 24] [--skip-ibm]
 
@@ -106,6 +107,7 @@ def self_cure_report(home: Path, data, as_of) -> None:
 def main() -> None:
     import pandas as pd
 
+    from benchmarks import hillstrom, uplift
     from ml.payment_delay import Options, PaymentDelay
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -122,6 +124,11 @@ def main() -> None:
         alerts_report(sim, data, as_of)
         triage_report(sim, data, as_of)
         send_time_report(sim, data, as_of)
+        uplift.uplift_report(sim / "simulator" / "ground_truth", data, as_of)
+        if hillstrom.CSV.exists():
+            hillstrom.report(hillstrom.evaluate())
+        else:
+            print(f"\nHillstrom data not found at {hillstrom.CSV}: skipped")
         if args.skip_ibm:
             return
         if not IBM_CSV.exists():

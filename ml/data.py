@@ -43,6 +43,13 @@ QUERIES = {
                 from marts.fct_contacts as c left join marts.fct_invoices as i using (invoice_id)
                 where c.channel = 'email' and c.contact_id is not null and not c.was_bounced""",
     "mail_contacts": """select contact_id, customer_id, timezone from marts.dim_contacts where is_emailable""",
+    # every touch with what it offered: the legacy policy's randomised incentives and holdout
+    # are what the uplift model learns from (ml.uplift)
+    "touches": """select customer_id, invoice_id, sent_at, journey, journey_step, incentive,
+                         paid_within_7d::double as paid_within_7d
+                  from marts.fct_contacts""",
+    "payment_methods": """select customer_id, payment_date, payment_method from marts.fct_payments
+                          where not is_unapplied""",
 }
 # Read before the day's build of their mart exists (empty on the very first run): mart -> columns.
 LAST_BUILD = {"customer_risk": ("marts.dim_customer_360", ["customer_id", "risk_score"])}

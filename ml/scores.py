@@ -10,7 +10,8 @@ INVOICE_SCORES_DDL = """
 create table if not exists ml.invoice_scores (
     as_of_date DATE, invoice_id VARCHAR, customer_id VARCHAR, currency_code VARCHAR, due_date DATE,
     open_amount DECIMAL(18,2), p10_days_late DOUBLE, p50_days_late DOUBLE, p90_days_late DOUBLE,
-    p_late_30 DOUBLE, p_self_cure DOUBLE, model_version VARCHAR)"""
+    p_late_30 DOUBLE, p_self_cure DOUBLE, model_version VARCHAR, next_best_action VARCHAR, nba_reason VARCHAR,
+    nba_incentive VARCHAR)"""  # text scores declared: a day without their model would type them DOUBLE
 DRIFT_DDL = """
 create table if not exists ml.drift_reports (
     as_of_date DATE, model VARCHAR, drifted_share DOUBLE, drifted BOOLEAN, drifted_features VARCHAR,

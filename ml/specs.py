@@ -7,8 +7,16 @@ from ml import payment_delay, self_cure, send_time
 from ml.alerts import spec as behaviour_change
 from ml.inbound import triage
 from ml.spec import ModelSpec
+from ml.uplift import spec as incentive_uplift
 
-SPECS: tuple[ModelSpec, ...] = (payment_delay.SPEC, self_cure.SPEC, send_time.SPEC, behaviour_change.SPEC, triage.SPEC)
+SPECS: tuple[ModelSpec, ...] = (
+    payment_delay.SPEC,
+    self_cure.SPEC,
+    send_time.SPEC,
+    incentive_uplift.SPEC,
+    behaviour_change.SPEC,
+    triage.SPEC,
+)
 
 
 def by_name(name: str) -> ModelSpec:

@@ -6,7 +6,10 @@
 {% macro optional_source(source_name, table, columns, where=none) %}
     {%- set relation = adapter.get_relation(database=target.database, schema=source_name, identifier=table) if execute else none -%}
     {%- if relation is not none -%}
-        select {{ columns.keys() | join(', ') }} from {{ source(source_name, table) }}{% if where %} where {{ where }}{% endif %}
+        {#- a column a later model brings is null in a table written before it (ml.invoice_scores grows) -#}
+        {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        select {% for name, type in columns.items() %}{{ name if name in present else 'cast(null as ' ~ type ~ ') as ' ~ name }}{{ ', ' if not loop.last }}{% endfor %}
+        from {{ source(source_name, table) }}{% if where %} where {{ where }}{% endif %}
     {%- else -%}
         select {% for name, type in columns.items() %}cast(null as {{ type }}) as {{ name }}{{ ', ' if not loop.last }}{% endfor %}
         where 1 = 0

@@ -2,6 +2,7 @@
 -- depends_on: {{ source('ml', 'customer_scores') }}
 -- depends_on: {{ source('ml', 'customer_alerts') }}
 -- depends_on: {{ source('ml', 'contact_send_times') }}
+-- depends_on: {{ source('ml', 'invoice_scores') }}
 -- One row per customer as of the partition date: identity and terms, credit use, open and
 -- overdue balance by aging bucket in the customer's own currency (every currency in
 -- fct_customer_balances), payment behaviour, engagement, disputes and promises, contactability,
@@ -58,6 +59,14 @@ alerts as (
     )
     where is_alert
     group by 1
+),
+actions as (  -- the next best action of the customer's invoice where acting is worth most
+    select customer_id, next_best_action, nba_reason, nba_incentive
+    from ({{ ml_scores('invoice_scores', {'invoice_id': 'varchar', 'customer_id': 'varchar',
+                                          'next_best_action': 'varchar', 'nba_expected_value': 'double precision',
+                                          'nba_reason': 'varchar', 'nba_incentive': 'varchar'}) }}) as s
+    where next_best_action is not null
+    qualify row_number() over (partition by customer_id order by nba_expected_value desc, invoice_id) = 1
 ),
 joined as (
     select
@@ -137,13 +146,14 @@ send_times as (
 scored as (
     select
         joined.*, scores.payment_delay_risk, scores.self_cure_probability, send_times.best_send_hour,
-        alerts.customer_id is not null as has_behaviour_alert, cast(alerts.alert_types as varchar) as alert_types
+        alerts.customer_id is not null as has_behaviour_alert, cast(alerts.alert_types as varchar) as alert_types,
+        actions.next_best_action, actions.nba_reason, actions.nba_incentive
     from joined left join scores using (customer_id) left join send_times using (customer_id)
-        left join alerts using (customer_id)
+        left join alerts using (customer_id) left join actions using (customer_id)
 ),
 final as (
     select
-        scored.*,
+        scored.* exclude (nba_incentive),
         case
             when not is_email_contactable and contacts > 0 then 'letter'
             when contacts = 0 then 'call'
@@ -157,10 +167,9 @@ final as (
             when settled_invoices_365d >= 3 and avg_days_late_365d <= 0 and late_share_365d <= 0.2 then 'good_payer'
             else 'standard'
         end as segment,
-        -- payment_delay_risk, self_cure_probability and best_send_hour come from the ML stage's
-        -- champions (null until one exists; the segment stays rule-based); the incentive comes
-        -- with the journeys' models.
-        cast(null as varchar) as best_incentive,
+        -- payment_delay_risk, self_cure_probability, best_send_hour and the incentive come from
+        -- the ML stage's champions (null until one exists; the segment stays rule-based).
+        nba_incentive as best_incentive,
         {{ as_of_date() }} as as_of_date
     from scored
 )

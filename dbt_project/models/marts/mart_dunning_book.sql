@@ -17,7 +17,7 @@ balances as (
 ),
 scores as (
     {{ ml_scores('invoice_scores', {'invoice_id': 'varchar', 'p50_days_late': 'double precision',
-                                    'p_late_30': 'double precision'}) }}
+                                    'p_late_30': 'double precision', 'nba_incentive': 'varchar'}) }}
 )
 select
     invoices.invoice_id,
@@ -48,7 +48,7 @@ select
     customers.best_send_hour,
     customers.most_frequent_open_hour,
     customers.dominant_method_90d,
-    customers.best_incentive,
+    coalesce(scores.nba_incentive, customers.best_incentive) as best_incentive,
     customers.has_behaviour_alert,
     customers.alert_types,
     scores.p50_days_late,

@@ -1,0 +1,126 @@
+"""Incentive uplift and the next best action against the simulator's causal truth (a section of
+benchmarks/models.py; runs alone on a warehouse and its world's ground_truth folder):
+
+    python benchmarks/uplift.py WAREHOUSE GROUND_TRUTH_DIR
+
+True effect of an action for a customer at its first reminder (erp/simulator/behaviour.py):
+P(not paid anyway within 14 days) × [P(open) × P(respond | read, action) + P(unread) × 2 %],
+with P(open) averaged over the randomised send hours and weekdays and the first (friendly)
+tone. Later reminders of the legacy sequence are left out of the truth, which therefore ranks
+actions as the simulator does but states each effect only approximately.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def true_effects(customers: pd.DataFrame, window_days: int = 14, first_day: int = 3) -> pd.DataFrame:
+    """Customer -> the true uplift of each simulated action on P(paid within the window)."""
+    from scipy.stats import norm
+
+    from erp.simulator import behaviour
+
+    c = customers.set_index("customer_id")
+    hours = np.arange(7, 21)
+    affinity = np.mean([behaviour.hour_affinity(np.full(len(c), h), c.best_hour.to_numpy()) for h in hours], axis=0)
+    p_open = (1 - behaviour.BOUNCE_RATE) * c.engagement.to_numpy() * affinity * (0.2 + 0.8 * 0.8)
+    overdue = 1 - norm.cdf((first_day + 0.5 - c.delay_mean) / c.delay_sd)
+    paid_anyway = (
+        norm.cdf((first_day + window_days + 0.5 - c.delay_mean) / c.delay_sd)
+        - norm.cdf((first_day + 0.5 - c.delay_mean) / c.delay_sd)
+    ) / np.maximum(overdue, 1e-9)
+    not_anyway = 1 - np.clip(paid_anyway, 0, 1) * (1 - c.never_pays.to_numpy())
+    out = {}
+    for action in ("reminder", "early_pay_discount", "late_fee_warning", "payment_plan", "card_payment_link"):
+        effect = 0.0 if action == "reminder" else c[f"effect_{action}"].to_numpy()
+        respond = np.clip(c.sensitivity.to_numpy() + effect, 0, 0.97)
+        out[action] = not_anyway * (p_open * respond + (1 - p_open) * behaviour.BASE_PAY_IF_UNREAD)
+    return pd.DataFrame(out, index=c.index).assign(paid_anyway=1 - not_anyway)
+
+
+def uplift_report(truth_dir: Path, data: dict, as_of: pd.Timestamp) -> dict[str, float]:
+    from ml import training
+    from ml.uplift import actions as act
+    from ml.uplift.spec import SPEC
+
+    train, test, split = training.train_test(SPEC, data, as_of)
+    model = SPEC.fit(train)
+    m = SPEC.evaluate(model, train, test)
+    truth = true_effects(pd.read_parquet(truth_dir / "customers.parquet"))
+    p, uplift, _ = model.effects(test.X)
+    actions = [a for a in truth.columns if a in uplift]
+    true_u = truth.loc[test.groups.to_numpy(), actions].set_axis(test.X.index)
+    corr = {a: float(np.corrcoef(uplift[a], true_u[a])[0, 1]) for a in actions}
+    # Best action at first contact: the simulator's actions only (it has no calls).
+    amount = test.X.amount_due.to_numpy()
+    est = act.net_values(model.actions, uplift[actions], p[actions], amount)
+    true_p = true_u.add(truth.paid_anyway.loc[test.groups.to_numpy()].to_numpy(), axis=0)
+    true = act.net_values(model.actions, true_u, true_p, amount)
+    picked = model.predict(test.X).next_best_action  # a call (not simulated) counts as the best simulated action
+    chosen = picked.where(picked.isin([*actions, act.NO_ACTION]), act.choose(est)[0])
+    truly = act.choose(true)[0]
+    first = test.rows.assign(_i=np.arange(len(test))).sort_values("as_of").drop_duplicates("customer_id")._i
+    hit = (chosen.to_numpy() == truly.to_numpy())[first.to_numpy()]
+    regret = true.max(axis=1).clip(lower=0) - true.where(chosen.to_numpy()[:, None] == np.array(actions)[None, :]).sum(
+        axis=1
+    )
+    single = next(k.removeprefix("single_best_is_") for k in m if k.startswith("single_best_is_"))
+    single_hit = float((truly.to_numpy()[first.to_numpy()] == single).mean())
+    figures = (
+        m
+        | {f"corr_{a}": c for a, c in corr.items()}
+        | {
+            "single_best_first_contact": single_hit,
+            "best_action_first_contact": float(hit.mean()),
+            "customers": float(len(first)),
+            "mean_regret": float(regret.mean()),
+            "truly_best_share_none": float((truly == act.NO_ACTION).mean()),
+        }
+    )
+    print(
+        f"\nsimulator: incentive uplift — train {len(train):,} randomised first reminders before "
+        f"{split.cutoff.date()}, test {len(test):,}"
+    )
+    shares = ", ".join(f"{a.removeprefix('propensity_')} {v:.3f}" for a, v in m.items() if a.startswith("propensity_"))
+    print(f"  propensities recovered: {shares}")
+    print(f"  {'action':<20}{'Qini':>7}{'uplift@30%':>12}{'est. mean':>11}{'true mean':>11}{'corr':>7}")
+    for a in actions[1:] + actions[:1]:
+        print(
+            f"  {a:<20}{m['qini_' + a]:>7.3f}{m['uplift_at30_' + a]:>12.3f}{uplift[a].mean():>11.3f}"
+            f"{true_u[a].mean():>11.3f}{corr[a]:>7.2f}"
+        )
+    print(
+        f"  chosen action truly best at first contact: {hit.mean():.1%} of {len(first)} customers (bar 80 %); "
+        f"truly best is 'none' for {(truly == act.NO_ACTION).mean():.1%}; "
+        f"mean regret {regret.mean():.1f} per invoice; everyone '{single}' (the single best): {single_hit:.1%}"
+    )
+    for other in ("single_best", "legacy"):
+        for method in ("dr", "ips"):
+            k = f"nba_vs_{other}_{method}"
+            print(
+                f"  NBA vs {other:<11} ({method.upper()}): {m[k]:+8.2f} per invoice, 95 % "
+                f"[{m[k + '_lo']:+.2f}, {m[k + '_hi']:+.2f}]{'  (excludes 0)' if m[k + '_lo'] > 0 else ''}"
+            )
+    print(
+        f"  net gain over doing nothing (DR): NBA {m['net_gain_dr']:.2f}, single best "
+        f"{m['baseline_single_best_net_gain_dr']:.2f}, legacy {m['baseline_legacy_net_gain_dr']:.2f} per invoice"
+    )
+    return figures
+
+
+if __name__ == "__main__":
+    import duckdb
+
+    from ml import data as ml_data
+
+    with duckdb.connect(sys.argv[1], read_only=True) as con:
+        loaded, day = ml_data.load(con), ml_data.as_of_date(con)
+    uplift_report(Path(sys.argv[2]), loaded, day)
