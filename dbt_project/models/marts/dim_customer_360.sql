@@ -66,7 +66,7 @@ actions as (  -- the next best action of the customer's invoice where acting is 
                                           'next_best_action': 'varchar', 'nba_expected_value': 'double precision',
                                           'nba_reason': 'varchar', 'nba_incentive': 'varchar'}) }}) as s
     where next_best_action is not null
-    qualify row_number() over (partition by customer_id order by nba_expected_value desc, invoice_id) = 1
+    qualify row_number() over (partition by customer_id order by nba_expected_value desc, invoice_id asc) = 1
 ),
 joined as (
     select
