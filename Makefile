@@ -17,7 +17,7 @@ include .env
 export
 endif
 
-.PHONY: install dbt-manifest run backfill test lint lock simulate simulate-days webhook cockpit portal dagster-dev mlflow-ui bench clean
+.PHONY: install dbt-manifest run backfill test lint lock classify-inbound simulate simulate-days webhook cockpit portal dagster-dev mlflow-ui bench clean
 
 install: $(VENV)/.installed
 
@@ -56,6 +56,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	RELANCE_HOME="$$(mktemp -d)" $(VENV)/bin/sqlfluff lint dbt_project/models
+
+# make classify-inbound IN=inbox.csv OUT=triaged.csv: the inbound-triage champion on any mailbox export.
+classify-inbound: install
+	MLFLOW_TRACKING_URI="$$($(PY) -m orchestration.settings tracking-uri)" $(PY) -m ml.inbound classify $(IN) $(OUT)
 
 # Regenerate the lock after editing pyproject.toml dependencies.
 lock: install

@@ -74,6 +74,7 @@ def trained(small_world, tmp_path_factory):
                 "fct_promises_to_pay",
                 "fct_contacts",
                 "dim_contacts",
+                "fct_inbound_messages",
             )
         ),
     )

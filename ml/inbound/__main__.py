@@ -4,15 +4,15 @@ IN.csv has the contract's ``inbound_messages`` columns (inbound_id, from_email, 
 received_at, subject, body, category; ``category`` may be empty or absent). OUT.csv has one row
 per message: inbound_id, the predicted category and secondary_category, confidence, language,
 promise_date and promise_amount. The champion is loaded from MLflow by its alias, so this is
-exactly the model the daily scoring uses; the tracking URI is ``--tracking-uri`` or the
-MLFLOW_TRACKING_URI environment variable. A mailbox export has no balances or risk scores, so
+exactly the model the daily scoring uses; the tracking URI is ``--tracking-uri``, else MLflow's
+own (MLFLOW_TRACKING_URI, which MLflow reads itself: ``make classify-inbound`` sets it and keeps
+telemetry off). A mailbox export has no balances or risk scores, so
 the priority is left to the daily scoring. Nothing is fetched from the network.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -71,15 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("classify", help="classify a CSV export of inbound e-mails with the champion")
     run.add_argument("input", type=Path)
     run.add_argument("output", type=Path)
-    run.add_argument(
-        "--tracking-uri",
-        default=os.environ.get("MLFLOW_TRACKING_URI"),
-        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI)",
-    )
+    run.add_argument("--tracking-uri", help="MLflow tracking URI (default: MLflow's, from $MLFLOW_TRACKING_URI)")
     args = parser.parse_args(argv)
     if not args.tracking_uri:
-        parser.error("no MLflow tracking URI: pass --tracking-uri or set MLFLOW_TRACKING_URI")
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        import mlflow
+
+        args.tracking_uri = mlflow.get_tracking_uri()
     champion = load_champion(args.tracking_uri)
     if champion is None:
         print(f"no champion for {MODEL_NAME} at {args.tracking_uri}: train it first (make run)", file=sys.stderr)
