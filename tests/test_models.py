@@ -104,8 +104,12 @@ def test_every_model_is_scored_and_drift_monitored_each_day(world):
         versions = con.execute(
             "select distinct model_version from ml.invoice_scores where as_of_date = ?", [AS_OF]
         ).fetchall()
-    assert dict(drift) == {spec.name: 1 for spec in SPECS}
-    assert [v.split(":")[0] for v in versions[0][0].split(",")] == [s.name for s in SPECS if s.output == INVOICE_SCORES]
+    # every model with a champion (one that misses its gates on this world scores nothing)
+    champions = [spec for spec in SPECS if registry.champion_version(spec.name) is not None]
+    assert {"payment_delay", "self_cure"} <= {spec.name for spec in champions}
+    assert dict(drift) == {spec.name: 1 for spec in champions}
+    invoice_models = [s.name for s in champions if s.output == INVOICE_SCORES]
+    assert [v.split(":")[0] for v in versions[0][0].split(",")] == invoice_models
 
 
 def test_scores_fill_the_customer_profile_and_the_cash_forecast(world):
