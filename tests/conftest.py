@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from contextlib import contextmanager
@@ -32,6 +33,21 @@ def pytest_sessionstart(session):
     """The dbt manifest the definitions load, fresh also when pytest runs without `make test`
     (a no-op unless a file of the dbt project changed since the last parse)."""
     subprocess.run(["make", "--no-print-directory", "-s", "dbt-manifest"], cwd=ROOT, check=True)
+
+
+def dbt_invoke(warehouse: Path, root: Path, day, *args: str):
+    """Run one dbt command in process on ``warehouse`` as of ``day`` (artifacts and logs under
+    ``root``): how the tests build a simulated day's marts without Dagster. Returns dbt's result."""
+    from dbt.cli.main import dbtRunner
+
+    project = str(ROOT / "dbt_project")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RELANCE_WAREHOUSE", str(warehouse))
+        return dbtRunner().invoke(
+            ["--quiet", *args, "--project-dir", project, "--profiles-dir", project, "--target-path",
+             str(root / "target"), "--log-path", str(root / "logs"), "--vars",
+             json.dumps({"as_of_date": str(day)[:10]})]
+        )  # fmt: skip
 
 
 IBM_AR_CSV = SHARED / "datasets" / "ibm_ar" / "WA_Fn-UseC_-Accounts-Receivable.csv"

@@ -17,6 +17,7 @@ import pytest
 from journeys import audit, book, catalog, delivery, policy, store
 from journeys.contact_list import plan_day
 from journeys.schedule import not_before, send_day_of
+from tests.conftest import dbt_invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2026, 3, 31)
@@ -102,7 +103,6 @@ def model_scores(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def day(tmp_path_factory):
     """One simulated day loaded, SendGrid events landed and invoices scored, then `dbt build`."""
-    from dbt.cli.main import dbtRunner
 
     from erp.contract import load_order
     from erp.ingest import load_table
@@ -115,25 +115,7 @@ def day(tmp_path_factory):
         for table in load_order():
             load_table(con, world.emit(DAY), table, DAY.isoformat())
         cases, scores = sendgrid_events(con), model_scores(con)
-    project = str(ROOT / "dbt_project")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RELANCE_WAREHOUSE", str(warehouse))
-        result = dbtRunner().invoke(
-            [
-                "--quiet",
-                "build",
-                "--project-dir",
-                project,
-                "--profiles-dir",
-                project,
-                "--target-path",
-                str(root / "target"),
-                "--log-path",
-                str(root / "logs"),
-                "--vars",
-                json.dumps({"as_of_date": DAY.isoformat()}),
-            ]
-        )
+    result = dbt_invoke(warehouse, root, DAY, "build")
     assert result.success, result.exception
     manifest = json.loads((root / "target" / "manifest.json").read_text())
     return {"warehouse": warehouse, "cases": cases, "scores": scores, "manifest": manifest, "outbox": root / "outbox"}

@@ -17,6 +17,7 @@ import pytest
 
 from journeys import book, catalog, policy, store
 from journeys.contact_list import plan_day
+from tests.conftest import dbt_invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2026, 3, 31)  # the send day is Wednesday 1 April 2026
@@ -49,7 +50,6 @@ ZO-P1,ZO,ZQ-E2,2026-02-05,100.00,EUR,wire""",
 @pytest.fixture(scope="module")
 def day(tmp_path_factory):
     """The simulated day's drop with the rows above appended, loaded and built with `dbt build`."""
-    from dbt.cli.main import dbtRunner
 
     from erp.contract import load_order
     from erp.ingest import load_table
@@ -68,25 +68,7 @@ def day(tmp_path_factory):
         store.ensure(con)
         loaded = con.execute("select count(*) from raw.payments where payment_id like 'Z%'").fetchall()[0][0]
     assert loaded == 3, "the crafted payments must pass the contract"
-    project = str(ROOT / "dbt_project")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RELANCE_WAREHOUSE", str(warehouse))
-        result = dbtRunner().invoke(
-            [
-                "--quiet",
-                "build",
-                "--project-dir",
-                project,
-                "--profiles-dir",
-                project,
-                "--target-path",
-                str(root / "target"),
-                "--log-path",
-                str(root / "logs"),
-                "--vars",
-                json.dumps({"as_of_date": DAY.isoformat()}),
-            ]
-        )
+    result = dbt_invoke(warehouse, root, DAY, "build")
     run_results = json.loads((root / "target" / "run_results.json").read_text())
     return {"warehouse": warehouse, "success": result.success, "results": run_results["results"]}
 

@@ -5,7 +5,6 @@ planner writes to. Judged against the simulator's ground truth (which the pipeli
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
@@ -18,37 +17,14 @@ from ml import data as ml_data
 from ml import registry, scores, scoring, training
 from ml.send_time import SPEC
 from ml.send_time.spec import window_hours
-from tests.conftest import SMALL_WORLD_END
+from tests.conftest import SMALL_WORLD_END, dbt_invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def dbt_run(warehouse: Path, root: Path, select: str) -> None:
     """``dbt run`` of a selection (contracts enforced; the data tests belong to whole builds)."""
-    from dbt.cli.main import dbtRunner
-
-    project = str(ROOT / "dbt_project")
-    day = json.dumps({"as_of_date": SMALL_WORLD_END.isoformat()})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RELANCE_WAREHOUSE", str(warehouse))
-        result = dbtRunner().invoke(
-            [
-                "--quiet",
-                "run",
-                "--project-dir",
-                project,
-                "--profiles-dir",
-                project,
-                "--target-path",
-                str(root / "target"),
-                "--log-path",
-                str(root / "logs"),
-                "--select",
-                select,
-                "--vars",
-                day,
-            ]
-        )
+    result = dbt_invoke(warehouse, root, SMALL_WORLD_END, "run", "--select", select)
     assert result.success, result.exception
 
 

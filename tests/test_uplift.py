@@ -4,7 +4,6 @@ personalised pick beats the single best action, and one run on the small simulat
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -165,31 +164,10 @@ def world_data(small_world, tmp_path_factory):
 
 def dbt_on(warehouse: Path, root: Path):
     """A dbt command runner on ``warehouse`` for the small world's last day."""
-    from dbt.cli.main import dbtRunner
-
-    from tests.conftest import SMALL_WORLD_END
-
-    project = str(ROOT / "dbt_project")
+    from tests.conftest import SMALL_WORLD_END, dbt_invoke
 
     def invoke(*args: str) -> None:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("RELANCE_WAREHOUSE", str(warehouse))
-            result = dbtRunner().invoke(
-                [
-                    "--quiet",
-                    *args,
-                    "--project-dir",
-                    project,
-                    "--profiles-dir",
-                    project,
-                    "--target-path",
-                    str(root / "target"),
-                    "--log-path",
-                    str(root / "logs"),
-                    "--vars",
-                    json.dumps({"as_of_date": SMALL_WORLD_END.isoformat()}),
-                ]
-            )
+        result = dbt_invoke(warehouse, root, SMALL_WORLD_END, *args)
         assert result.success, result.exception
 
     return invoke
