@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -101,21 +98,7 @@ def test_killed_between_the_accept_and_the_record_the_rerun_settles_instead_of_r
     warehouse(
         tmp_path / "w.duckdb", as_of, pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.Timedelta(hours=2), messages=5
     ).close()
-    env = os.environ | {"SENDGRID_API_KEY": "SG.k", "SENDGRID_HOST": server.host}
-    command = [
-        sys.executable,
-        "-m",
-        "orchestration.cli",
-        "deliver",
-        "--warehouse",
-        str(tmp_path / "w.duckdb"),
-        "--as-of",
-        str(as_of.date()),
-    ]
-    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert server.hanging.wait(120), first.communicate(timeout=5)[0].decode()
-    first.send_signal(signal.SIGKILL)
-    first.wait(30)
+    command, env = base.kill_delivery_while_hanging(tmp_path, server, as_of)
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         land_events(con, server, tmp_path / "events")
 

@@ -169,27 +169,26 @@ def test_sends_beyond_72_hours_wait_for_a_later_run(tmp_path, server_factory):
     assert report.later == 1 and server.sends == [] and outbox(con).status.tolist() == ["pending"]
 
 
+def kill_delivery_while_hanging(tmp_path, server, as_of: pd.Timestamp) -> tuple[list[str], dict]:
+    """Run `orchestration.cli deliver` on the test warehouse against the local SendGrid server,
+    SIGKILL it once the server hangs, and return the command and environment to re-run it."""
+    env = os.environ | {"SENDGRID_API_KEY": "SG.k", "SENDGRID_HOST": server.host}
+    command = [sys.executable, "-m", "orchestration.cli", "deliver", "--warehouse", str(tmp_path / "w.duckdb"),
+               "--as-of", str(as_of.date())]  # fmt: skip
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert server.hanging.wait(120), first.communicate(timeout=5)[0].decode()
+    first.send_signal(signal.SIGKILL)
+    first.wait(30)
+    return command, env
+
+
 def test_killed_halfway_then_rerun_every_message_is_accepted_exactly_once(tmp_path, server_factory):
     server = server_factory(hang_at=4)
     as_of = pd.Timestamp(datetime.now(UTC).date())
     warehouse(
         tmp_path / "w.duckdb", as_of, pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.Timedelta(hours=2), messages=8
     ).close()
-    env = os.environ | {"SENDGRID_API_KEY": "SG.k", "SENDGRID_HOST": server.host}
-    command = [
-        sys.executable,
-        "-m",
-        "orchestration.cli",
-        "deliver",
-        "--warehouse",
-        str(tmp_path / "w.duckdb"),
-        "--as-of",
-        str(as_of.date()),
-    ]
-    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert server.hanging.wait(120), first.communicate(timeout=5)[0].decode()
-    first.send_signal(signal.SIGKILL)
-    first.wait(30)
+    command, env = kill_delivery_while_hanging(tmp_path, server, as_of)
     assert server.accepted == ["rl-test-00", "rl-test-01", "rl-test-02"]
 
     server.hang_at = None

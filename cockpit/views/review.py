@@ -10,24 +10,9 @@ import streamlit as st
 
 from cockpit import decisions, review, ui
 
-SHOWN = [
-    "customer_id",
-    "decision",
-    "decided_by",
-    "decided_at",
-    "channel",
-    "step",
-    "tone",
-    "incentive",
-    "amount_due",
-    "currency_code",
-    "max_days_past_due",
-    "send_at_utc",
-    "account_owner",
-    "segment",
-    "reason_customer",
-    "reason_now",
-    "reason_offer",
+# The plan's columns people read (ids and the journey name stay out of the way), after the decision.
+SHOWN = ["customer_id", "decision", "decided_by", "decided_at"] + [
+    c for c in review.REVIEW_COLUMNS if c not in ("message_id", "customer_id", "journey")
 ]
 
 
