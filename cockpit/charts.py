@@ -76,7 +76,8 @@ def cash_forecast(frame: pd.DataFrame) -> alt.LayerChart:
 
 
 def experiment(frame: pd.DataFrame) -> alt.LayerChart:
-    """Paid rate per variant with its confidence interval, the hold-out group as a reference."""
+    """Paid rate per variant of one experiment and segment with its confidence interval, the
+    hold-out group as a reference."""
     base = alt.Chart(frame).encode(y=alt.Y("variant:N", title=None))
     interval = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("paid_rate_ci_low:Q", title="paid rate", axis=alt.Axis(format="%")), x2="paid_rate_ci_high:Q"
@@ -86,12 +87,13 @@ def experiment(frame: pd.DataFrame) -> alt.LayerChart:
         color=alt.Color("is_holdout:N", title="hold-out"),
         tooltip=[
             "variant:N",
-            "customers_matured:Q",
+            "exposures_matured:Q",
+            alt.Tooltip("allocated_share:Q", format=".0%"),
             alt.Tooltip("paid_rate:Q", format=".1%"),
             alt.Tooltip("uplift_vs_holdout:Q", format="+.1%"),
         ],
     )
-    return alt.layer(interval, point).properties(title=str(frame.experiment.iloc[0]))
+    return alt.layer(interval, point).properties(title=f"{frame.experiment.iloc[0]} · {frame.segment.iloc[0]}")
 
 
 def drift(frame: pd.DataFrame) -> alt.Chart:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from journeys import store
 from journeys.catalog import INVOICE_COLUMNS
-from journeys.contact_list import Book
+from journeys.contact_list import EVIDENCE_COLUMNS, Book
 
 CUSTOMER_COLUMNS = ["country_code", "timezone", "language_code", "account_owner", "customer_name"]
 CONTACT_COLUMNS = ["contact_id", "customer_id", "email", "full_name", "role", "is_primary", "timezone", "is_emailable"]
@@ -49,6 +49,21 @@ def history(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame
     return pd.concat([erp[~erp.message_id.isin(own.message_id)], own], ignore_index=True) if len(own) else erp
 
 
+def experiment_evidence(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The latest experiment results computed before ``as_of``: what adaptive experiments
+    allocate from. Strictly before, so a re-run of the day decides from the same evidence."""
+    known = con.execute("""select count(*) from information_schema.tables
+                           where table_schema = 'marts' and table_name = 'mart_experiment_results'""").fetchall()
+    if not known[0][0]:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    return con.execute(
+        f"""select {", ".join(EVIDENCE_COLUMNS)} from marts.mart_experiment_results
+            where as_of_date = (select max(as_of_date) from marts.mart_experiment_results where as_of_date < ?)
+              and not is_holdout""",
+        [as_of.date()],
+    ).df()
+
+
 def load(con: duckdb.DuckDBPyConnection) -> Book:
     as_of = pd.Timestamp(con.execute("select max(as_of_date) from marts.fct_invoices").fetchall()[0][0])
     return Book(
@@ -58,4 +73,5 @@ def load(con: duckdb.DuckDBPyConnection) -> Book:
         history=history(con, as_of),
         blocks=store.blocks(con),
         delivered_today=store.delivered_on(con, as_of.date()),
+        experiment_evidence=experiment_evidence(con, as_of),
     )

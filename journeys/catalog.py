@@ -7,13 +7,14 @@ journey, the step and the field it concerns, before anything is scheduled.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from erp.vocabulary import INCENTIVES, JOURNEY_CHANNELS, SEGMENTS, STEP_INCENTIVES, TONES
+from journeys.experiments import Experiment, experiment_from
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -106,16 +107,6 @@ class Policy:
     public_holidays_off: bool
     owner_notice_days: int
     max_calls_per_debt_7d: int | None
-
-
-@dataclass(frozen=True)
-class Experiment:
-    name: str
-    description: str
-    journeys: tuple[str, ...]
-    holdout_share: float
-    variants: dict[str, float] = field(default_factory=dict)
-    started_on: pd.Timestamp | None = None
 
 
 def languages() -> list[Path]:
@@ -268,22 +259,10 @@ def load_policy(name: str = "b2b", path: Path = CONFIG_DIR / "policy.yaml") -> P
 def load_experiments(path: Path = CONFIG_DIR / "experiments.yaml") -> tuple[Experiment, ...]:
     experiments = []
     for name, raw in (_read(path).get("experiments") or {}).items():
-        where = f"{path.name}: experiment {name}"
-        variants = {str(k): float(v) for k, v in (raw.get("variants") or {}).items()}
-        total = sum(variants.values()) + float(raw.get("holdout_share", 0))
-        if not variants or abs(total - 1) > 1e-9:
-            raise ConfigError(f"{where}: variant shares plus holdout_share must add up to 1, got {total:g}")
-        started = raw.get("started_on")
-        experiments.append(
-            Experiment(
-                name=name,
-                description=str(raw.get("description", "")),
-                journeys=tuple(raw.get("journeys") or ()),
-                holdout_share=float(raw.get("holdout_share", 0)),
-                variants=variants,
-                started_on=pd.Timestamp(started) if started else None,
-            )
-        )
+        try:
+            experiments.append(experiment_from(name, raw))
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f"{path.name}: experiment {name}: {err}") from err
     return tuple(experiments)
 
 

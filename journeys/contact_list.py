@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from journeys.catalog import Experiment, Journey, Policy
+from journeys.adaptive import DECISION_COLUMNS
+from journeys.catalog import Journey, Policy
+from journeys.experiments import Experiment
 from journeys.planner import Planner, message_groups
 from journeys.schedule import send_day_of
 from journeys.steps import due_steps
@@ -48,6 +50,7 @@ PLAN_COLUMNS = [
 ]
 
 
+EVIDENCE_COLUMNS = ["experiment", "segment", "variant", "exposures_matured", "exposures_paid"]
 BLOCKED_COLUMNS = [
     "as_of_date",
     "send_day",
@@ -77,12 +80,17 @@ class Book:
     # message id → customer id of what an earlier run of this same day already sent: a re-run
     # keeps those and plans nothing else for their customers that day.
     delivered_today: dict[str, str] = field(default_factory=dict)
+    # the latest experiment results before the day, per (experiment, segment, variant): what an
+    # adaptive experiment allocates from (mart_experiment_results)
+    experiment_evidence: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVIDENCE_COLUMNS))
 
 
 @dataclass
 class Plan:
     contact_list: pd.DataFrame
     blocked: pd.DataFrame
+    # each adaptive experiment's allocation decision per segment (journeys.adaptive)
+    allocations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
 
 
 def done_steps(history: pd.DataFrame) -> set[tuple[str, str, str]]:
@@ -104,7 +112,9 @@ def plan_day(
     for key, group in message_groups(survivors, invoices):
         planner.plan_message(key, group, invoices)
     return Plan(
-        pd.DataFrame(planner.planned, columns=PLAN_COLUMNS), pd.DataFrame(planner.blocked, columns=BLOCKED_COLUMNS)
+        pd.DataFrame(planner.planned, columns=PLAN_COLUMNS),
+        pd.DataFrame(planner.blocked, columns=BLOCKED_COLUMNS),
+        planner.allocation_decisions(),
     )
 
 

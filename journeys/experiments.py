@@ -4,12 +4,42 @@ experiment, on every run and every machine, without storing a random draw."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from journeys.catalog import Experiment
+from journeys import adaptive
 
 HOLDOUT = "holdout"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    description: str
+    journeys: tuple[str, ...]
+    holdout_share: float
+    variants: dict[str, float] = field(default_factory=dict)
+    started_on: pd.Timestamp | None = None
+    adaptive: adaptive.Adaptive | None = None  # None: the configured shares hold for the whole experiment
+
+
+def experiment_from(name: str, raw: dict) -> Experiment:
+    """One experiment of experiments.yaml; ValueError names what is wrong."""
+    variants = {str(k): float(v) for k, v in (raw.get("variants") or {}).items()}
+    total = sum(variants.values()) + float(raw.get("holdout_share", 0))
+    if not variants or abs(total - 1) > 1e-9:
+        raise ValueError(f"variant shares plus holdout_share must add up to 1, got {total:g}")
+    started = raw.get("started_on")
+    return Experiment(
+        name=name,
+        description=str(raw.get("description", "")),
+        journeys=tuple(raw.get("journeys") or ()),
+        holdout_share=float(raw.get("holdout_share", 0)),
+        variants=variants,
+        started_on=pd.Timestamp(started) if started else None,
+        adaptive=adaptive.parse(raw.get("adaptive"), len(variants)),
+    )
 
 
 def unit_draw(experiment: str, customer_id: str) -> float:
@@ -17,12 +47,18 @@ def unit_draw(experiment: str, customer_id: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2.0**64
 
 
-def arm(experiment: Experiment, customer_id: str) -> str:
-    """Holdout first, then the variants in their configured order, by cumulative share."""
+def arm(
+    experiment: Experiment, customer_id: str, allocation: pd.DataFrame | None = None, day: pd.Timestamp | None = None
+) -> str:
+    """Holdout first (a fixed share of customers, whatever the allocation), then the variants:
+    by the configured shares, or — adaptive — by the day's allocation with a fresh draw per
+    customer and day, so traffic follows the evidence."""
     draw = unit_draw(experiment.name, customer_id)
     edge = experiment.holdout_share
     if draw < edge:
         return HOLDOUT
+    if allocation is not None:
+        return adaptive.pick(allocation, unit_draw(f"{experiment.name}:{day:%Y-%m-%d}", customer_id))
     for variant, share in experiment.variants.items():
         edge += share
         if draw < edge:
@@ -35,3 +71,10 @@ def experiment_for(experiments: tuple[Experiment, ...], journey: str, day: pd.Ti
         if journey in experiment.journeys and (experiment.started_on is None or day >= experiment.started_on):
             return experiment
     return None
+
+
+def allocation(experiment: Experiment, evidence: pd.DataFrame, segment: str, day: pd.Timestamp) -> pd.DataFrame:
+    """The day's Thompson-sampling decision for one segment of an adaptive experiment, from the
+    evidence of the last results before the day (mart_experiment_results)."""
+    rows = evidence[(evidence.experiment == experiment.name) & (evidence.segment == segment)]
+    return adaptive.allocate(experiment.name, list(experiment.variants), experiment.adaptive, rows, segment, day)

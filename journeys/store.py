@@ -5,6 +5,7 @@
 * ``outbox``: every planned touch, keyed by its deterministic message id. A re-run inserts
   nothing it already holds, so a message is planned, rendered and delivered at most once;
   planned-but-unsent messages that a re-run no longer wants are cancelled, never deleted.
+* ``experiment_allocations``: each day's adaptive-experiment decisions with their evidence.
 * ``dunning_blocks``: "stop reminding" per customer or invoice, with a reason and an end date.
 * ``sendgrid_events``: Event Webhook events, one row per ``sg_event_id``.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from journeys.adaptive import DECISION_COLUMNS
 from journeys.contact_list import BLOCKED_COLUMNS, PLAN_COLUMNS, Plan
 
 DDL = [
@@ -28,6 +30,10 @@ DDL = [
     """create table if not exists journeys.blocked_sends (
         as_of_date DATE, send_day DATE, customer_id VARCHAR, invoice_id VARCHAR, message_id VARCHAR,
         journey VARCHAR, step VARCHAR, channel VARCHAR, rule VARCHAR, detail VARCHAR)""",
+    """create table if not exists journeys.experiment_allocations (
+        as_of_date DATE, send_day DATE, experiment VARCHAR, segment VARCHAR, variant VARCHAR,
+        exposures_matured INTEGER, exposures_paid INTEGER, prob_best DOUBLE, arm_status VARCHAR,
+        allocated_share DOUBLE, allocation_reason VARCHAR)""",
     """create table if not exists journeys.outbox (
         message_id VARCHAR PRIMARY KEY, as_of_date DATE, send_day DATE, customer_id VARCHAR, contact_id VARCHAR,
         channel VARCHAR, journey VARCHAR, step VARCHAR, tone VARCHAR, template VARCHAR, incentive VARCHAR,
@@ -68,6 +74,7 @@ def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan, as_of: pd.Timestamp) -
     try:
         _replace_day(con, "contact_list", as_of.date(), plan.contact_list, PLAN_COLUMNS)
         _replace_day(con, "blocked_sends", as_of.date(), plan.blocked, BLOCKED_COLUMNS)
+        _replace_day(con, "experiment_allocations", as_of.date(), plan.allocations, DECISION_COLUMNS)
         con.execute(
             """update journeys.outbox set status = 'cancelled'
                        where as_of_date = ? and status = 'pending' and message_id not in (select unnest(?))""",

@@ -36,10 +36,11 @@ create table marts.mart_cash_forecast (as_of_date DATE, currency_code VARCHAR, w
 create table marts.fct_payments (payment_id VARCHAR, invoice_id VARCHAR, customer_id VARCHAR, payment_date DATE,
     payment_amount DECIMAL(18,2), currency_code VARCHAR, payment_method VARCHAR, is_unapplied BOOLEAN,
     is_partial BOOLEAN, days_after_due BIGINT, as_of_date DATE);
-create table marts.mart_experiment_results (as_of_date DATE, experiment VARCHAR, variant VARCHAR, is_holdout BOOLEAN,
-    customers_assigned BIGINT, customers_matured BIGINT, customers_paid BIGINT, outcome_window_days INTEGER,
-    paid_rate DOUBLE, paid_rate_ci_low DOUBLE, paid_rate_ci_high DOUBLE, uplift_vs_holdout DOUBLE,
-    uplift_ci_low DOUBLE, uplift_ci_high DOUBLE);
+create table marts.mart_experiment_results (as_of_date DATE, experiment VARCHAR, segment VARCHAR, variant VARCHAR,
+    is_holdout BOOLEAN, exposures_assigned BIGINT, exposures_matured BIGINT, exposures_paid BIGINT,
+    outcome_window_days INTEGER, paid_rate DOUBLE, paid_rate_ci_low DOUBLE, paid_rate_ci_high DOUBLE,
+    uplift_vs_holdout DOUBLE, uplift_ci_low DOUBLE, uplift_ci_high DOUBLE, allocated_share DOUBLE, prob_best DOUBLE,
+    arm_status VARCHAR, allocation_reason VARCHAR);
 create table marts.dim_customer_360 (customer_id VARCHAR, customer_name VARCHAR, country_code VARCHAR,
     currency_code VARCHAR, payment_terms_days INTEGER, account_owner VARCHAR, open_balance DECIMAL(18,2),
     overdue_balance DECIMAL(18,2), max_days_past_due BIGINT, avg_days_late_365d DOUBLE, promise_kept_rate DOUBLE,
@@ -132,12 +133,13 @@ def _marts(con: duckdb.DuckDBPyConnection) -> None:
             " payment_method is_unapplied is_partial days_after_due as_of_date",
             [(f"P{k}", "I0011", "C001", day, amount, "EUR", "transfer", False, False, 5, PLAN_DAY)
              for k, (day, amount) in enumerate(paid)])
-    _insert(con, "marts.mart_experiment_results", "as_of_date experiment variant is_holdout customers_assigned"
-            " customers_matured customers_paid outcome_window_days paid_rate paid_rate_ci_low paid_rate_ci_high"
-            " uplift_vs_holdout uplift_ci_low uplift_ci_high",
-            [(PLAN_DAY, "tone_test", variant, variant == "holdout", 100, 90, k, 14, k / 90, k / 90 - 0.08,
-              k / 90 + 0.08, (k - 30) / 90, (k - 30) / 90 - 0.1, (k - 30) / 90 + 0.1)
-             for variant, k in [("holdout", 30), ("friendly", 38), ("firm", 45)]])
+    _insert(con, "marts.mart_experiment_results", "as_of_date experiment segment variant is_holdout exposures_assigned"
+            " exposures_matured exposures_paid outcome_window_days paid_rate paid_rate_ci_low paid_rate_ci_high"
+            " uplift_vs_holdout uplift_ci_low uplift_ci_high allocated_share arm_status",
+            [(PLAN_DAY, "tone_test", "standard", variant, variant == "holdout", 100, 90, k, 14, k / 90, k / 90 - 0.08,
+              k / 90 + 0.08, (k - 30) / 90, (k - 30) / 90 - 0.1, (k - 30) / 90 + 0.1, share, status)
+             for variant, k, share, status in [("holdout", 30, None, None), ("friendly", 38, 0.2, "testing"),
+                                               ("firm", 45, 0.8, "leading")]])
 
 
 def _customer(con: duckdb.DuckDBPyConnection) -> None:

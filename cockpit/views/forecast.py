@@ -8,15 +8,19 @@ from cockpit import charts, config, data, model_health, ui
 from cockpit.views.kpis import currency_picker
 
 EXPERIMENT_COLUMNS = [
+    "segment",
     "variant",
     "is_holdout",
-    "customers_matured",
+    "exposures_matured",
     "paid_rate",
     "paid_rate_ci_low",
     "paid_rate_ci_high",
     "uplift_vs_holdout",
     "uplift_ci_low",
     "uplift_ci_high",
+    "allocated_share",
+    "arm_status",
+    "allocation_reason",
 ]
 
 
@@ -48,16 +52,17 @@ def experiments(source) -> None:
     if results.empty:
         st.info("No experiment results yet (marts.mart_experiment_results).")
         return
-    for name, group in results.groupby("experiment"):
+    for (name, segment), group in results.groupby(["experiment", "segment"]):
         if group.paid_rate.notna().any():
             st.altair_chart(charts.experiment(group), width="stretch", height=90 + 40 * len(group))
         else:
             window = group.outcome_window_days.iloc[0]
-            st.markdown(f"**{name}** — no assigned customer has reached the {window}-day outcome window yet.")
+            st.markdown(f"**{name} · {segment}** — no exposure has reached the {window}-day outcome window yet.")
         ui.table(
             group[EXPERIMENT_COLUMNS],
             paid_rate=st.column_config.NumberColumn(format="percent"),
             uplift_vs_holdout=st.column_config.NumberColumn(format="percent"),
+            allocated_share=st.column_config.NumberColumn(format="percent"),
         )
 
 

@@ -30,8 +30,9 @@ def open_probability(params: pd.DataFrame, local_hour, weekday, silent) -> np.nd
     return p * weekday_factor * np.where(silent, 0.05, 1.0)
 
 
-def response_probability(params: pd.DataFrame, tone, incentive) -> np.ndarray:
-    """P(the customer pays soon | the reminder was read): sensitivity, tone and incentive."""
+def response_probability(params: pd.DataFrame, tone, incentive, variant=None) -> np.ndarray:
+    """P(the customer pays soon | the reminder was read): sensitivity, tone, incentive and the
+    message's framing (an experiment's variant; none in the legacy history)."""
     tone_weight = pd.Series(tone).map(TONE_WEIGHT).to_numpy()
     p = params.sensitivity.to_numpy() * (1 + params.tone_sensitivity.to_numpy() * tone_weight)
     effect = np.zeros(len(params))
@@ -39,11 +40,17 @@ def response_probability(params: pd.DataFrame, tone, incentive) -> np.ndarray:
     for name in ("early_pay_discount", "late_fee_warning", "payment_plan", "card_payment_link"):
         mask = incentive == name
         effect[mask] = params[f"effect_{name}"].to_numpy()[mask]
+    variant = pd.Series([None] * len(params) if variant is None else variant, dtype="string")
+    for framing in ("loss_aversion", "social_proof"):
+        column = f"effect_framing_{framing}"
+        if column in params:  # worlds generated before framings existed have no such effect
+            mask = variant.eq(framing).fillna(False).to_numpy(dtype=bool)
+            effect[mask] += params[column].to_numpy()[mask]
     return np.clip(p + effect, 0.0, 0.97)
 
 
 def reminder_outcomes(
-    rng: np.random.Generator, params: pd.DataFrame, local_hour, weekday, tone, incentive, silent
+    rng: np.random.Generator, params: pd.DataFrame, local_hour, weekday, tone, incentive, silent, variant=None
 ) -> pd.DataFrame:
     """Draw what each send leads to. ``params`` holds the recipient customer's latent row per
     send, aligned with the other arguments."""
@@ -56,7 +63,7 @@ def reminder_outcomes(
     open_delay_h = np.clip(open_delay_h, 0.01, 30)
     clicked = opened & (rng.random(n) < CLICK_RATE)
     unsubscribed = opened & (rng.random(n) < UNSUBSCRIBE_RATE)
-    pay_p = np.where(opened, response_probability(params, tone, incentive), BASE_PAY_IF_UNREAD)
+    pay_p = np.where(opened, response_probability(params, tone, incentive, variant), BASE_PAY_IF_UNREAD)
     responded = ~bounced & (rng.random(n) < pay_p)
     lag = 1 + rng.poisson(params.response_lag.to_numpy())
     promise = responded & (rng.random(n) < pd.Series(params.archetype).map(PROMISE_SHARE).fillna(0.05).to_numpy())

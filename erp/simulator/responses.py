@@ -50,6 +50,7 @@ def apply_sends(con, seed: int, day: date, sends: pd.DataFrame) -> None:
         sends.tone.to_numpy(),
         sends.incentive.to_numpy(),
         silent,
+        sends.variant.to_numpy() if "variant" in sends else None,
     )
     batch = pd.concat([sends, out], axis=1)
     batch["send_day"] = pd.Timestamp(day)

@@ -13,6 +13,7 @@ from orchestration.resources import JourneysConfigResource, SendGridResource, Wa
 SENDGRID_EVENTS = dg.AssetKey(["journeys", "sendgrid_events"])
 PORTAL_EVENTS = dg.AssetKey(["journeys", "portal_events"])
 CONTACT_LIST = dg.AssetKey(["journeys", "contact_list"])
+EXPERIMENT_ALLOCATIONS = dg.AssetKey(["journeys", "experiment_allocations"])
 OUTBOX = dg.AssetKey(["journeys", "outbox"])
 # The book is read from marts only; SendGrid events reach it through dim_contacts' suppression.
 BOOK_INPUTS = [get_asset_key_for_model([relance_dbt_scored_models], "mart_dunning_book")] + [
@@ -65,9 +66,24 @@ def portal_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(
-    key=CONTACT_LIST,
-    deps=BOOK_INPUTS,
+# The book also reads the latest mart_experiment_results before the day: the previous day's
+# output of an after-journeys model, a feedback loop across days, hence not declared as a dep.
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            CONTACT_LIST,
+            deps=BOOK_INPUTS,
+            description="Tomorrow's contact list: per customer the contact, invoices, journey and step, channel, "
+            "tone, template, incentive, send time (UTC), A/B variant or holdout and reason codes; the "
+            "sends each rule blocked in journeys.blocked_sends. Also Parquet and a CSV of call tasks.",
+        ),
+        dg.AssetSpec(
+            EXPERIMENT_ALLOCATIONS,
+            deps=BOOK_INPUTS,
+            description="The day's adaptive-experiment decisions (journeys/adaptive.py): per experiment, segment "
+            "and arm, the evidence, P(best), the arm's status and its share of the tested traffic.",
+        ),
+    ],
     compute_kind="python",
     **DAILY,
     check_specs=[
@@ -79,9 +95,6 @@ def portal_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "under a block, twice a day, or beyond 72 h.",
         )
     ],
-    description="Tomorrow's contact list: per customer the contact, invoices, journey and step, channel, "
-    "tone, template, incentive, send time (UTC), A/B variant or holdout and reason codes; the "
-    "sends each rule blocked in journeys.blocked_sends. Also Parquet and a CSV of call tasks.",
 )
 def contact_list(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, journeys_config: JourneysConfigResource
@@ -115,6 +128,13 @@ def contact_list(
             "quarantine": dg.MetadataValue.json(quarantine_summary(day.invoices)),
             "call_tasks_csv": dg.MetadataValue.path(str(calls)),
             "policy_profile": policy.name,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=EXPERIMENT_ALLOCATIONS,
+        metadata={
+            "decisions": len(plan.allocations),
+            "retired_arms": int(plan.allocations.arm_status.eq("retired").sum()),
         },
     )
     yield dg.AssetCheckResult(

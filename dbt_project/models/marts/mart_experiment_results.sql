@@ -1,50 +1,45 @@
 {{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
           on_schema_change='fail', tags=['after_journeys']) }}
--- Results per experiment arm, intention to treat: each customer counts once, in the arm of its
--- first exposure, paid when every invoice of that first message was settled within the outcome
--- window. Only exposures whose window has ended count. Wilson 95 % intervals per arm; Newcombe's
--- hybrid score interval for the difference with the holdout.
+-- Results per experiment, segment and arm, intention to treat at the message: every message an
+-- experiment assigned (sent in a variant, or withheld from the holdout) counts once, paid when
+-- every invoice it covered was settled within the outcome window; only exposures whose window
+-- has ended count. With the contact rules' spacing, one window holds one reminder. Wilson 95 %
+-- intervals per arm; Newcombe's hybrid score interval for the difference with the holdout. The
+-- day's adaptive allocation decision (journeys/adaptive.py) sits next to its evidence.
 {% set z = 1.959964 %}
 {% set window = var('experiment_outcome_days') %}
 with exposures as (
     select * from {{ ref('stg_journeys__experiment_exposures') }}
 ),
-first_day as (
-    select experiment, customer_id, min(send_day) as send_day from exposures
-    group by experiment, customer_id
-),
-first_messages as (
-    select exposures.*
-    from exposures
-    join first_day using (experiment, customer_id, send_day)
-),
-outcomes as (
+messages as (
     select
-        first_messages.experiment,
-        first_messages.variant,
-        first_messages.customer_id,
-        min(first_messages.send_day) as send_day,
-        min(case when lifecycle.settled_on <= {{ dbt.dateadd('day', window, 'first_messages.send_day') }}
+        exposures.experiment,
+        exposures.segment,
+        exposures.variant,
+        exposures.message_id,
+        min(exposures.send_day) as send_day,
+        min(case when lifecycle.settled_on <= {{ dbt.dateadd('day', window, 'exposures.send_day') }}
                  then 1 else 0 end) as paid
-    from first_messages
+    from exposures
     left join {{ ref('int_invoices_lifecycle') }} as lifecycle using (invoice_id)
-    group by first_messages.experiment, first_messages.variant, first_messages.customer_id
+    group by exposures.experiment, exposures.segment, exposures.variant, exposures.message_id
 ),
 arms as (
     select
         experiment,
+        segment,
         variant,
-        count(*) as customers_assigned,
-        sum(case when {{ dbt.dateadd('day', window, 'send_day') }} <= {{ as_of_date() }} then 1 else 0 end) as customers_matured,
-        sum(case when {{ dbt.dateadd('day', window, 'send_day') }} <= {{ as_of_date() }} then paid else 0 end) as customers_paid
-    from outcomes
-    group by experiment, variant
+        count(*) as exposures_assigned,
+        sum(case when {{ dbt.dateadd('day', window, 'send_day') }} <= {{ as_of_date() }} then 1 else 0 end) as exposures_matured,
+        sum(case when {{ dbt.dateadd('day', window, 'send_day') }} <= {{ as_of_date() }} then paid else 0 end) as exposures_paid
+    from messages
+    group by experiment, segment, variant
 ),
 rates as (
     select
         arms.*,
-        cast(customers_paid as double precision) / nullif(customers_matured, 0) as p,
-        cast(nullif(customers_matured, 0) as double precision) as n  -- no matured customer: no rate, no interval
+        cast(exposures_paid as double precision) / nullif(exposures_matured, 0) as p,
+        cast(nullif(exposures_matured, 0) as double precision) as n  -- nothing matured: no rate, no interval
     from arms
 ),
 wilson as (
@@ -57,15 +52,20 @@ wilson as (
 intervals as (
     select wilson.*, centre - half_width as low, centre + half_width as high from wilson
 ),
+decisions as (
+    select * from {{ ref('stg_journeys__experiment_allocations') }}
+    where decided_on = {{ as_of_date() }}
+),
 final as (
     select
         {{ as_of_date() }} as as_of_date,
         arm.experiment,
+        arm.segment,
         arm.variant,
         arm.variant = 'holdout' as is_holdout,
-        cast(arm.customers_assigned as bigint) as customers_assigned,
-        cast(arm.customers_matured as bigint) as customers_matured,
-        cast(arm.customers_paid as bigint) as customers_paid,
+        cast(arm.exposures_assigned as bigint) as exposures_assigned,
+        cast(arm.exposures_matured as bigint) as exposures_matured,
+        cast(arm.exposures_paid as bigint) as exposures_paid,
         cast({{ window }} as integer) as outcome_window_days,
         {{ rounded('arm.p') }} as paid_rate,
         {{ rounded('arm.low') }} as paid_rate_ci_low,
@@ -74,9 +74,17 @@ final as (
         {{ rounded('arm.p - holdout.p - sqrt((arm.p - arm.low) * (arm.p - arm.low) + (holdout.high - holdout.p) * (holdout.high - holdout.p))') }}
             as uplift_ci_low,
         {{ rounded('arm.p - holdout.p + sqrt((arm.high - arm.p) * (arm.high - arm.p) + (holdout.p - holdout.low) * (holdout.p - holdout.low))') }}
-            as uplift_ci_high
+            as uplift_ci_high,
+        cast(decision.allocated_share as double precision) as allocated_share,
+        cast(decision.prob_best as double precision) as prob_best,
+        decision.arm_status,
+        decision.allocation_reason
     from intervals as arm
     left join intervals as holdout
-        on holdout.experiment = arm.experiment and holdout.variant = 'holdout' and arm.variant <> 'holdout'
+        on
+            holdout.experiment = arm.experiment and holdout.segment = arm.segment
+            and holdout.variant = 'holdout' and arm.variant <> 'holdout'
+    left join decisions as decision
+        on decision.experiment = arm.experiment and decision.segment = arm.segment and decision.variant = arm.variant
 )
 select * from final

@@ -2,7 +2,7 @@
 with plans as (
     {{ optional_source('journeys', 'contact_list', {
         'as_of_date': 'date', 'send_day': 'date', 'message_id': 'varchar', 'action': 'varchar',
-        'customer_id': 'varchar', 'experiment': 'varchar', 'variant': 'varchar', 'journey': 'varchar',
+        'customer_id': 'varchar', 'experiment': 'varchar', 'variant': 'varchar', 'journey': 'varchar', 'segment': 'varchar',
         'invoice_ids': 'varchar'}, "experiment is not null and action in ('send', 'hold_out')") }}
 )
 select
@@ -13,6 +13,7 @@ select
     plans.experiment,
     plans.variant,
     plans.journey,
+    plans.segment,
     trim(invoice.invoice_id) as invoice_id
 from plans
 cross join unnest(string_split(plans.invoice_ids, ',')) as invoice (invoice_id)
