@@ -99,9 +99,10 @@ def _replace_slice(con: duckdb.DuckDBPyConnection, table: str, as_of: str, frame
     with no rows (a model with no champion yet) has no types: a table created from it would
     type its columns NULL and refuse every later row, so it only clears the day's slice."""
     if frame.empty:
+        # fetchall: a result left open by fetchone makes DuckDB refuse the next register()
         if con.execute(
             "select count(*) from information_schema.tables where table_schema = 'ml' and table_name = ?", [table]
-        ).fetchone()[0]:
+        ).fetchall()[0][0]:
             con.execute(f"delete from ml.{table} where as_of_date = ?", [as_of])
         return
     con.register("scored", frame.assign(as_of_date=pd.Timestamp(as_of)))

@@ -51,7 +51,7 @@ def run_partition(partition: str, source_kind: str, plan: bool = True) -> bool:
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.journeys.assets import CONTACT_LIST
+    from orchestration.journeys.assets import PLANNING
     from orchestration.resources import WarehouseResource
 
     print(
@@ -63,7 +63,7 @@ def run_partition(partition: str, source_kind: str, plan: bool = True) -> bool:
     if not plan:
         graph = defs.resolve_asset_graph()
         every = job.asset_layer.selected_asset_keys
-        selection = list(every - dg.AssetSelection.assets(CONTACT_LIST).downstream().resolve(graph))
+        selection = list(every - dg.AssetSelection.assets(*PLANNING).downstream().resolve(graph))
     with instance_of_home() as instance:
         result = job.execute_in_process(
             partition_key=partition,

@@ -60,3 +60,18 @@ def test_writing_creates_a_new_models_table_widens_it_and_replaces_only_the_days
         "from ml.contact_send_times order by 1, 2"
     ).fetchall()
     assert rows == [("2026-03-01", "K1", 9, None), ("2026-03-02", "K1", 10, 0.1), ("2026-03-02", "K2", 15, 0.2)]
+
+
+def test_a_model_without_champion_before_one_with_a_champion_does_not_stop_the_write():
+    """An empty frame for a table that does not exist yet, then a frame to write: the first
+    table's existence check must not leave a pending result that makes the second fail."""
+    con = duckdb.connect()
+    empty_invoices = pd.DataFrame(
+        columns=["invoice_id", "customer_id", "open_amount", "p_late_30", "p50_days_late", "p_self_cure"]
+    )
+    hours = pd.DataFrame({"contact_id": ["K1"], "best_hour_local": [9]})
+    written = scores.write(
+        con, "2026-03-01", empty_invoices, {"invoice_actions": pd.DataFrame(), "contact_send_times": hours}
+    )
+    assert written["contact_send_times"] == 1
+    assert con.execute("select count(*) from ml.contact_send_times").fetchall() == [(1,)]

@@ -14,6 +14,7 @@ SENDGRID_EVENTS = dg.AssetKey(["journeys", "sendgrid_events"])
 PORTAL_EVENTS = dg.AssetKey(["journeys", "portal_events"])
 CONTACT_LIST = dg.AssetKey(["journeys", "contact_list"])
 EXPERIMENT_ALLOCATIONS = dg.AssetKey(["journeys", "experiment_allocations"])
+PLANNING = (CONTACT_LIST, EXPERIMENT_ALLOCATIONS)  # what the planning step writes, together
 OUTBOX = dg.AssetKey(["journeys", "outbox"])
 # The book is read from marts only; SendGrid events reach it through dim_contacts' suppression.
 BOOK_INPUTS = [get_asset_key_for_model([relance_dbt_scored_models], "mart_dunning_book")] + [
