@@ -1,6 +1,6 @@
 """Do adaptive experiments find each segment's better framing? Checked against the simulator's
-ground truth after a closed loop (benchmarks/closed_loop.py), which it runs first when the
-work folder holds none.
+ground truth after the closed loop's Relance policy (benchmarks/closed_loop.py: the daily job
+day after day, models trained first), which it runs first when the work folder holds none.
 
 The simulated customers answer message framings differently (erp/simulator/archetypes.py,
 FRAMING_EFFECTS — the planner never sees them). For each segment, the truly better framing is
@@ -15,7 +15,9 @@ exposures against its configured share; then each segment's last allocation deci
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -85,6 +87,24 @@ def decisions(warehouse: Path) -> None:
         print(f"  {row.segment:<10}{row.variant:<15}{row.allocated_share:>6.0%}  {row.allocation_reason}")
 
 
+def run_loop(home: Path, days: int, customers: int, seed: int) -> None:
+    """The closed loop's Relance policy alone (the static one has no experiment) on a new world."""
+    from benchmarks import closed_loop
+    from erp.simulator import SimulationConfig, World
+
+    end = date(2026, 3, 31)
+    config = SimulationConfig(end=end, customers=customers, months=12, seed=seed, future_days=days + 60)
+    World.create(home / "simulator", config)
+    for setting in closed_loop.USER_SETTINGS:
+        os.environ.pop(setting, None)
+    os.environ["RELANCE_HOME"] = str(home)
+    figures = closed_loop.run_policy(home, "relance", end + timedelta(days=1), days, train=True)
+    print(
+        f"closed loop: {days} days, {customers} customers, seed {seed}; mean days due → paid "
+        f"{figures['mean_days_due_to_paid']:.1f}, reminders {figures['reminders']:,}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workdir", type=Path, required=True)
@@ -94,11 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     home = args.workdir.resolve() / "relance"
     if not (home / "warehouse.duckdb").exists():
-        from benchmarks import closed_loop
-
-        loop = ["--workdir", str(args.workdir), "--days", str(args.days), "--customers", str(args.customers)]
-        if closed_loop.main([*loop, "--seed", str(args.seed), "--train"]):
-            return 1
+        run_loop(home, args.days, args.customers, args.seed)
     from journeys import catalog
 
     experiment = next(e for e in catalog.load_experiments() if e.adaptive)
