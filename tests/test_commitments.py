@@ -156,16 +156,19 @@ def test_landing_again_adds_nothing(day):
 def test_the_cockpit_lists_the_promises_awaiting_a_person_and_records_who_confirmed(day, tmp_path):
     from cockpit import commitments as cockpit_commitments
     from cockpit import decisions
+    from orchestration.marts.parquet_export import export_marts
 
-    store = tmp_path / "decisions.sqlite"
-    pending = cockpit_commitments.pending_promises(day["warehouse"], store)
+    store, exports = tmp_path / "decisions.sqlite", tmp_path / "exports"
+    with duckdb.connect(str(day["warehouse"])) as con:  # the cockpit reads the published exports
+        export_marts(con, exports, str(DAY), ["fct_promises_to_pay", "fct_disputes", "fct_payment_plan_requests"])
+    pending = cockpit_commitments.pending_promises(exports, store)
     assert set(pending.source_ref) == {"IN-text_promise_pending"}  # confirmed, rejected and auto ones are not
     assert pending.decision.isna().all() and pending.invoices.iloc[0] > 0
     decisions.record_commitment("promise", "IN-text_promise_pending", "confirmed", "lea", path=store)
-    decided = cockpit_commitments.pending_promises(day["warehouse"], store)
+    decided = cockpit_commitments.pending_promises(exports, store)
     assert list(decided.decision) == ["confirmed"] and list(decided.decided_by) == ["lea"]
-    disputes = cockpit_commitments.open_disputes(day["warehouse"], store)
+    disputes = cockpit_commitments.open_disputes(exports, store)
     assert {"IN-text_dispute"} <= set(disputes.source_ref) and "erp" not in set(disputes.dispute_source)
-    assert len(cockpit_commitments.plan_requests(day["warehouse"], store)) == 1
+    assert len(cockpit_commitments.plan_requests(exports, store)) == 1
     with pytest.raises(ValueError, match="a promise decision is one of"):
         decisions.record_commitment("promise", "IN-x", "resolved", "lea", path=store)
