@@ -172,3 +172,33 @@ def test_the_cockpit_lists_the_promises_awaiting_a_person_and_records_who_confir
     assert len(cockpit_commitments.plan_requests(exports, store)) == 1
     with pytest.raises(ValueError, match="a promise decision is one of"):
         decisions.record_commitment("promise", "IN-x", "resolved", "lea", path=store)
+
+
+def test_the_cockpit_page_confirms_a_promise_as_the_signed_in_person(day, tmp_path, monkeypatch):
+    """The page itself (Streamlit's AppTest runs it as the server would): pick the pending promise,
+    confirm it, and the decision lands in the cockpit's store with who made it."""
+    from streamlit.testing.v1 import AppTest
+
+    from cockpit import decisions
+    from orchestration.marts.parquet_export import export_marts
+
+    exports = tmp_path / "exports"
+    with duckdb.connect(str(day["warehouse"])) as con:
+        export_marts(con, exports, str(DAY), ["fct_promises_to_pay", "fct_disputes", "fct_payment_plan_requests"])
+    monkeypatch.setenv("COCKPIT_WAREHOUSE", str(exports))
+    monkeypatch.setenv("COCKPIT_STATE_DIR", str(tmp_path / "cockpit"))
+    script = tmp_path / "page.py"
+    script.write_text(
+        "import streamlit as st\nfrom cockpit.views import commitments\n"
+        "st.session_state['user'] = 'lea'\ncommitments.render()\n"
+    )
+    page = AppTest.from_file(str(script), default_timeout=60).run()
+    assert not page.exception
+    assert page.selectbox(key="commit_promise_item").value == "IN-text_promise_pending"
+    page.radio(key="commit_promise_decision").set_value("rejected")
+    page.button[0].click().run()
+    assert not page.exception and "rejected recorded by lea" in page.success[0].value
+    made = decisions.commitment_decisions(tmp_path / "cockpit" / "decisions.sqlite")
+    assert [(d["item_id"], d["decision"], d["decided_by"]) for d in made] == [
+        ("IN-text_promise_pending", "rejected", "lea")
+    ]
