@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cockpit.views import customer, forecast, kpis, review, signin, worklist
+from cockpit.views import commitments, customer, forecast, kpis, review, signin, worklist
 
 st.set_page_config(page_title="Relance cockpit", page_icon=":material/account_balance:", layout="wide")
 
@@ -23,6 +23,9 @@ page = st.navigation(
         st.Page(customer.render, title="Customer 360", icon=":material/person_search:", url_path="customer"),
         st.Page(review.render, title="Contact list review", icon=":material/mark_email_read:", url_path="review"),
         st.Page(worklist.render, title="Collector worklist", icon=":material/call:", url_path="worklist"),
+        st.Page(
+            commitments.render, title="Promises, disputes, plans", icon=":material/handshake:", url_path="commitments"
+        ),
     ]
 )
 with st.sidebar:

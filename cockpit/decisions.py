@@ -14,6 +14,12 @@ that planned the messages; message ids are the plan's deterministic ids):
 * ``deliverable_message_ids(day, planned)`` applies both: with approval mode on, exactly the
   approved planned ids; off, every planned id that is not held;
 * ``worklist_actions(day)``: the latest done / snooze / reassign per call or task row.
+
+Customers' commitments (not per plan day; the next run copies them into the warehouse,
+journeys/commitments.py, and dbt keeps the latest per item): ``record_commitment`` confirms or
+rejects a promise to pay read in an e-mail (item = the message id, fct_promises_to_pay.source_ref),
+resolves a Relance-side dispute (item = fct_disputes.source_ref), accepts or declines a payment-plan
+request (item = fct_payment_plan_requests.request_id); ``commitment_decisions()`` lists them all.
 """
 
 from __future__ import annotations
@@ -28,6 +34,11 @@ from cockpit import config
 
 DECISIONS = ("approved", "held")
 WORKLIST_ACTIONS = ("done", "snooze", "reassign")
+COMMITMENT_DECISIONS = {
+    "promise": ("confirmed", "rejected"),
+    "dispute": ("resolved",),
+    "payment_plan": ("accepted", "declined"),
+}
 SCHEMA = """
 create table if not exists decisions (
     day TEXT NOT NULL, message_id TEXT NOT NULL, decision TEXT NOT NULL CHECK (decision in ('approved', 'held')),
@@ -37,6 +48,9 @@ create table if not exists worklist_actions (
     day TEXT NOT NULL, message_id TEXT NOT NULL,
     action TEXT NOT NULL CHECK (action in ('done', 'snooze', 'reassign')),
     snooze_until TEXT, assignee TEXT, decided_by TEXT NOT NULL, decided_at TEXT NOT NULL, note TEXT);
+create table if not exists commitment_decisions (
+    item_kind TEXT NOT NULL, item_id TEXT NOT NULL, decision TEXT NOT NULL,
+    decided_by TEXT NOT NULL, decided_at TEXT NOT NULL, note TEXT);
 create table if not exists settings (
     key TEXT NOT NULL, value TEXT NOT NULL, set_by TEXT NOT NULL, set_at TEXT NOT NULL);
 """
@@ -157,3 +171,30 @@ def worklist_actions(day: date | str, path: Path | None = None) -> dict[str, dic
     with closing(_connect(path)) as con:
         rows = con.execute(LATEST.format(table="worklist_actions"), [_day(day)])
         return {row["message_id"]: dict(row) for row in rows}
+
+
+def record_commitment(
+    item_kind: str, item_id: str, decision: str, user: str, note: str | None = None, path: Path | None = None
+) -> None:
+    """A person's decision on a customer's commitment (see the module contract), as ``user``, now."""
+    allowed = COMMITMENT_DECISIONS.get(item_kind)
+    if allowed is None:
+        raise ValueError(f"item kind must be one of {tuple(COMMITMENT_DECISIONS)}, not {item_kind!r}")
+    if decision not in allowed:
+        raise ValueError(f"a {item_kind} decision is one of {allowed}, not {decision!r}")
+    if not item_id:
+        raise ValueError("a decision needs the item it is about")
+    if not user:
+        raise ValueError("a decision needs the name of who made it")
+    with closing(_connect(path)) as con, con:
+        con.execute(
+            "insert into commitment_decisions values (?, ?, ?, ?, ?, ?)",
+            [item_kind, item_id, decision, user, _now(), note],
+        )
+
+
+def commitment_decisions(path: Path | None = None) -> list[dict]:
+    """Every commitment decision in the order made (``decision_id``): what the next run copies."""
+    with closing(_connect(path)) as con:
+        rows = con.execute("select rowid as decision_id, * from commitment_decisions order by rowid")
+        return [dict(row) for row in rows]

@@ -19,7 +19,7 @@ from journeys.schedule import not_before, slot_for
 if TYPE_CHECKING:  # the book is contact_list's, which drives this module
     from journeys.contact_list import Book
 
-INTERNAL_TASKS = ("dispute_routing", "owner_notice")  # internal work, not dunning: no block stops it
+INTERNAL_TASKS = ("dispute_routing", "payment_plan_review", "owner_notice")  # internal work: no block stops it
 
 
 def message_id(customer_id: str, send_day: pd.Timestamp, journey: str, step: str, channel: str, currency: str) -> str:

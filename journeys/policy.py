@@ -60,7 +60,7 @@ def invoice_rule(
     if row.is_quarantined:
         return "data_quarantine", str(row.quarantine_reason)
     if row.is_in_dispute:
-        return "open_dispute", "dispute open"
+        return "open_dispute", _dispute_detail(row)
     if row.has_active_promise and pd.notna(row.promise_date) and row.promise_date >= send_day:
         return "promise_pending", f"promised for {row.promise_date:%Y-%m-%d}"
     if invoice_id in invoice_blocks:
@@ -74,6 +74,15 @@ def invoice_rule(
     ):
         return "call_cap_per_debt", f"{calls_7d[invoice_id]} calls in 7 days"
     return None
+
+
+def _dispute_detail(row: pd.Series) -> str:
+    """The block's detail names the dispute's reason and who opened it (the ERP, the portal or an
+    e-mail), when the book carries them."""
+    reason, source = row.get("dispute_reason"), row.get("dispute_source")
+    if pd.isna(reason):
+        return "dispute open"
+    return f"dispute open: {reason}" + ("" if pd.isna(source) else f" ({source})")
 
 
 def reachable_contact(contacts: pd.DataFrame, channel: str = "email") -> pd.DataFrame:

@@ -16,7 +16,9 @@ QUERIES = {
     "payments": """select invoice_id, payment_date, payment_amount::double as amount
                    from marts.fct_payments where not is_unapplied""",
     "disputes": "select invoice_id, opened_on, resolved_on from marts.fct_disputes",
-    "promises": "select invoice_id, promised_on, promised_for from marts.fct_promises_to_pay",
+    # a promise read in an e-mail is one once a person confirmed it (or it was accepted automatically)
+    "promises": """select invoice_id, promised_on, promised_for from marts.fct_promises_to_pay
+                   where confirmation_status = 'confirmed'""",
     "contacts": """select customer_id, invoice_id, sent_at, was_opened::double as was_opened
                    from marts.fct_contacts where channel = 'email'""",
     # each open at its own time (an open after the observation instant must not count before it)

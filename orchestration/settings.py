@@ -12,6 +12,7 @@ functions for every field left unset; domain packages receive the values as para
 | SENDGRID_HOST / _SANDBOX / _ASM_GROUP_ID | API host, validate-only mode, unsubscribe group | SendGrid / off / brand |
 | SENDGRID_WEBHOOK_PUBLIC_KEY | verification key of the signed Event Webhook (`make webhook`) | unset |
 | RELANCE_POLICY_PROFILE | contact-rule profile: `b2b` or the stricter `consumer_reg_f` | b2b |
+| RELANCE_AUTO_ACCEPT_TEXT_PROMISES | a promise read in an e-mail counts without a person's confirmation | off |
 | RELANCE_BRAND_<KEY> | overrides a key of journeys/config/branding.yaml (e.g. RELANCE_BRAND_COMPANY_NAME) | the file |
 | RELANCE_RETENTION_DAYS | raw partitions and simulator drops kept behind the newest | 35 |
 | RELANCE_SCHEDULE_TIMEZONE | time zone of the 06:00 daily schedule (read when Dagster loads the definitions) | UTC |
@@ -93,6 +94,13 @@ def webhook_public_key() -> str | None:
 
 def policy_profile() -> str:
     return os.environ.get("RELANCE_POLICY_PROFILE") or "b2b"
+
+
+def auto_accept_text_promises() -> bool:
+    """RELANCE_AUTO_ACCEPT_TEXT_PROMISES: a promise to pay read in a customer's e-mail counts at
+    once (as the ERP's and the portal's do) instead of awaiting a person's confirmation in the
+    cockpit. Off by default: the date and amount are read by rules a person should check."""
+    return os.environ.get("RELANCE_AUTO_ACCEPT_TEXT_PROMISES", "").lower() in ("1", "true", "yes", "on")
 
 
 BRAND_PREFIX = "RELANCE_BRAND_"

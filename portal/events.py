@@ -6,7 +6,8 @@ which the pipeline may be writing. ``ingest`` loads the files into ``journeys.po
 exactly once (the event id is the key, so a file read twice after a crash adds nothing) and
 validates each event on its own with the same rules the app used: a malformed file is set aside
 in ``rejected/`` with its reason and recorded in ``journeys.portal_event_rejects``, and the
-others land. The promise, dispute and suppression handling reads the table, by ``kind``:
+others land. The promise, dispute and suppression handling reads the table, by ``kind``
+(dbt: int_customer_commitments, int_contacts_unioned, fct_payment_plan_requests):
 
 - ``promise_to_pay``  invoice_id, payload {promised_date, amount}
 - ``payment_plan``    payload {installments, first_date, note}
@@ -14,6 +15,13 @@ others land. The promise, dispute and suppression handling reads the table, by `
 - ``billing_contact`` payload {name, email, phone}
 - ``unsubscribe``     payload {}
 - ``pay_redirect``    invoice_id, payload {amount, currency_code} (sent to the payment page)
+
+A portal promise counts as confirmed, whatever RELANCE_AUTO_ACCEPT_TEXT_PROMISES says: the customer
+typed its date and amount through a signed link scoped to them, so there is nothing for a person to
+interpret (a promise read in an e-mail is the machine's reading, hence pending by default). A dispute
+pauses its invoice at the next run; a payment-plan request routes the customer to a person until
+someone accepts or declines it in the cockpit; a billing contact becomes the customer's primary
+contact and the one it replaces is kept, suppressed as replaced_by_customer.
 """
 
 from __future__ import annotations

@@ -85,6 +85,7 @@ def books(draw) -> Book:
                     "open_amount": amount - paid,
                     "days_past_due": max((as_of - due).days, 0),
                     "is_in_dispute": draw(st.booleans()) and draw(st.booleans()),
+                    "has_payment_plan_request": False,
                     "has_active_promise": promise == "active",
                     "promise_date": promise_date,
                     "promise_broken": promise == "broken",

@@ -3,20 +3,30 @@ system chromedriver (never a selenium-manager download), against uvicorn on 127.
 
 A customer opens the signed link, sees their invoices, downloads an invoice PDF (the file
 arrives and pypdf reads it), promises to pay, opens a dispute and asks for a payment plan; the
-next run's ingest lands each of those events exactly once. A screenshot of every page goes to
-tests/artifacts/ (the note links them).
+next run's ingest lands each of those events exactly once. On a warehouse built by dbt from a
+simulated world, the next run's plan honours what a customer did in the browser: the promised
+invoice waits for its date, the disputed one goes to dispute resolution, and reminders go to the
+billing address the customer gave. A screenshot of every page goes to tests/artifacts/ (the note
+links them).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 import uvicorn
 from pypdf import PdfReader
@@ -53,19 +63,27 @@ def _until(condition, what: str):
     raise AssertionError(f"gave up waiting for {what}")
 
 
-@pytest.fixture
-def portal(tmp_path):
+@contextmanager
+def serving(warehouse: Path, events_dir: Path):
     """The portal served by uvicorn in a thread (real clock: the link is valid for 30 days)."""
-    app = create_app(SECRET, build_warehouse(tmp_path / "warehouse.duckdb"), tmp_path / "events")
+    app = create_app(SECRET, warehouse, events_dir)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=_free_port(), access_log=False, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     _until(lambda: server.started, "uvicorn to start")
-    yield f"http://127.0.0.1:{server.config.port}", tmp_path / "events"
-    server.should_exit = True
-    thread.join(WAIT_SECONDS)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(WAIT_SECONDS)
+
+
+@pytest.fixture
+def portal(tmp_path):
+    with serving(build_warehouse(tmp_path / "warehouse.duckdb"), tmp_path / "events") as base:
+        yield base, tmp_path / "events"
 
 
 @pytest.fixture
@@ -175,3 +193,78 @@ def test_a_customer_downloads_promises_and_disputes_then_the_run_ingests_it_once
         NOTE_SCREENSHOTS.mkdir(exist_ok=True)
         for shot in ARTIFACTS.glob("portal-*.png"):
             shutil.copy(shot, NOTE_SCREENSHOTS / shot.name)
+
+
+def dbt_build(warehouse: Path, root: Path, day: dt.date) -> None:
+    """`dbt build` in its own process, as a run does: the in-process runner would keep a
+    read-write connection to the file open, which the portal's read-only ones cannot share."""
+    project = str(Path(__file__).resolve().parents[1] / "dbt_project")
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    args = ["build", "--exclude-resource-type", "unit_test", "--project-dir", project, "--profiles-dir", project]
+    args += ["--target-path", str(root / "target"), "--vars", json.dumps({"as_of_date": day.isoformat()})]
+    env = os.environ | {"RELANCE_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    result = subprocess.run([dbt, *args], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.fixture
+def built_day(tmp_path):
+    """Today's marts built by dbt from a small simulated world ending today (the portal's events
+    carry the real clock), and a customer with two unpaid overdue invoices."""
+    from erp.contract import load_order
+    from erp.ingest import load_table
+    from erp.simulator import SimulationConfig, World
+
+    today = dt.datetime.now(dt.UTC).date()
+    world = World.create(tmp_path / "world", SimulationConfig(end=today, customers=80, months=6, seed=11))
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        for table in load_order():
+            load_table(con, world.emit(today), table, today.isoformat())
+    dbt_build(warehouse, tmp_path, today)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        customer, first, second = con.execute("""
+            select customer_id, min(invoice_id), max(invoice_id) from marts.mart_dunning_book
+            where days_past_due > 20 and paid_amount = 0 and not is_in_dispute and not has_active_promise
+            group by 1 having count(*) >= 2 order by 1 limit 1""").fetchall()[0]
+    return {"warehouse": warehouse, "day": today, "customer": customer, "invoices": (first, second)}
+
+
+def test_the_next_run_honours_the_promise_dispute_and_contact_made_in_the_browser(built_day, browser, tmp_path):
+    from journeys import book, catalog, policy
+    from journeys.contact_list import plan_day
+    from portal.events import ingest
+
+    driver, _ = browser
+    promised, disputed = built_day["invoices"]
+    promise_date = built_day["day"] + dt.timedelta(days=14)
+    with serving(built_day["warehouse"], tmp_path / "events") as base:
+        driver.get(f"{base}/start/{Links(SECRET).issue(built_day['customer'])}")
+        driver.get(f"{base}/invoice/{promised}")
+        submit(driver, "promise", promised_date=promise_date.isoformat(), amount="10.00")
+        driver.get(f"{base}/invoice/{disputed}")
+        submit(driver, "dispute", reason="not_received", comment="")
+        driver.get(f"{base}/contact")
+        submit(driver, "contact", name="Nouvelle Compta", email="nouvelle.compta@example.com", phone="")
+    with duckdb.connect(str(built_day["warehouse"])) as con:  # the next run: ingest, build, plan
+        assert ingest(con, tmp_path / "events").new == 3
+    dbt_build(built_day["warehouse"], tmp_path, built_day["day"])
+    with duckdb.connect(str(built_day["warehouse"])) as con:
+        today = book.load(con)
+    plan = plan_day(today, catalog.load_journeys(), catalog.load_policy("b2b"), catalog.load_experiments())
+    invoices = today.invoices.set_index("invoice_id")
+    assert invoices.loc[promised, "has_active_promise"] and invoices.loc[promised, "promise_date"] == pd.Timestamp(
+        promise_date
+    )
+    assert invoices.loc[disputed, "is_in_dispute"] and invoices.loc[disputed, "dispute_reason"] == "not_received"
+    rows = plan.contact_list[plan.contact_list.customer_id == built_day["customer"]]
+    dispute_task = rows[(rows.journey == "disputed") & (rows.channel == "task")]
+    assert disputed in {i for ids in dispute_task.invoice_ids for i in str(ids).split(",")}
+    assert promised not in {i for ids in rows[rows.channel == "email"].invoice_ids for i in str(ids).split(",")}
+    new = today.contacts[
+        (today.contacts.customer_id == built_day["customer"]) & today.contacts.contact_id.str.startswith("portal-")
+    ]
+    assert (
+        len(new) == 1
+        and policy.reachable_contact(today.contacts).loc[built_day["customer"], "contact_id"] == new.contact_id.iloc[0]
+    )

@@ -1,7 +1,11 @@
-"""Journeys domain: SendGrid and portal events in, the daily contact list, e-mail delivery."""
+"""Journeys domain: SendGrid and portal events, customers' commitments and people's decisions on
+them in, the daily contact list, e-mail delivery."""
 
 import dagster as dg
 
 from orchestration.journeys.assets import contact_list, email_delivery, portal_events, sendgrid_events
+from orchestration.journeys.commitments import commitment_decisions, inbound_commitments
 
-defs = dg.Definitions(assets=[sendgrid_events, portal_events, contact_list, email_delivery])
+defs = dg.Definitions(
+    assets=[sendgrid_events, portal_events, inbound_commitments, commitment_decisions, contact_list, email_delivery]
+)

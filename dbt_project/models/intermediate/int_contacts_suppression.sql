@@ -3,9 +3,10 @@
 -- the ERP, an unsubscribe or a spam report (for good), or a bounce or drop not followed by a
 -- successful delivery (a later delivery proves the address works again). Events come from the
 -- ERP's e-mail history and from SendGrid's webhook (our own messages), whichever saw them first;
--- a customer who unsubscribes on the portal unsubscribes every address of theirs.
+-- a customer who unsubscribes on the portal unsubscribes every address of theirs. An address the
+-- customer replaced on the portal (int_contacts_unioned.superseded_at) is no longer written to.
 with contacts as (
-    select * from {{ ref('stg_erp__contacts') }}
+    select * from {{ ref('int_contacts_unioned') }}
 ),
 events as (
     select history.contact_id, email_events.event_type, email_events.occurred_at
@@ -37,6 +38,7 @@ flagged as (
         contacts.customer_id,
         contacts.email like '%@%' as has_email_address,
         contacts.opted_out_at,
+        contacts.superseded_at,
         per_contact.unsubscribed_at,
         per_contact.spam_reported_at,
         per_contact.last_bounced_at,
@@ -56,12 +58,14 @@ final as (
             when unsubscribed_at is not null then 'unsubscribed'
             when spam_reported_at is not null then 'spam_report'
             when is_bouncing then 'bounced'
+            when superseded_at is not null then 'replaced_by_customer'
         end as suppression_reason,
         case
             when opted_out_at is not null then opted_out_at
             when unsubscribed_at is not null then unsubscribed_at
             when spam_reported_at is not null then spam_reported_at
             when is_bouncing then last_bounced_at
+            when superseded_at is not null then superseded_at
         end as suppressed_since,
         coalesce(has_email_address, false) as has_email_address
     from flagged

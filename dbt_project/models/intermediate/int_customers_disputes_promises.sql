@@ -1,8 +1,8 @@
--- Dispute and promise-to-pay history per customer.
+-- Dispute and promise-to-pay history per customer (the ERP's and the customers' own; promises
+-- once confirmed).
 with disputes as (
-    select invoices.customer_id, disputes.*
-    from {{ ref('stg_erp__disputes') }} as disputes
-    join {{ ref('stg_erp__invoices') }} as invoices using (invoice_id)
+    select * from {{ ref('int_disputes_unioned') }}
+    where customer_id is not null
 ),
 dispute_summary as (
     select
@@ -21,6 +21,7 @@ promise_summary as (
         count(*) filter (where promise_status = 'broken') as promises_broken,
         count(*) filter (where promise_status = 'pending') > 0 as has_active_promise
     from {{ ref('int_promises_to_pay_evaluated') }}
+    where confirmation_status = 'confirmed'  -- one awaiting a person, or rejected, is no promise yet
     group by 1
 ),
 final as (

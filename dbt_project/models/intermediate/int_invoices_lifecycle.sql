@@ -16,10 +16,13 @@ credits as (
     group by 1
 ),
 disputes as (
+    -- the ERP's and the customers' own (portal, e-mail): any open one pauses the invoice
     select invoice_id, count(*) as dispute_count,
            count(*) filter (where resolved_on is null) > 0 as is_in_dispute,
-           sum(case when resolved_on is null then disputed_amount else 0 end) as open_disputed_amount
-    from {{ ref('stg_erp__disputes') }}
+           sum(case when resolved_on is null then disputed_amount else 0 end) as open_disputed_amount,
+           max(case when resolved_on is null then dispute_reason end) as open_dispute_reason,
+           max(case when resolved_on is null then dispute_source end) as open_dispute_source
+    from {{ ref('int_disputes_unioned') }}
     group by 1
 ),
 promises as (
@@ -42,6 +45,8 @@ amounts as (
         coalesce(disputes.dispute_count, 0) as dispute_count,
         coalesce(disputes.is_in_dispute, false) as is_in_dispute,
         {{ money('coalesce(disputes.open_disputed_amount, 0)') }} as open_disputed_amount,
+        disputes.open_dispute_reason,
+        disputes.open_dispute_source,
         coalesce(promises.has_active_promise, false) as has_active_promise,
         promises.active_promise_date,
         promises.last_broken_promise_date
@@ -93,6 +98,8 @@ final as (
         dispute_count,
         is_in_dispute,
         open_disputed_amount,
+        open_dispute_reason,
+        open_dispute_source,
         has_active_promise,
         active_promise_date,
         last_broken_promise_date,

@@ -40,7 +40,7 @@ contacts as (
         max(case when erp_contacts.is_primary then contact_id end) as primary_contact_id,
         count(*) as contacts,
         count(*) filter (where suppression.is_emailable) as emailable_contacts
-    from {{ ref('stg_erp__contacts') }} as erp_contacts
+    from {{ ref('int_contacts_unioned') }} as erp_contacts
     join {{ ref('int_contacts_suppression') }} as suppression using (contact_id, customer_id)
     group by 1
 ),
@@ -134,7 +134,7 @@ send_times as (
                 order by coalesce(contacts.is_primary, false) desc,
                     contacts.contact_role in ('billing', 'accounts_payable') desc, contacts.contact_id
             ) as pick
-        from {{ ref('stg_erp__contacts') }} as contacts
+        from {{ ref('int_contacts_unioned') }} as contacts
         join {{ ref('int_contacts_suppression') }} as suppression using (contact_id, customer_id)
         join (
             {{ ml_scores('contact_send_times', {'contact_id': 'varchar', 'best_hour_local': 'integer'}) }}

@@ -15,6 +15,10 @@ balances as (
     -- against what the customer owes in USD, never a sum across currencies.
     select customer_id, currency_code, open_balance, overdue_balance from {{ ref('fct_customer_balances') }}
 ),
+plan_requests as (
+    select distinct customer_id from {{ ref('fct_payment_plan_requests') }}
+    where request_status = 'awaiting_review'
+),
 scores as (
     {{ ml_scores('invoice_scores', {'invoice_id': 'varchar', 'p50_days_late': 'double precision',
                                     'p_late_30': 'double precision', 'nba_incentive': 'varchar'}) }}
@@ -31,7 +35,10 @@ select
     invoices.open_amount,
     invoices.days_past_due,
     invoices.is_in_dispute,
+    invoices.open_dispute_reason as dispute_reason,
+    invoices.open_dispute_source as dispute_source,
     invoices.has_active_promise,
+    plan_requests.customer_id is not null as has_payment_plan_request,
     coalesce(invoices.active_promise_date, invoices.last_broken_promise_date) as promise_date,
     invoices.active_promise_date is null and invoices.last_broken_promise_date is not null as promise_broken,
     {{ days_between('invoices.last_broken_promise_date', as_of_date()) }} as days_since_promise,
@@ -65,3 +72,4 @@ from invoices
 join customers using (customer_id)
 join balances on balances.customer_id = invoices.customer_id and balances.currency_code = invoices.currency_code
 left join scores using (invoice_id)
+left join plan_requests on plan_requests.customer_id = invoices.customer_id
