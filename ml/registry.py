@@ -129,12 +129,14 @@ def log_model(model_name: str, model, input_example, trusted_types: tuple[type, 
     from mlflow import MlflowClient
     from mlflow.models import infer_signature
 
+    from ml import tracking
+
     signature = infer_signature(input_example, model.predict(input_example))
     info = mlflow.sklearn.log_model(
         model,
         name="model",
         signature=signature,
-        input_example=input_example.head(5),
+        input_example=tracking.redacted(input_example.head(5)),  # no message text or name in the store
         registered_model_name=model_name,
         pip_requirements=[f"scikit-learn=={sklearn.__version__}", "pandas"],
         skops_trusted_types=TRUSTED_TYPES + [f"{t.__module__}.{t.__name__}" for t in trusted_types],

@@ -1,7 +1,8 @@
 """What a training run tells MLflow's UI beyond its metrics, the same for every model: the data it
 was trained and tested on as datasets (a summary and a fingerprint, never the rows: features can
 hold message text, and the rows' customers are people's business), and the notes of the model
-version it registered (why it was or was not promoted, on which window)."""
+version it registered (why it was or was not promoted, on which window). Text never reaches the
+store: the input example is blanked and the drift reference (numbers only) leaves it out."""
 
 from __future__ import annotations
 
@@ -36,6 +37,19 @@ def summary(data: TrainingSet) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def text_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns that can hold text (a message's subject or body, a name, an address)."""
+    return [
+        c for c in frame.columns if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])
+    ]
+
+
+def redacted(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text blanked: what is stored as the model's input example shows the
+    columns and their types, not what people wrote."""
+    return frame.assign(**{c: "" for c in text_columns(frame)})
 
 
 def log_datasets(spec: ModelSpec, train: TrainingSet, test: TrainingSet, split: TimeSplit) -> None:

@@ -71,6 +71,16 @@ def test_training_and_test_data_are_logged_as_datasets_without_their_values(trai
     assert summary["num_rows"] == 3 + 1  # one row per feature and the label, never a training row
 
 
+def test_no_text_of_the_features_reaches_the_store(trained):
+    """The input example keeps the text column (the signature needs it) but blanks it; the drift
+    reference leaves it out."""
+    _, _, tmp = trained
+    stored = [p for p in (tmp / "artifacts").rglob("*") if p.suffix in (".json", ".txt", ".yaml")]
+    assert any(p.name == "input_example.json" and '"note"' in p.read_text() for p in stored)
+    assert not [p for p in stored if "alice" in p.read_text().lower()]
+    assert registry.reference_features("tiny").columns.tolist() == ["x", "z"]
+
+
 def test_the_model_version_carries_its_window_baseline_gates_and_result(trained):
     from mlflow import MlflowClient
 
