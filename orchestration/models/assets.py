@@ -122,7 +122,7 @@ training_assets = [build_training_asset(spec) for spec in SPECS]
     compute_kind="scikit-learn",
 )
 def ml_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource, mlflow: MlflowResource):
-    from ml import drift, scores, scoring
+    from ml import drift, registry, scores, scoring
 
     mlflow.connect()
     data, as_of = _load(warehouse)
@@ -139,7 +139,15 @@ def ml_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource, m
             if result is not None:
                 scores.record_drift(con, context.partition_key, name, result)
     versions = {f"{name}_version": str(c.version if c else None) for name, c in champions.items()}
-    yield dg.MaterializeResult(asset_key=INVOICE_SCORES, metadata={"rows": written["invoice_scores"], **versions})
+    ui = settings.mlflow_ui_url()
+    links = {
+        f"{name}_champion": dg.MetadataValue.url(registry.version_url(ui, name, c.version))
+        for name, c in champions.items()
+        if c
+    }
+    yield dg.MaterializeResult(
+        asset_key=INVOICE_SCORES, metadata={"rows": written["invoice_scores"], **versions, **links}
+    )
     yield dg.MaterializeResult(asset_key=CUSTOMER_SCORES, metadata={"rows": written["customer_scores"]})
     for table in OTHER_OUTPUTS:
         yield dg.MaterializeResult(asset_key=dg.AssetKey(["ml", table]), metadata={"rows": written[table]})
