@@ -17,7 +17,7 @@ include .env
 export
 endif
 
-.PHONY: install dbt-manifest run backfill test lint lock classify-inbound simulate simulate-days webhook cockpit portal dagster-dev mlflow-ui bench clean
+.PHONY: install dbt-manifest dbt-docs run backfill test lint lock classify-inbound simulate simulate-days webhook cockpit portal dagster-dev mlflow-ui bench clean
 
 install: $(VENV)/.installed
 
@@ -87,6 +87,12 @@ portal: install
 
 dagster-dev: install dbt-manifest
 	DAGSTER_HOME="$$($(PY) -m orchestration.settings dagster-home)" $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# dbt's documentation (models by group and owner, lineage to the exposures) as one page that
+# opens from disk, with the warehouse's columns: $RELANCE_HOME/dbt_docs/static_index.html
+dbt-docs: install
+	home="$$($(PY) -m orchestration.settings home)" && mkdir -p "$$home" && \
+	$(VENV)/bin/dbt docs generate --static --project-dir dbt_project --profiles-dir dbt_project --target-path "$$home/dbt_docs"
 
 mlflow-ui: install
 	$(VENV)/bin/mlflow ui --backend-store-uri "$$($(PY) -m orchestration.settings tracking-uri)" --host 127.0.0.1 --port 5000 --workers 1

@@ -3,7 +3,7 @@ Evidently: every model is monitored, one report (and one ml.drift_reports row) p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +16,8 @@ class DriftResult:
     drifted_share: float
     drifted_features: list[str]
     report_path: Path
+    experiment_id: str | None = None  # the MLflow run the report was logged as
+    run_id: str | None = None
 
     @property
     def drifted(self) -> bool:
@@ -51,15 +53,15 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame, html_path: Path
     return DriftResult(len(drifted) / max(len(columns), 1), sorted(drifted), html_path)
 
 
-def monitor(model_name: str, experiment: str, current: pd.DataFrame, as_of: str, folder: Path) -> DriftResult | None:
+def monitor(model_name: str, current: pd.DataFrame, as_of: str, folder: Path) -> DriftResult | None:
     """Today's scoring features of one model against its champion's reference (logged with the
-    champion's training run); the report is logged as a run of the model's experiment. None when
-    there is nothing to compare (no champion, or nothing scored today)."""
+    champion's training run); the report is logged as a run of the model's drift experiment
+    (``experiment_id``, ``run_id``). None when there is nothing to compare (no champion, or nothing scored today)."""
     from ml import registry
 
     reference = registry.reference_features(model_name)
     if reference is None or current.empty:
         return None
     result = drift_report(reference, current, folder / f"{model_name}.html")
-    registry.log_drift_report(experiment, as_of, result)
-    return result
+    experiment_id, run_id = registry.log_drift_report(model_name, as_of, result)
+    return replace(result, experiment_id=experiment_id, run_id=run_id)

@@ -35,18 +35,51 @@ def connect(tracking_uri: str, artifact_root: Path) -> None:
     _artifact_root = Path(artifact_root)
 
 
-def use_experiment(name: str) -> str:
+# The experiment page's description, and its kind: MLflow 3's UI opens a "custom model
+# development" experiment on its runs (without the tag it asks, or guesses GenAI traces).
+NOTE_TAG, KIND_TAG, KIND = "mlflow.note.content", "mlflow.experimentKind", "custom_model_development"
+
+
+def use_experiment(name: str, description: str | None = None) -> str:
+    """Create (artifacts under the connected root) or reuse the experiment, make it the active
+    one, and keep its description and kind up to date."""
     import mlflow
 
     existing = mlflow.get_experiment_by_name(name)
     if existing is None:
         root = _artifact_root.resolve()
         root.mkdir(parents=True, exist_ok=True)
-        experiment_id = mlflow.create_experiment(name, artifact_location=(root / name).as_uri())
+        experiment_id = mlflow.create_experiment(name, artifact_location=(root / name.replace("/", "-")).as_uri())
     else:
         experiment_id = existing.experiment_id
     mlflow.set_experiment(experiment_id=experiment_id)
+    mlflow.set_experiment_tags({KIND_TAG: KIND} | ({NOTE_TAG: description} if description else {}))
     return experiment_id
+
+
+def drift_experiment(model_name: str) -> str:
+    """Each model's daily drift runs have their own experiment, apart from its training runs."""
+    return f"relance/drift/{model_name}"
+
+
+def describe_version(model_name: str, version: str, model_description: str, notes: str, tags: dict) -> None:
+    """The registered model's description, and the version's notes and tags (ml.tracking)."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    client.update_registered_model(model_name, description=model_description)
+    client.update_model_version(model_name, version, description=notes)
+    for key, value in tags.items():
+        client.set_model_version_tag(model_name, version, key, value)
+
+
+def run_url(ui_base: str, experiment_id: str, run_id: str) -> str:
+    """The run's page in the MLflow UI served at ``ui_base``."""
+    return f"{ui_base.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+
+
+def version_url(ui_base: str, model_name: str, version) -> str:
+    return f"{ui_base.rstrip('/')}/#/models/{model_name}/versions/{version}"
 
 
 def champion_version(model_name: str):
@@ -96,12 +129,14 @@ def log_model(model_name: str, model, input_example, trusted_types: tuple[type, 
     from mlflow import MlflowClient
     from mlflow.models import infer_signature
 
+    from ml import tracking
+
     signature = infer_signature(input_example, model.predict(input_example))
     info = mlflow.sklearn.log_model(
         model,
         name="model",
         signature=signature,
-        input_example=input_example.head(5),
+        input_example=tracking.redacted(input_example.head(5)),  # no message text or name in the store
         registered_model_name=model_name,
         pip_requirements=[f"scikit-learn=={sklearn.__version__}", "pandas"],
         skops_trusted_types=TRUSTED_TYPES + [f"{t.__module__}.{t.__name__}" for t in trusted_types],
@@ -178,15 +213,24 @@ def reference_features(model_name: str):
     return pd.read_parquet(path)
 
 
-def log_drift_report(experiment: str, as_of: str, result) -> str:
-    """A run per scoring day in the model's experiment: drift share, drifted features, the HTML."""
+def log_drift_report(model_name: str, as_of: str, result) -> tuple[str, str]:
+    """A run per scoring day in the model's drift experiment: drift share, drifted features, the
+    HTML report, and the champion version it compared against."""
     import mlflow
 
-    use_experiment(experiment)
+    champion = champion_version(model_name)
+    use_experiment(
+        drift_experiment(model_name),
+        f"Daily feature drift of {model_name}'s scoring rows against its champion's training-day "
+        "reference (Evidently; one run per scoring day, `drift-<date>`): the share of drifted "
+        "features, which ones, and the report. Above the threshold the model is retrained.",
+    )
     with mlflow.start_run(run_name=f"drift-{as_of}") as run:
-        mlflow.set_tag("kind", "drift_report")
+        mlflow.set_tags(
+            {"kind": "drift_report", "model": model_name, "champion_version": str(champion and champion.version)}
+        )
         mlflow.log_param("as_of_date", as_of)
         mlflow.log_metric("drifted_share", result.drifted_share)
         mlflow.log_dict({"drifted_features": result.drifted_features}, "drifted_features.json")
         mlflow.log_artifact(str(result.report_path), artifact_path="drift")
-    return run.info.run_id
+    return run.info.experiment_id, run.info.run_id

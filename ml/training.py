@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml import evaluation, gates, registry
+from ml import evaluation, gates, registry, tracking
 from ml.spec import ModelSpec, TrainingSet
 
 SEED = 42
@@ -56,8 +56,10 @@ def run_training(spec: ModelSpec, data: dict, as_of: pd.Timestamp, model_gates: 
     train, test, split = train_test(spec, data, as_of)
     model = spec.fit(train)
     metrics = spec.evaluate(model, train, test)
-    registry.use_experiment(spec.experiment)
-    with mlflow.start_run(run_name=f"{spec.name}-{split.cutoff.date()}") as run:
+    registry.use_experiment(spec.experiment, experiment_note(spec))
+    # Named by the training (as-of) date: the run of each day's retrain is found by its date.
+    with mlflow.start_run(run_name=f"{spec.name}-{as_of.date()}") as run:
+        tracking.log_datasets(spec, train, test, split)
         mlflow.log_params(
             spec.params
             | split.describe()
@@ -81,12 +83,25 @@ def run_training(spec: ModelSpec, data: dict, as_of: pd.Timestamp, model_gates: 
         decision = registry.promote(
             spec.name, version, model_gates, metrics, lambda champion: spec.evaluate(champion, train, test)
         )
-    return {"run_id": run.info.run_id, "metrics": metrics, **decision}
+        notes, tags = tracking.version_notes(spec, decision, train, test, split, as_of)
+        registry.describe_version(spec.name, version, spec.description, notes, tags)
+    return {"run_id": run.info.run_id, "experiment_id": run.info.experiment_id, "metrics": metrics, **decision}
+
+
+def experiment_note(spec: ModelSpec) -> str:
+    """What the experiment's page says above its runs."""
+    return (
+        f"{spec.description}\n\nOne run per training, named `{spec.name}-<training date>`: parameters "
+        "(split, gates), metrics against the named baselines, plots, the training and test data as "
+        f"datasets, the model registered as `{spec.name}` (challenger, champion once it passes its "
+        f"gates). Daily feature drift: experiment `{registry.drift_experiment(spec.name)}`."
+    )
 
 
 def reference_features(spec: ModelSpec, data: dict, as_of: pd.Timestamp, train: TrainingSet) -> pd.DataFrame:
     """What daily scoring is compared with: the features of the rows scored on the training
-    day (the training rows when there are none, e.g. a history of settled invoices only)."""
+    day (the training rows when there are none, e.g. a history of settled invoices only), but
+    their text, which drift does not test and which must not reach the MLflow store."""
     rows = spec.scoring_rows(data, as_of)
     X = spec.features(data, rows) if len(rows) else train.X
-    return X.sample(min(REFERENCE_ROWS, len(X)), random_state=SEED)
+    return X.drop(columns=tracking.text_columns(X)).sample(min(REFERENCE_ROWS, len(X)), random_state=SEED)

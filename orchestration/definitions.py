@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from orchestration import ingestion, jobs, journeys, marts, models
+from orchestration import conventions, ingestion, jobs, journeys, marts, models
 from orchestration.resources import default_resources
 
 
 def definitions(**resources) -> dg.Definitions:
-    """The definitions with some resources configured otherwise (the closed loop's policy)."""
-    return dg.Definitions.merge(
+    """The definitions with some resources configured otherwise (the closed loop's policy); every
+    asset with its owners and kinds (orchestration/conventions.py)."""
+    merged = dg.Definitions.merge(
         ingestion.defs,
         marts.defs,
         models.defs,
@@ -16,6 +17,7 @@ def definitions(**resources) -> dg.Definitions:
         jobs.defs,
         dg.Definitions(resources=default_resources() | resources),
     )
+    return conventions.apply(merged)
 
 
 defs = definitions()

@@ -23,6 +23,7 @@ daily_job = dg.define_asset_job(
     cron_schedule="0 6 * * *",
     execution_timezone=settings.schedule_timezone(),
     default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="At 06:00 (RELANCE_SCHEDULE_TIMEZONE) run the daily job for yesterday's extraction (UTC day).",
 )
 def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """At 06:00 (RELANCE_SCHEDULE_TIMEZONE) process yesterday's extraction (UTC day)."""

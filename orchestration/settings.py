@@ -8,6 +8,7 @@ functions for every field left unset; domain packages receive the values as para
 | RELANCE_ERP_DROP | a drop root in the contract's layout (`<root>/YYYY-MM-DD/<table>.csv`) | the simulator's drops |
 | RELANCE_ERP_ADAPTER | `<adapter>:<path>`: convert a real export into a drop (e.g. `ibm_ar:/data/ar.csv`) | unset |
 | MLFLOW_TRACKING_URI | MLflow tracking store | `sqlite:///$RELANCE_HOME/mlflow.db` |
+| RELANCE_MLFLOW_UI_URL | the MLflow UI Dagster links training runs to | `http://127.0.0.1:5000` (`make mlflow-ui`) |
 | SENDGRID_API_KEY | live e-mail delivery; absent means dry-run | unset (dry-run) |
 | SENDGRID_HOST / _SANDBOX / _ASM_GROUP_ID | API host, validate-only mode, unsubscribe group | SendGrid / off / brand |
 | SENDGRID_WEBHOOK_PUBLIC_KEY | verification key of the signed Event Webhook (`make webhook`) | unset |
@@ -72,6 +73,11 @@ def tracking_uri() -> str:
 
 def default_tracking_uri() -> str:
     return f"sqlite:///{home() / 'mlflow.db'}"
+
+
+def mlflow_ui_url() -> str:
+    """Base address of the MLflow UI the training assets link their runs and versions to."""
+    return (os.environ.get("RELANCE_MLFLOW_UI_URL") or "http://127.0.0.1:5000").rstrip("/")
 
 
 def sendgrid_api_key() -> str | None:

@@ -36,8 +36,7 @@ def load(home):
 def latest_metrics(experiment: str) -> dict:
     import mlflow
 
-    runs = mlflow.search_runs(experiment_names=[experiment])
-    runs = runs[~runs["tags.mlflow.runName"].str.startswith("drift-")]  # training runs only
+    runs = mlflow.search_runs(experiment_names=[experiment])  # training runs only (drift has its own)
     row = runs.sort_values("start_time").iloc[-1]
     return {k[len("metrics.") :]: v for k, v in row.items() if k.startswith("metrics.")}
 

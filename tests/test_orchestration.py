@@ -85,6 +85,21 @@ def test_make_run_materializes_everything_and_is_idempotent(relance_home, capsys
     assert list((relance_home / "exports" / "contact_list").glob("as_of_date=*/data.parquet"))
     assert first["invoices"] > 1000 and first["rejects"] == 0
     assert all(n > 0 for t, n in first.items() if t != "rejects")
+    assert_materialisations_follow_the_conventions(relance_home)
+
+
+def assert_materialisations_follow_the_conventions(home):
+    """The persistent instance's events of the run: dbt models with their row count and a preview
+    without personal data (tests/test_conventions_dagster.py)."""
+    from orchestration import run
+
+    with run.instance_of_home() as instance:
+        invoices = instance.get_latest_materialization_event(dg.AssetKey(["marts", "fct_invoices"]))
+        contacts = instance.get_latest_materialization_event(dg.AssetKey(["marts", "dim_contacts"]))
+    metadata = invoices.asset_materialization.metadata
+    assert metadata["dagster/row_count"].value == raw_counts(home)["invoices"]
+    assert metadata["preview"].value.startswith("| invoice_id | customer_id |")
+    assert {"email", "full_name"} <= set(contacts.asset_materialization.metadata["preview_hides"].value)
 
 
 def test_implausible_dates_fail_a_blocking_check_that_stops_downstream_assets(

@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration import settings
+from orchestration.marts import table_preview
 from orchestration.marts.parquet_export import export_marts
 from orchestration.marts.project import relance_dbt_project
 from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions, is_backfill
@@ -26,11 +27,16 @@ LATEST_STATE_MARTS = "path:models/marts,config.materialized:table"
 
 
 class LayerTranslator(DagsterDbtTranslator):
-    """Groups from the layer folder (staging, intermediate, marts); keys from model names."""
+    """Groups from the layer folder (staging, intermediate, marts); keys from model names; owners
+    the team of the model's dbt group (dbt_project/models/_groups.yml), as Dagster names teams."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str:
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "marts"
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str] | None:
+        team = (dbt_resource_props.get("group") or {}).get("owner", {}).get("name")
+        return [f"team:{team}"] if team else None
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
@@ -47,7 +53,43 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
             "the latest-state marts stay as they are"
         )
         args += ["--exclude", LATEST_STATE_MARTS]
-    yield from dbt.cli(args, context=context, target_path=warehouse.file.parent / "dbt_target").stream()
+    invocation = dbt.cli(args, context=context, target_path=warehouse.file.parent / "dbt_target", raise_on_error=False)
+    # dbt holds the warehouse's write lock until it exits: the events wait for it, then each
+    # model's materialisation gets its row count and preview (table_preview.py).
+    events = list(invocation.stream())
+    yield from with_table_metadata(events, invocation.manifest, warehouse, context.partition_key)
+    if not invocation.is_successful():
+        raise invocation.get_error()
+
+
+def with_table_metadata(events: list, manifest: Mapping[str, Any], warehouse: WarehouseResource, as_of_date: str):
+    """The dbt events, each model's or seed's Output with ``dagster/row_count`` and a preview."""
+    if not any(isinstance(event, dg.Output) for event in events):  # nothing built (or dbt failed first)
+        yield from events
+        return
+    with warehouse.connect(read_only=True) as con:
+        for event in events:
+            node = _built_node(event, manifest)
+            summary = node and table_preview.summarise(con, node["schema"], node["alias"], as_of_date)
+            if summary:
+                event = event.with_metadata(
+                    {
+                        **event.metadata,
+                        "dagster/row_count": summary.rows,
+                        "row_count_scope": summary.scope,
+                        "preview": dg.MetadataValue.md(summary.preview),
+                        "preview_hides": dg.MetadataValue.json(summary.hidden_columns),
+                    }
+                )
+            yield event
+
+
+def _built_node(event, manifest: Mapping[str, Any]) -> dict | None:
+    """The manifest node an Output of dagster-dbt is for (None for checks and observations)."""
+    if not isinstance(event, dg.Output):
+        return None
+    unique_id = event.metadata.get("unique_id")
+    return manifest["nodes"].get(getattr(unique_id, "value", unique_id))
 
 
 DBT_ASSET_OPTIONS = {

@@ -39,17 +39,23 @@ def _load(warehouse: WarehouseResource):
         return data.load(con), data.as_of_date(con)
 
 
-def _training_result(result: dict) -> dg.MaterializeResult:
+def _training_result(model_name: str, result: dict) -> dg.MaterializeResult:
+    """The run's figures, and links to its run and registered version in the MLflow UI."""
+    from ml import registry
+
     metrics = {k: round(v, 4) for k, v in result["metrics"].items() if pd.notna(v)}
     summary = "; ".join(
         f"test {g['metric']} {g['challenger']:.3f} ({g['baseline']} baseline {g['baseline_value']:.3f}"
         + (f", champion {g['champion']:.3f})" if "champion" in g else ")")
         for g in result["gates"]
     )
+    ui = settings.mlflow_ui_url()
     return dg.MaterializeResult(
         metadata={
             "mlflow_run_id": result["run_id"],
+            "mlflow_run": dg.MetadataValue.url(registry.run_url(ui, result["experiment_id"], result["run_id"])),
             "registered_version": result["version"],
+            "mlflow_model_version": dg.MetadataValue.url(registry.version_url(ui, model_name, result["version"])),
             "promoted_to_champion": result["promoted"],
             "summary": summary,
             "metrics": dg.MetadataValue.json(metrics),
@@ -73,7 +79,7 @@ def build_training_asset(spec) -> dg.AssetsDefinition:
 
         mlflow.connect()
         data, as_of = _load(warehouse)
-        return _training_result(training.run_training(spec, data, as_of))
+        return _training_result(spec.name, training.run_training(spec, data, as_of))
 
     return _train
 
@@ -116,7 +122,7 @@ training_assets = [build_training_asset(spec) for spec in SPECS]
     compute_kind="scikit-learn",
 )
 def ml_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource, mlflow: MlflowResource):
-    from ml import drift, scores, scoring
+    from ml import drift, registry, scores, scoring
 
     mlflow.connect()
     data, as_of = _load(warehouse)
@@ -126,17 +132,22 @@ def ml_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource, m
     scored = scoring.score_all(champions, data, as_of)
     invoice_scores = scoring.invoice_scores(scored, data, SPECS)
     folder = settings.home() / "reports" / "drift" / context.partition_key
-    drifts = {
-        s.spec.name: drift.monitor(s.spec.name, s.spec.experiment, s.features, context.partition_key, folder)
-        for s in scored
-    }
+    drifts = {s.spec.name: drift.monitor(s.spec.name, s.features, context.partition_key, folder) for s in scored}
     with warehouse.connect() as con:
         written = scores.write(con, context.partition_key, invoice_scores, scoring.other_tables(scored, SPECS))
         for name, result in drifts.items():
             if result is not None:
                 scores.record_drift(con, context.partition_key, name, result)
     versions = {f"{name}_version": str(c.version if c else None) for name, c in champions.items()}
-    yield dg.MaterializeResult(asset_key=INVOICE_SCORES, metadata={"rows": written["invoice_scores"], **versions})
+    ui = settings.mlflow_ui_url()
+    links = {
+        f"{name}_champion": dg.MetadataValue.url(registry.version_url(ui, name, c.version))
+        for name, c in champions.items()
+        if c
+    }
+    yield dg.MaterializeResult(
+        asset_key=INVOICE_SCORES, metadata={"rows": written["invoice_scores"], **versions, **links}
+    )
     yield dg.MaterializeResult(asset_key=CUSTOMER_SCORES, metadata={"rows": written["customer_scores"]})
     for table in OTHER_OUTPUTS:
         yield dg.MaterializeResult(asset_key=dg.AssetKey(["ml", table]), metadata={"rows": written[table]})
@@ -144,7 +155,7 @@ def ml_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource, m
 
 
 def _drift_check(results: dict) -> dg.AssetCheckResult:
-    from ml import drift
+    from ml import drift, registry
 
     if not results:
         return dg.AssetCheckResult(
@@ -158,6 +169,7 @@ def _drift_check(results: dict) -> dg.AssetCheckResult:
             "drifted_share": round(r.drifted_share, 3),
             "drifted_features": r.drifted_features,
             "report": str(r.report_path),
+            "mlflow_run": registry.run_url(settings.mlflow_ui_url(), r.experiment_id, r.run_id),
         }
         for name, r in results.items()
     }

@@ -14,7 +14,11 @@ training_job = dg.define_asset_job(
 )
 
 weekly_training = dg.ScheduleDefinition(
-    name="weekly_training", job=training_job, cron_schedule="0 4 * * 1", default_status=dg.DefaultScheduleStatus.STOPPED
+    name="weekly_training",
+    job=training_job,
+    cron_schedule="0 4 * * 1",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Mondays at 04:00 UTC: retrain every model on the latest marts (promoted only past its gates).",
 )
 
 
