@@ -76,6 +76,9 @@ class DryRunSender:
             eml["Date"] = send_at.strftime("%a, %d %b %Y %H:%M:%S +0000")
         eml.set_content(message["body_text"])
         eml.add_alternative(message["body_html"], subtype="html")
+        for file in message.get("attachments") or ():
+            maintype, _, subtype = file["mime_type"].partition("/")
+            eml.add_attachment(bytes(file["content"]), maintype=maintype, subtype=subtype, filename=file["filename"])
         (day / f"{message['message_id']}.eml").write_bytes(bytes(eml))
         return f"dry-run:{message['message_id']}"
 
@@ -174,7 +177,9 @@ def deliver(
     if not due.empty:
         batch = _batch_id(con, sender, as_of)
         recipients = _recipients(con, due.contact_id.tolist())
+        files = store.attachments(con, due.message_id.tolist())  # an automatic reply's invoice copies
         for row in due.to_dict("records"):
+            row["attachments"] = files.get(row["message_id"], [])
             _deliver_one(con, sender, brand, row, recipients.get(row["contact_id"]), batch, now, report)
     log.info(
         "delivery %s: %d sent, %d failed, %d deferred to the next run, %d in doubt, %d reconciled as sent, "

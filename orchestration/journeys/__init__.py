@@ -1,7 +1,8 @@
-"""Journeys domain: SendGrid and portal events in, the daily contact list, e-mail delivery."""
+"""Journeys domain: SendGrid and portal events in, the daily contact list, automatic replies, e-mail delivery."""
 
 import dagster as dg
 
 from orchestration.journeys.assets import contact_list, email_delivery, portal_events, sendgrid_events
+from orchestration.journeys.replies import inbound_replies
 
-defs = dg.Definitions(assets=[sendgrid_events, portal_events, contact_list, email_delivery])
+defs = dg.Definitions(assets=[sendgrid_events, portal_events, contact_list, inbound_replies, email_delivery])
