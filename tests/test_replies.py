@@ -11,6 +11,7 @@ import email
 import io
 from datetime import UTC, datetime
 
+import duckdb
 import pytest
 from pypdf import PdfReader
 
@@ -178,3 +179,49 @@ def test_the_dry_run_eml_carries_the_pdf(con, tmp_path):
     parsed = email.message_from_bytes(eml.read_bytes())
     (pdf,) = [p for p in parsed.walk() if p.get_content_type() == "application/pdf"]
     assert pdf.get_filename() == "invoice-INV-7.pdf" and "INV-7" in pdf_text(pdf.get_payload(decode=True))
+
+
+@pytest.mark.parametrize(("newest_loaded", "queued"), [(AS_OF, 1), ("2026-03-10", 0)])
+def test_the_dagster_asset_replies_on_the_current_day_and_never_on_a_backfill(
+    relance_home, tmp_path, newest_loaded, queued
+):
+    import dagster as dg
+
+    from orchestration.journeys.replies import inbound_replies
+    from orchestration.resources import JourneysConfigResource, SendGridResource, WarehouseResource
+
+    path = tmp_path / "warehouse.duckdb"
+    with world.build(path) as con:
+        world.triage(con, AS_OF, request("M1", "K1", "payment_link"))
+        con.execute("create schema raw; create table raw.load_log (partition_date DATE)")
+        con.execute("insert into raw.load_log values (?)", [newest_loaded])
+    resources = {
+        "warehouse": WarehouseResource(path=str(path)),
+        "sendgrid": SendGridResource(api_key=None),
+        "journeys_config": JourneysConfigResource(),
+    }
+    result = dg.materialize([inbound_replies], partition_key=AS_OF, resources=resources)
+
+    assert result.success
+    with duckdb.connect(str(path)) as con:
+        store.ensure(con)
+        assert con.execute("select count(*) from journeys.outbox where journey = 'reply'").fetchone()[0] == queued
+
+
+def test_one_request_that_cannot_be_answered_never_stops_the_others(con, server):
+    con.execute("update marts.fct_invoices set due_date = null where customer_id = 'C1'  -- a broken ERP row")
+    world.triage(con, AS_OF, request("M1", "K1", "invoice_copy"), request("M2", "K2", "payment_link"))
+    report = run_day(con, server)
+
+    assert (report.replied, report.to_person) == (1, 1)
+    assert [s["custom_args"]["message_id"] for s in server.sends] == [replies.reply_message_id("M2")]
+    assert decisions(con)["M1"][0] == "to_person" and "could not be built" in decisions(con)["M1"][2]
+
+
+def test_a_reply_does_not_wait_for_the_approval_of_the_plan(con, server):
+    world.triage(con, AS_OF, request("M1", "K2", "payment_link"))
+    replies.plan(con, AS_OF, BRAND, CONFIG)
+    sender = delivery.SendGridSender("SG.test-key", host=server.host, sandbox=True)
+    report = delivery.deliver(con, sender, BRAND, AS_OF, now=NOW, deliverable=lambda day, ids: set())  # approval mode
+
+    assert report.sent == 1 and report.waiting == 0
