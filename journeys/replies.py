@@ -13,6 +13,12 @@ A reply only ever goes to the contact who wrote, when that contact is the custom
 e-mailable (dim_contacts' suppression, plus the unsubscribes recorded here, which take effect at
 once: the contact's pending messages are cancelled and the planner no longer sees the address as
 e-mailable). The one message an unsubscribing contact still receives is its confirmation.
+
+Left to people (status ``to_person``, with the reason; journeys/config/replies.yaml sets the
+thresholds): a category not listed as answerable, a confidence below the threshold, a second
+request in the same message, a request older than ``max_age_days``, a sender who is not a contact
+of the customer, a suppressed contact, no invoice to answer with, or a reply that could not be
+built (one bad row never stops the others).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from journeys import reply_content, store
+from journeys import render, reply_content, store
 from journeys.catalog import CONFIG_DIR, ConfigError
 from journeys.schedule import not_before, send_day_of
 
@@ -96,12 +102,12 @@ def triage_rule(request: dict, config: ReplyConfig, as_of: pd.Timestamp) -> Deci
     category, secondary = request["category"], request.get("secondary_category")
     if category not in config.categories:
         return _person(f"{category} needs a person")
-    if not float(request["confidence"]) >= config.min_confidence:
-        return _person(
-            f"classified {category} at {float(request['confidence']):.0%}, below {config.min_confidence:.0%}"
-        )
-    if isinstance(secondary, str) and secondary and secondary not in config.categories:
-        return _person(f"also asks for {secondary}, which needs a person")
+    confidence = float(request["confidence"]) if pd.notna(request["confidence"]) else 0.0
+    if confidence < config.min_confidence:
+        return _person(f"classified {category} at {confidence:.0%}, below {config.min_confidence:.0%}")
+    if isinstance(secondary, str) and secondary and secondary != category:
+        # one answer for two requests would drop one of them: a person answers both
+        return _person(f"also asks for {secondary}: two requests for a person")
     age = (as_of + pd.Timedelta(days=1) - pd.Timestamp(request["received_at"])).days
     if age > config.max_age_days:
         return _person(f"received {age} days before the run, more than {config.max_age_days}")
@@ -115,8 +121,10 @@ def decide(request: dict, contact: dict | None, invoices: pd.DataFrame, config: 
     ruled = triage_rule(request, config, pd.Timestamp(as_of))
     if ruled is not None:
         return ruled
+    if contact is None:
+        return _person("the sender is not a contact of the message's customer")
     category = request["category"]
-    emailable = bool(contact and contact.get("is_emailable"))
+    emailable = bool(contact.get("is_emailable"))
     if category == "unsubscribe":
         if not emailable:
             return Decision("unsubscribed", "the address was already suppressed: nothing to confirm")
@@ -136,7 +144,7 @@ def plan(
     as_of: str,
     brand: dict,
     config: ReplyConfig,
-    unsubscribe_url=lambda customer_id: reply_content.render.SENDGRID_UNSUBSCRIBE_TAG,
+    unsubscribe_url=lambda customer_id: render.SENDGRID_UNSUBSCRIBE_TAG,
 ) -> Report:
     """Decide every request of the day's triage not decided yet and queue the replies; each
     request is committed on its own, so one that cannot be answered never stops the others."""

@@ -145,6 +145,8 @@ def test_an_unsubscribe_is_honoured_at_once_and_confirmed_once(con, server):
         {"category": "other"},
         {"category": "invoice_copy", "confidence": 0.41},
         {"category": "invoice_copy", "secondary_category": "dispute"},
+        {"category": "payment_link", "secondary_category": "po_number"},  # two requests: one answer would drop one
+        {"category": "payment_link", "confidence": None},
         {"category": "invoice_copy", "received_at": datetime(2026, 3, 1, 9)},
         {"category": "po_number", "contact_id": "K1"},  # the invoice named has no PO number on file
     ],
