@@ -245,3 +245,35 @@ def _record(con, request: dict, as_of: str, decision: Decision, message_id: str 
         ],
     )  # fmt: skip
     return decision
+
+
+# Re-read what the day's run stored, independently of the decisions above (the asset's check).
+CHECKS = {
+    "reply_to_a_suppressed_contact": """
+        select count(*) from journeys.outbox o join journeys.inbound_replies r on r.reply_message_id = o.message_id
+        left join marts.dim_contacts c on c.contact_id = o.contact_id
+        where o.as_of_date = $day and r.category <> 'unsubscribe' and not coalesce(c.is_emailable, false)""",
+    "reply_to_another_customer": """
+        select count(*) from journeys.outbox o join journeys.inbound_replies r on r.reply_message_id = o.message_id
+        left join marts.dim_contacts c on c.contact_id = o.contact_id
+        where o.as_of_date = $day and c.customer_id is distinct from r.customer_id""",
+    "unsubscribe_confirmed_twice": """
+        select count(*) from (select o.contact_id from journeys.outbox o
+                              join journeys.inbound_replies r on r.reply_message_id = o.message_id
+                              where r.category = 'unsubscribe' and o.status <> 'cancelled'
+                              group by 1 having count(*) > 1)""",
+    "reply_without_its_request": f"""
+        select count(*) from journeys.outbox o
+        where o.as_of_date = $day and o.journey = '{store.REPLY_JOURNEY}'
+          and o.message_id not in (select reply_message_id from journeys.inbound_replies
+                                   where reply_message_id is not null)""",
+}
+
+
+def violations(con: duckdb.DuckDBPyConnection, as_of: str) -> dict[str, int]:
+    """Breaches per rule among the day's stored replies (0 everywhere when compliant)."""
+    store.ensure(con)
+    return {
+        rule: int(con.execute(query, {"day": as_of} if "$day" in query else {}).fetchone()[0])
+        for rule, query in CHECKS.items()
+    }

@@ -205,6 +205,8 @@ def test_the_dagster_asset_replies_on_the_current_day_and_never_on_a_backfill(
     result = dg.materialize([inbound_replies], partition_key=AS_OF, resources=resources)
 
     assert result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert check.passed
     with duckdb.connect(str(path)) as con:
         store.ensure(con)
         assert con.execute("select count(*) from journeys.outbox where journey = 'reply'").fetchone()[0] == queued
@@ -227,3 +229,15 @@ def test_a_reply_does_not_wait_for_the_approval_of_the_plan(con, server):
     report = delivery.deliver(con, sender, BRAND, AS_OF, now=NOW, deliverable=lambda day, ids: set())  # approval mode
 
     assert report.sent == 1 and report.waiting == 0
+
+
+def test_the_check_rereads_the_stored_replies_and_catches_a_breach(con, server):
+    world.triage(con, AS_OF, request("M1", "K1", "invoice_copy"), request("M2", "K2", "unsubscribe"))
+    run_day(con, server)
+    assert not any(replies.violations(con, AS_OF).values())
+
+    con.execute("update journeys.outbox set contact_id = 'K3' where message_id = ?", [replies.reply_message_id("M1")])
+    breaches = replies.violations(con, AS_OF)
+    assert breaches["reply_to_a_suppressed_contact"] == 1 and breaches["reply_to_another_customer"] == 1
+    con.execute("update journeys.inbound_replies set reply_message_id = null where inbound_id = 'M2'")
+    assert replies.violations(con, AS_OF)["reply_without_its_request"] == 1

@@ -18,6 +18,14 @@ REPLY_INPUTS = [get_asset_key_for_model([relance_dbt_scored_models], "fct_inboun
     key=INBOUND_REPLIES,
     deps=REPLY_INPUTS,
     compute_kind="python",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_reply_breaks_a_rule",
+            asset=INBOUND_REPLIES,
+            description="Re-reads the day's stored replies: none to a suppressed contact (but the unsubscribe "
+            "confirmation), to another customer's contact, or without its request, and no unsubscribe confirmed twice.",
+        )
+    ],
     partitions_def=daily_partitions,
     backfill_policy=ONE_RUN_PER_DAY,
     group_name="journeys",
@@ -31,11 +39,13 @@ def inbound_replies(
     warehouse: WarehouseResource,
     sendgrid: SendGridResource,
     journeys_config: JourneysConfigResource,
-) -> dg.MaterializeResult:
+):
     from journeys import render, replies
 
     if is_backfill(context.partition_key, warehouse):  # a past day's requests were that day's to answer
-        return dg.MaterializeResult(metadata={"skipped": "backfill: no reply is sent about a past day"})
+        yield dg.MaterializeResult(metadata={"skipped": "backfill: no reply is sent about a past day"})
+        yield dg.AssetCheckResult(check_name="no_reply_breaks_a_rule", passed=True, metadata={"skipped": True})
+        return
     links = sendgrid.sender().links  # the portal's page in dry-run; SendGrid's group link live
     with warehouse.connect() as con:
         report = replies.plan(
@@ -45,11 +55,17 @@ def inbound_replies(
             replies.load_config(),
             lambda customer_id: links.page(customer_id) if links else render.SENDGRID_UNSUBSCRIBE_TAG,
         )
-    return dg.MaterializeResult(
+        breaches = replies.violations(con, context.partition_key)
+    yield dg.MaterializeResult(
         metadata={
             "replied": report.replied,
             "unsubscribed": report.unsubscribed,
             "to_person": report.to_person,
             "reasons": dg.MetadataValue.json(report.reasons),
         }
+    )
+    yield dg.AssetCheckResult(
+        check_name="no_reply_breaks_a_rule",
+        passed=not any(breaches.values()),
+        metadata={"breaches": dg.MetadataValue.json(breaches)},
     )
