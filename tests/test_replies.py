@@ -241,3 +241,12 @@ def test_the_check_rereads_the_stored_replies_and_catches_a_breach(con, server):
     assert breaches["reply_to_a_suppressed_contact"] == 1 and breaches["reply_to_another_customer"] == 1
     con.execute("update journeys.inbound_replies set reply_message_id = null where inbound_id = 'M2'")
     assert replies.violations(con, AS_OF)["reply_without_its_request"] == 1
+
+
+def test_a_reply_is_not_a_dunning_touch(con, server):
+    world.triage(con, AS_OF, request("M1", "K2", "payment_link", "Link for INV-7?"))
+    run_day(con, server)
+
+    assert store.touches(con, before="2026-03-20").empty  # the planner's history: no reminder spacing from it
+    assert store.delivered_on(con, AS_OF) == {}  # a re-run of the day plans the customer's reminders as before
+    assert store.delivered_sends(con, "2026-03-20").empty  # nor the ERP's contact history
