@@ -34,8 +34,9 @@ def open_invoices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def contacts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Contacts with ``is_emailable``: an address that no opt-out, unsubscribe, spam report or
-    unresolved bounce suppresses (dbt's int_contacts_suppression)."""
-    return con.execute(f"select {', '.join(CONTACT_COLUMNS)} from marts.dim_contacts order by contact_id").df()
+    unresolved bounce suppresses (dbt's int_contacts_suppression), nor an unsubscribe the
+    automatic replies honoured since (journeys/replies.py: suppressed at once)."""
+    return store.contacts_with_own_suppression(con, CONTACT_COLUMNS)[CONTACT_COLUMNS]
 
 
 def history(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame:

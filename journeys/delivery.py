@@ -76,6 +76,9 @@ class DryRunSender:
             eml["Date"] = send_at.strftime("%a, %d %b %Y %H:%M:%S +0000")
         eml.set_content(message["body_text"])
         eml.add_alternative(message["body_html"], subtype="html")
+        for file in message.get("attachments") or ():
+            maintype, _, subtype = file["mime_type"].partition("/")
+            eml.add_attachment(bytes(file["content"]), maintype=maintype, subtype=subtype, filename=file["filename"])
         (day / f"{message['message_id']}.eml").write_bytes(bytes(eml))
         return f"dry-run:{message['message_id']}"
 
@@ -147,8 +150,9 @@ def deliver(
     """Settle lost answers from the webhook events (journeys/outcomes.py), then send every pending
     e-mail of the as-of day — and those earlier runs deferred — whose time has come within
     SendGrid's 72 hours; each outcome is committed before the next message. ``deliverable``
-    (plan day, message ids) → the ids people let go (the cockpit's holds and approvals); the
-    others stay pending for a later run."""
+    (plan day, message ids) → the ids of the day's plan people let go (the cockpit's holds and
+    approvals); the others stay pending for a later run. Automatic replies are not in the plan
+    people review: they answer what a customer asked for and go without waiting."""
     store.ensure(con)
     outcomes.ensure(con)
     render_pending(con, brand, sender.links)
@@ -163,10 +167,11 @@ def deliver(
         [as_of, as_of],
     ).df()
     if deliverable is not None and not due.empty:
-        allowed = set().union(
+        planned = due[due.journey != store.REPLY_JOURNEY]  # people review the plan; a reply answers a request
+        allowed = set(due.message_id[due.journey == store.REPLY_JOURNEY]).union(
             *(
                 deliverable(str(day.date()), group.message_id.tolist())
-                for day, group in due.groupby(pd.to_datetime(due.as_of_date))
+                for day, group in planned.groupby(pd.to_datetime(planned.as_of_date))
             )
         )
         report.waiting = int((~due.message_id.isin(allowed)).sum())
@@ -174,7 +179,9 @@ def deliver(
     if not due.empty:
         batch = _batch_id(con, sender, as_of)
         recipients = _recipients(con, due.contact_id.tolist())
+        files = store.attachments(con, due.message_id.tolist())  # an automatic reply's invoice copies
         for row in due.to_dict("records"):
+            row["attachments"] = files.get(row["message_id"], [])
             _deliver_one(con, sender, brand, row, recipients.get(row["contact_id"]), batch, now, report)
     log.info(
         "delivery %s: %d sent, %d failed, %d deferred to the next run, %d in doubt, %d reconciled as sent, "

@@ -106,8 +106,8 @@ def context(
     words = labels(language)
     send_day = pd.Timestamp(message["send_day"]).normalize()
 
-    def money(amount) -> str:
-        return format_currency(float(amount), message["currency_code"], locale=language)
+    def money(amount, currency: str | None = None) -> str:
+        return format_currency(float(amount), currency or message["currency_code"], locale=language)
 
     lines = invoices.assign(due_date=pd.to_datetime(invoices.due_date)).sort_values(["due_date", "invoice_id"])
     days_late = (send_day - lines.due_date.dt.normalize()).dt.days.astype(int)
@@ -116,7 +116,7 @@ def context(
             "number": r.invoice_id,
             "po_number": r.po_number if isinstance(r.po_number, str) and r.po_number else None,
             "due_date": format_date(r.due_date.date(), format="long", locale=language),
-            "amount": money(r.open_amount),
+            "amount": money(r.open_amount, getattr(r, "currency_code", None)),  # a reply may span currencies
             "payment_link": payment_link(brand, r.invoice_id),
             "days_past_due": int(late),
             "overdue": late > 0,
@@ -158,10 +158,14 @@ def render(
     brand: dict,
     contact_name: str | None = None,
     unsubscribe_url: str = SENDGRID_UNSUBSCRIBE_TAG,
+    layout: str = "_layout",
+    extra: dict | None = None,
 ) -> Rendered:
-    ctx = context(message, invoices, brand, contact_name, unsubscribe_url)
+    """The message in both parts; ``layout`` names the frame (``_reply`` for the automatic replies)
+    and ``extra`` adds what only some templates use."""
+    ctx = context(message, invoices, brand, contact_name, unsubscribe_url) | (extra or {})
     name = f"{ctx['language']}/{message['template']}.j2"
-    html = _environment(True).get_template(name).render(ctx | {"layout": "_layout.html.j2"})
-    text = _environment(False).get_template(name).render(ctx | {"layout": "_layout.txt.j2"})
+    html = _environment(True).get_template(name).render(ctx | {"layout": f"{layout}.html.j2"})
+    text = _environment(False).get_template(name).render(ctx | {"layout": f"{layout}.txt.j2"})
     subject, _, body = text.partition("\n")
     return Rendered(subject=subject.strip(), html=html, text=body.lstrip("\n"))

@@ -17,6 +17,7 @@ recipient's address: a filter on its logger masks both at every level, whatever 
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import http.client
 import json
@@ -27,6 +28,8 @@ import time
 import urllib.error
 from collections.abc import Callable
 from datetime import UTC, datetime
+
+from journeys.store import REPLY_JOURNEY
 
 log = logging.getLogger(__name__)
 
@@ -215,9 +218,14 @@ class SendGridSender:
     def mail(self, message: dict, recipient: dict, brand: dict, send_at: datetime | None, batch_id: str):
         from sendgrid.helpers.mail import (
             Asm,
+            Attachment,
             BatchId,
             Category,
             CustomArg,
+            Disposition,
+            FileContent,
+            FileName,
+            FileType,
             From,
             GroupId,
             GroupsToDisplay,
@@ -243,8 +251,18 @@ class SendGridSender:
         mail.batch_id = BatchId(batch_id)
         if send_at is not None:
             mail.send_at = SendAt(int(send_at.timestamp()))
+        for file in message.get("attachments") or ():
+            mail.add_attachment(
+                Attachment(
+                    FileContent(base64.b64encode(bytes(file["content"])).decode("ascii")),
+                    FileName(file["filename"]),
+                    FileType(file["mime_type"]),
+                    Disposition("attachment"),
+                )
+            )
         # Opaque values only: these are echoed in every webhook event and kept by SendGrid.
-        mail.category = [Category("relance-reminder"), Category(f"journey-{message['journey']}")]
+        kind = "relance-reply" if message.get("journey") == REPLY_JOURNEY else "relance-reminder"
+        mail.category = [Category(kind), Category(f"journey-{message['journey']}")]
         for key in ("message_id", "journey", "step", "variant", "customer_id"):
             mail.custom_arg = CustomArg(key, str(message.get(key) or ""))
         group = self.asm_group_id or brand.get("unsubscribe_group_id")

@@ -8,6 +8,12 @@
 * ``experiment_allocations``: each day's adaptive-experiment decisions with their evidence.
 * ``dunning_blocks``: "stop reminding" per customer or invoice, with a reason and an end date.
 * ``sendgrid_events``: Event Webhook events, one row per ``sg_event_id``.
+* ``inbound_replies``: what journeys/replies.py decided for each inbound request, by inbound id.
+* ``outbox_attachments``: files an e-mail carries (an automatic reply's invoice copies), by message id.
+
+Automatic replies (journeys/replies.py) are outbox rows of the journey ``reply``: delivered like
+any e-mail, but answers the customer asked for, not dunning touches — the planner's history, its
+same-day re-run guard and the ERP's contact history leave them out.
 """
 
 from __future__ import annotations
@@ -47,7 +53,13 @@ DDL = [
     """create table if not exists journeys.sendgrid_events (
         sg_event_id VARCHAR PRIMARY KEY, event VARCHAR, occurred_at TIMESTAMP, message_id VARCHAR,
         contact_id VARCHAR, machine_open BOOLEAN, source_file VARCHAR)""",
+    """create table if not exists journeys.inbound_replies (
+        inbound_id VARCHAR PRIMARY KEY, as_of_date DATE, customer_id VARCHAR, contact_id VARCHAR,
+        category VARCHAR, status VARCHAR, reply_message_id VARCHAR, reason VARCHAR, decided_at TIMESTAMP)""",
+    """create table if not exists journeys.outbox_attachments (
+        message_id VARCHAR, filename VARCHAR, mime_type VARCHAR, content BLOB, PRIMARY KEY (message_id, filename))""",
 ]
+REPLY_JOURNEY = "reply"
 # What counts as a touch already made: planned messages stay planned until sent or cancelled
 # (``in_doubt``: SendGrid may have accepted it, see journeys/outcomes.py).
 LIVE_STATUSES = ("pending", "sending", "in_doubt", "sent", "dry_run", "assigned")
@@ -117,8 +129,8 @@ def touches(con: duckdb.DuckDBPyConnection, before) -> pd.DataFrame:
         """
         select message_id, customer_id, unnest(string_split(invoice_ids, ',')) as invoice_id, channel,
                coalesce(delivered_at, send_at) as sent_at, journey, step, tone
-        from journeys.outbox where status in (select unnest(?)) and as_of_date < ?""",
-        [list(LIVE_STATUSES), before],
+        from journeys.outbox where status in (select unnest(?)) and as_of_date < ? and journey is distinct from ?""",
+        [list(LIVE_STATUSES), before, REPLY_JOURNEY],
     ).df()
 
 
@@ -129,8 +141,9 @@ def delivered_on(con: duckdb.DuckDBPyConnection, as_of) -> dict[str, str]:
     return dict(
         con.execute(
             """select message_id, customer_id from journeys.outbox
-                               where as_of_date = ? and status in ('sending', 'in_doubt', 'sent', 'dry_run')""",
-            [as_of],
+                               where as_of_date = ? and status in ('sending', 'in_doubt', 'sent', 'dry_run')
+                                 and journey is distinct from ?""",
+            [as_of, REPLY_JOURNEY],
         ).fetchall()
     )
 
@@ -147,8 +160,9 @@ def delivered_sends(con: duckdb.DuckDBPyConnection, through_day) -> pd.DataFrame
                channel, send_at as sent_at, journey, step, tone, coalesce(incentive, 'none') as incentive, variant
         from journeys.outbox
         where channel in ('email', 'call') and status in ('sent', 'dry_run', 'assigned') and send_day <= ?
+          and journey is distinct from ?
         order by send_at, message_id""",
-        [through_day],
+        [through_day, REPLY_JOURNEY],
     ).df()
 
 
@@ -163,6 +177,32 @@ def call_tasks(con: duckdb.DuckDBPyConnection, as_of: str) -> pd.DataFrame:
         order by account_owner, customer_id, step""",
         [as_of],
     ).df()
+
+
+def contacts_with_own_suppression(con: duckdb.DuckDBPyConnection, columns: list[str]) -> pd.DataFrame:
+    """dim_contacts' ``columns`` and ``is_emailable``, with the unsubscribes the automatic replies
+    honoured applied at once (dbt's suppression sees only what the ERP and SendGrid recorded)."""
+    ensure(con)
+    picked = "".join(f"c.{name}, " for name in columns if name not in ("contact_id", "is_emailable"))
+    return con.execute(f"""
+        select c.contact_id, {picked}c.is_emailable and u.contact_id is null as is_emailable
+        from marts.dim_contacts c left join (select distinct contact_id from journeys.inbound_replies
+                                             where category = 'unsubscribe' and status <> 'to_person') u
+          using (contact_id)
+        order by c.contact_id""").df()
+
+
+def attachments(con: duckdb.DuckDBPyConnection, message_ids: list[str]) -> dict[str, list[dict]]:
+    """Message id → its files (filename, mime_type, content bytes), for the messages that have any."""
+    ensure(con)
+    found: dict[str, list[dict]] = {}
+    for message_id, filename, mime_type, content in con.execute(
+        """select message_id, filename, mime_type, content from journeys.outbox_attachments
+           where list_contains(?, message_id) order by message_id, filename""",
+        [message_ids],
+    ).fetchall():
+        found.setdefault(message_id, []).append({"filename": filename, "mime_type": mime_type, "content": content})
+    return found
 
 
 def blocks(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -58,7 +58,8 @@ def test_definitions_load_and_graph_is_stable(defs):
     assert {"marts/mart_dunning_book", "marts/dim_contacts"} <= set(parents["journeys/contact_list"])  # marts only
     assert "ml/invoice_scores" in parents["marts/mart_dunning_book"]  # the book is built after scoring
     assert parents["staging/stg_journeys__sendgrid_events"] == ["journeys/sendgrid_events"]
-    assert parents["journeys/outbox"] == ["journeys/contact_list"]
+    assert parents["journeys/outbox"] == ["journeys/contact_list", "journeys/inbound_replies"]
+    assert "marts/fct_inbound_requests" in parents["journeys/inbound_replies"]  # after the day's triage
     assert ("journeys/contact_list", "no_send_breaks_a_rule") in checks
     assert {"warehouse", "erp_source", "mlflow", "sendgrid"} <= set(defs.resources)
     assert defs.resolve_job_def("daily_job") is not None
@@ -246,12 +247,19 @@ def test_dbt_tags_place_every_model_after_what_it_reads():
     nodes = json.loads(Path(relance_dbt_project().manifest_path).read_text())["nodes"]
     models = {k: v for k, v in nodes.items() if v["resource_type"] == "model"}
 
-    def reads(unique_id: str, source: str) -> bool:
+    def reads(unique_id: str, sources: tuple[str, ...]) -> bool:
         parents = models[unique_id]["depends_on"]["nodes"]
-        return any(p.startswith(f"source.relance.{source}") or (p in models and reads(p, source)) for p in parents)
+        return any(
+            p.startswith(tuple(f"source.relance.{s}" for s in sources)) or (p in models and reads(p, sources))
+            for p in parents
+        )
 
-    # SendGrid's events (journeys.sendgrid_events) land before the build: only the plan comes after it
-    for tag, source in (("after_scoring", "ml."), ("after_journeys", "journeys.contact_list")):
-        expected = sorted(v["name"] for k, v in models.items() if reads(k, source))
+    # SendGrid's events (journeys.sendgrid_events) land before the build: only the plan and the
+    # automatic replies (written after scoring) come after it
+    for tag, sources in (
+        ("after_scoring", ("ml.",)),
+        ("after_journeys", ("journeys.contact_list", "journeys.inbound_replies")),
+    ):
+        expected = sorted(v["name"] for k, v in models.items() if reads(k, sources))
         assert sorted(v["name"] for v in models.values() if tag in v["tags"]) == expected
         assert expected  # the convention is in use

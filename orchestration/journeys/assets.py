@@ -5,6 +5,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from orchestration import settings
 from orchestration.ingestion.assets import ERP_DROP
+from orchestration.journeys.replies import INBOUND_REPLIES
 from orchestration.marts.assets import relance_dbt_models, relance_dbt_scored_models
 from orchestration.marts.parquet_export import export_slice
 from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
@@ -156,7 +157,7 @@ def people_let_go(plan_day: str, message_ids: list[str]) -> set[str]:
 
 @dg.asset(
     key=OUTBOX,
-    deps=[CONTACT_LIST],
+    deps=[CONTACT_LIST, INBOUND_REPLIES],  # the day's reminders and automatic replies, one delivery
     compute_kind="sendgrid",
     **DAILY,
     check_specs=[
@@ -168,7 +169,8 @@ def people_let_go(plan_day: str, message_ids: list[str]) -> set[str]:
             "(in doubt); the reason of each in last_error.",
         )
     ],
-    description="The day's e-mails rendered and delivered exactly once: through SendGrid when "
+    description="The day's e-mails (reminders and automatic replies) rendered and delivered exactly once: "
+    "through SendGrid when "
     "SENDGRID_API_KEY is set, else as .eml files in the dry-run outbox.",
 )
 def email_delivery(
