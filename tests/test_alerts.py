@@ -163,6 +163,14 @@ def test_a_single_outlier_is_not_a_change():
     assert found.alarm[0] >= 20 and found.onset[0] == 20
 
 
+def test_a_large_drift_shows_in_two_late_invoices():
+    """Paying 20 days later than a customer whose sd is 2 is a drift after two invoices, not
+    after four: the clip bounds one event's weight, not a drift's."""
+    regular = np.r_[np.tile([7.0, 8.0, 9.0, 8.0], 5), 28.0, 29.0][None, :]
+    found = detect.cusum(regular, MEASURES["delay_drift"], 6.0)
+    assert found.alarm[0] == 21 and found.onset[0] == 20
+
+
 def test_calibrated_threshold_holds_the_false_alarm_rate_on_fresh_null_series():
     rng = np.random.default_rng(3)
     train = np.round(rng.normal(10, 3, (300, 40)))
