@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.model_reports.alerts import alerts_report  # noqa: E402
+from benchmarks.model_reports.delay_buckets import bucket_report  # noqa: E402
 from benchmarks.model_reports.send_time import send_time_report  # noqa: E402
 from benchmarks.model_reports.triage import triage_report  # noqa: E402
 
@@ -44,12 +45,13 @@ def load(home: Path):
         return data.load(con), data.as_of_date(con)
 
 
-def delay_report(name: str, data, as_of, spec) -> None:
+def delay_report(name: str, data, as_of, spec, by_days_overdue: bool = True) -> None:
     from ml import training
 
     started = time.perf_counter()
     train, test, split = training.train_test(spec, data, as_of)
-    m = spec.evaluate(spec.fit(train), train, test)
+    model = spec.fit(train)
+    m = spec.evaluate(model, train, test)
     print(
         f"\n{name}: payment delay — train {len(train):,} rows before {split.cutoff.date()}, "
         f"test {len(test):,} rows {split.cutoff.date()} … {split.end.date()} ({time.perf_counter() - started:.0f} s)"
@@ -69,6 +71,8 @@ def delay_report(name: str, data, as_of, spec) -> None:
         f"(baseline {m['baseline_customer_history_late30_roc_auc']:.3f}), "
         f"Brier {m['late30_brier']:.3f} (baseline {m['baseline_customer_history_late30_brier']:.3f})"
     )
+    if by_days_overdue:
+        bucket_report(model, data, train, split, as_of)
 
 
 def self_cure_report(home: Path, data, as_of) -> None:
@@ -147,6 +151,7 @@ def main() -> None:
                     observe_at="issue_date", floor_at_zero=True, cutoff=pd.Timestamp("2013-07-01"), label_wait_days=0
                 )
             ),
+            by_days_overdue=False,  # settled invoices only: there is no open book to score
         )
 
 

@@ -1,9 +1,14 @@
 """Payment delay: for each open invoice, days late at settlement (P10 / P50 / P90, capped at 90)
-and the probability of paying more than 30 days late.
+and the probability of paying more than 30 days late, given that it is still open today.
 
 An ml.spec.ModelSpec (trained, promoted and scored by ml.training / ml.scoring). Training rows
-are invoices observed at a random instant while they were open (the situation scoring faces:
-some not yet due, some already late), with point-in-time features.
+are invoices observed at a random instant while they were open, up to the cap (the situation
+scoring faces: some not yet due, some already late, some never paid), with point-in-time
+features including the days already elapsed. The quantile models learn only from rows whose
+outcome was known whatever it was (due at least the cap before the cutoff): the recent invoices
+settled quickly are known, their slow siblings are not, and learning from the first alone would
+pull every quantile early. What the models say is then conditioned on survival to the day
+observed (ml.survival), so no quantile says an open invoice was paid in the past.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.inspection import permutation_importance
 
-from ml import evaluation
+from ml import evaluation, survival
 from ml.history import LABEL_CAP_DAYS, FillEmptyColumns, build_features, label_days_late, settled_history
 from ml.spec import INVOICE_SCORES, Output, TrainingSet, Window
 
@@ -111,19 +116,21 @@ class DelayModel(BaseEstimator):
         q = np.column_stack([self.quantile_models_[k].predict(X) for k in evaluation.QUANTILES])
         return np.sort(q, axis=1)  # no crossing quantiles
 
-    def predict(self, X: pd.DataFrame) -> pd.DataFrame:
+    def unconditional(self, X: pd.DataFrame) -> pd.DataFrame:
+        """What the models say before conditioning on survival (the conformalized band)."""
         X = self.fill_.transform(X)
-        q = self._quantiles(X)
+        q = self._quantiles(X) + np.array([-self.band_adjustment_, 0.0, self.band_adjustment_])
         p = self.classifier_.predict_proba(X)[:, 1]
-        return pd.DataFrame(
-            {
-                "p10": q[:, 0] - self.band_adjustment_,
-                "p50": q[:, 1],
-                "p90": q[:, 2] + self.band_adjustment_,
-                "p_late_30": p,
-            },
-            index=X.index,
-        )
+        return pd.DataFrame({"p10": q[:, 0], "p50": q[:, 1], "p90": q[:, 2], "p_late_30": p}, index=X.index)
+
+    def predict(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The quantiles given that each invoice is still open ``-days_to_due`` days after its
+        due date at the instant observed (ml.survival), and P(> 30 days late) likewise."""
+        raw = self.unconditional(X)
+        elapsed = -X.days_to_due.to_numpy(dtype=float)
+        q = survival.conditional_quantiles(raw[["p10", "p50", "p90"]].to_numpy(), elapsed, LABEL_CAP_DAYS)
+        p = survival.conditional_late_probability(raw.p_late_30.to_numpy(), elapsed, LATE_THRESHOLD)
+        return pd.DataFrame({"p10": q[:, 0], "p50": q[:, 1], "p90": q[:, 2], "p_late_30": p}, index=X.index)
 
 
 # ------------------------------------------------------------------ features
@@ -138,7 +145,7 @@ def observation_rows(
         rows["as_of"] = rows.issue_date
         return rows
     settled = rows.settled_on.where(rows.settled_on < known_until)
-    last_open = settled.fillna(known_until).clip(upper=rows.due_date + pd.Timedelta(days=60))
+    last_open = settled.fillna(known_until).clip(upper=rows.due_date + pd.Timedelta(days=LABEL_CAP_DAYS))
     span = np.maximum((last_open - rows.issue_date).dt.days.to_numpy(), 0)
     draw = pd.util.hash_pandas_object(rows.invoice_id + f":{seed}", index=False).to_numpy() / 2.0**64
     rows["as_of"] = rows.issue_date + pd.to_timedelta(np.floor(draw * (span + 1)), unit="D")
@@ -243,23 +250,26 @@ class PaymentDelay:
         return data | {"invoices": floored, "history": settled_history(floored)}  # history floored too
 
     def observations(self, data: dict, known_until: pd.Timestamp) -> pd.DataFrame:
-        """Invoices observed while open, labelled with their days late as known on ``known_until``;
-        one still unpaid more than 30 days past due is kept with ``late30`` only (days late NaN):
-        leaving it out would hide exactly the late invoices of the last months from the classifier."""
+        """Invoices observed while open, labelled with their days late as known on ``known_until``
+        when that outcome was known whatever it was (``label_known_at``; NaN otherwise). One whose
+        days late are not known yet is kept with ``late30`` only when that part is known whatever
+        it was (due more than 30 days before): leaving out the invoices still running late would
+        hide exactly the late invoices of the last months from the classifier, and keeping the
+        recent ones settled early without their slow siblings would make both models optimistic."""
         invoices = self._data(data)["invoices"]
         label = label_days_late(invoices, known_until)
         if self.options.floor_at_zero:
             label = label.clip(lower=0)
-        running_late = (
-            label.isna()
-            & ~(invoices.settled_on < known_until)
-            & (invoices.due_date < known_until - pd.Timedelta(days=LATE_THRESHOLD))
-        )
+        settled = invoices.settled_on < known_until
+        late30_known = invoices.due_date < known_until - pd.Timedelta(days=LATE_THRESHOLD)
+        running_late = label.isna() & ~settled & late30_known
         rows = observation_rows(invoices, known_until, self.options)
         by_issue = self.options.observe_at == "issue_date"
         known_at = rows.issue_date if by_issue else rows.due_date + pd.Timedelta(days=self.options.label_wait_days)
-        rows = rows.assign(label=label, late30=(label > LATE_THRESHOLD) | running_late, label_known_at=known_at)
-        return rows[label.notna() | running_late]
+        late30 = (label > LATE_THRESHOLD) | running_late
+        keep = (label.notna() & ((known_at <= known_until) | late30_known | late30)) | running_late
+        rows = rows.assign(label=label.where(known_at <= known_until), late30=late30, label_known_at=known_at)
+        return rows[keep]
 
     def features(self, data: dict, rows: pd.DataFrame) -> pd.DataFrame:
         return build_features(rows, self._data(data))

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from ml import registry, scoring, training
-from ml.alerts import detect, labels
-from ml.alerts.model import ChangeDetector
+from ml.alerts import detect, labels, series
+from ml.alerts.model import AGE_COLUMNS, VALUE_COLUMNS, ChangeDetector
+from ml.alerts.model import alerts as alerts_of
 from ml.alerts.series import CHANGE_TYPES, MEASURES
 from ml.alerts.spec import SPEC
 from ml.gates import Gate
@@ -131,12 +132,43 @@ def test_steady_and_noisy_customers_raise_no_alert(alerts):
     assert (quiet.evidence == "no change detected").all()
 
 
+def test_thinning_keeps_every_recent_event_and_spreads_the_older_ones():
+    """A busy customer (an e-mail a day) keeps its latest RECENT events as they are — a change
+    shows in them — and the rest of its series spread over the older lookback as a baseline."""
+    days = pd.date_range(AS_OF - series.LOOKBACK, AS_OF - pd.Timedelta(days=1), freq="D")
+    frame = pd.DataFrame({"customer_id": "BUSY", "value": 1.0, "dated": days, "known_at": days})
+    kept = series.thin(frame, AS_OF)
+    assert len(kept) <= series.WIDTH
+    assert kept.dated.tail(series.RECENT).tolist() == days[-series.RECENT :].tolist()
+    assert kept.dated.min() < AS_OF - pd.Timedelta(days=400)
+
+
+def test_a_customer_who_opened_a_fifth_of_its_mail_and_now_none_has_gone_silent():
+    """Going silent is relative: from a fifth of e-mails opened to none is as silent as from all
+    of them (an absolute fall of 25 points can never be reached from 20 %)."""
+    values = np.r_[np.tile([1.0, 0.0, 0.0, 0.0, 0.0], 5)[:24], np.zeros(24)]
+    ages = np.arange(series.WIDTH, 0, -1) * 6.0
+    X = pd.DataFrame(np.hstack([values[None, :], ages[None, :]]), columns=VALUE_COLUMNS + AGE_COLUMNS)
+    X.insert(0, "observed_day", 20_000.0)
+    X.insert(0, "change_code", float(CHANGE_TYPES.index("goes_silent")))
+    found = alerts_of(X, "goes_silent", [2.0] * (len(detect.RATE_BINS) - 1))
+    assert found.is_alert.iloc[0] and found.after_value.iloc[0] == 0.0
+
+
 def test_a_single_outlier_is_not_a_change():
     values = np.r_[np.full(20, 5.0), 60.0, np.full(10, 5.0)][None, :]
     assert detect.cusum(values, MEASURES["delay_drift"], 5.0).alarm[0] == -1
     shifted = np.r_[np.full(20, 5.0), np.full(6, 12.0)][None, :]
     found = detect.cusum(shifted, MEASURES["delay_drift"], 5.0)
     assert found.alarm[0] >= 20 and found.onset[0] == 20
+
+
+def test_a_large_drift_shows_in_two_late_invoices():
+    """Paying 20 days later than a customer whose sd is 2 is a drift after two invoices, not
+    after four: the clip bounds one event's weight, not a drift's."""
+    regular = np.r_[np.tile([7.0, 8.0, 9.0, 8.0], 5), 28.0, 29.0][None, :]
+    found = detect.cusum(regular, MEASURES["delay_drift"], 6.0)
+    assert found.alarm[0] == 21 and found.onset[0] == 20
 
 
 def test_calibrated_threshold_holds_the_false_alarm_rate_on_fresh_null_series():

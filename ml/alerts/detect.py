@@ -27,7 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 
 BASELINE_EVENTS = 8
-CLIP = 3.0  # z-scores beyond this count as this much: a single outlier is not a change
+# z-scores beyond this count as this much: one event adds at most CLIP − ALLOWANCE = 4, below the
+# calibrated threshold, so a single outlier is not a change — while a real drift of several sds
+# needs two events rather than four to show (at 3, a drift waited four late invoices, months).
+CLIP = 5.0
 ALLOWANCE = 1.0  # K: a shift of 2 baseline sds is the smallest worth an alert
 GUARD = 4  # events: the baseline takes in every event older than this, even during a run
 MIN_SCALE = 1.0  # days: the sd of a very regular payer is not taken below this

@@ -26,8 +26,12 @@ OUTPUTS = ["is_alert", "started_on", "size", "before_value", "after_value", "eve
 # An alarm is an alert only when the change is worth a conversation: two days later than a
 # customer's usual is noise to a collector, whatever the statistics say; and for days late, a
 # shift within two of the customer's own sds is its usual spread, not a drift.
-MATERIAL = {"delay_drift": 3.0, "method_switch": 0.25, "serial_dispute": 0.25, "goes_silent": 0.25}
+# A rate falling is material when it is at most FALLEN of what it was (and by MATERIAL at least):
+# "used to open and answer, now silent" is relative — a customer who opened a quarter of its
+# reminders and now opens none has gone as silent as one who opened them all.
+MATERIAL = {"delay_drift": 3.0, "method_switch": 0.25, "serial_dispute": 0.25, "goes_silent": 0.1}
 MATERIAL_SDS = 2.0
+FALLEN = 0.5
 UNITS = {
     "delay_drift": "median days late {:.0f} → {:.0f}",
     "method_switch": "invoices paid in parts or by an unusual method {:.0%} → {:.0%}",
@@ -91,6 +95,8 @@ def alerts(X: pd.DataFrame, change_type: str, thresholds: list[float]) -> pd.Dat
     material = MATERIAL[change_type]
     if measure.kind == "level":
         material = np.maximum(material, MATERIAL_SDS * np.nanstd(earlier, axis=1))
+    elif measure.direction < 0:  # a rate falling: to at most half of what it was
+        material = np.maximum(material, (1 - FALLEN) * before)
     is_alert = (found.alarm >= 0) & (measure.direction * (after - before) >= material)
     rows = np.arange(len(values))
     started = to_date(np.where(is_alert, dates[rows, np.minimum(onset, values.shape[1] - 1)], np.nan))

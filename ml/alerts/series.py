@@ -28,6 +28,7 @@ MEASURES = {
     "goes_silent": Measure("rate", -1, prior=(1.0, 1.0)),
 }
 WIDTH = 48  # events per series the detector sees
+RECENT = WIDTH // 2  # the latest events, never thinned
 LOOKBACK = pd.Timedelta(days=540)  # a change within the last year keeps six months of baseline before it
 DISPUTE_WAIT = pd.Timedelta(days=21)  # most disputes are opened within three weeks of the invoice
 REPLY_WAIT = pd.Timedelta(days=3)  # fct_contacts counts a reply within 3 days of the send
@@ -119,13 +120,18 @@ def events(data: dict, change_type: str, at: pd.Timestamp) -> pd.DataFrame:
 
 
 def thin(frame: pd.DataFrame, at: pd.Timestamp, width: int = WIDTH) -> pd.DataFrame:
-    """The events of the last LOOKBACK, at most ``width`` per customer evenly spread over them:
-    a busy customer's series keeps its old baseline instead of only its last weeks."""
+    """The events of the last LOOKBACK, at most ``width`` per customer: the latest RECENT events
+    as they are — a change shows in the latest events, and thinning them would leave a busy
+    customer's change a few events to show in — and the older ones evenly spread over the rest,
+    so a busy customer's series keeps its old baseline instead of only its last weeks."""
     recent = frame[frame.dated >= at - LOOKBACK]
-    pos = recent.groupby("customer_id").cumcount().to_numpy()
-    n = recent.groupby("customer_id").customer_id.transform("size").to_numpy()
-    bins = pd.Series(pos * width // n, index=recent.index)
-    return recent[~pd.DataFrame({"c": recent.customer_id, "b": bins}).duplicated()]
+    from_end = recent.groupby("customer_id").cumcount(ascending=False).to_numpy()
+    older = recent[from_end >= RECENT]
+    pos = older.groupby("customer_id").cumcount().to_numpy()
+    n = older.groupby("customer_id").customer_id.transform("size").to_numpy()
+    bins = pd.Series(pos * (width - RECENT) // np.maximum(n, 1), index=older.index)
+    spread = older[~pd.DataFrame({"c": older.customer_id, "b": bins}).duplicated()]
+    return pd.concat([spread, recent[from_end < RECENT]]).sort_index(kind="stable")
 
 
 def wide(frame: pd.DataFrame, customers: pd.Index, width: int = WIDTH) -> dict[str, np.ndarray]:
