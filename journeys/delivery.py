@@ -92,7 +92,7 @@ def render_pending(con: duckdb.DuckDBPyConnection, brand: dict, links: Unsubscri
         con.execute(
             """select invoice_id, po_number, due_date, open_amount::DOUBLE as open_amount
                               from marts.fct_invoices where invoice_id in (select unnest(?))""",
-            [sorted({i for ids in pending.invoice_ids for i in ids.split(",")})],
+            [sorted({i for ids in pending.invoice_ids for i in ids})],
         )
         .df()
         .set_index("invoice_id")
@@ -102,7 +102,7 @@ def render_pending(con: duckdb.DuckDBPyConnection, brand: dict, links: Unsubscri
     for row in pending.to_dict("records"):
         row["account_owner"] = account.account_owner.get(row["customer_id"])
         lines = (
-            invoices.reindex(row["invoice_ids"].split(","))
+            invoices.reindex(list(row["invoice_ids"]))
             .reset_index()
             .assign(due_date=lambda f: pd.to_datetime(f.due_date))
         )

@@ -111,7 +111,7 @@ class Planner:
             "incentive": "none",
             "variant": None,
             "experiment": None,
-            "invoice_ids": ",".join(group.invoice_id),
+            "invoice_ids": list(group.invoice_id),
             "invoice_count": len(group),
             "amount_due": round(float(inv.open_amount.sum()), 2),
             "currency_code": currency,

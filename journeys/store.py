@@ -21,7 +21,7 @@ DDL = [
     """create table if not exists journeys.contact_list (
         as_of_date DATE, send_day DATE, message_id VARCHAR, action VARCHAR, customer_id VARCHAR,
         contact_id VARCHAR, channel VARCHAR, journey VARCHAR, segment VARCHAR, step VARCHAR, tone VARCHAR,
-        template VARCHAR, incentive VARCHAR, variant VARCHAR, experiment VARCHAR, invoice_ids VARCHAR,
+        template VARCHAR, incentive VARCHAR, variant VARCHAR, experiment VARCHAR, invoice_ids VARCHAR[],
         invoice_count INTEGER, amount_due DECIMAL(18,2), currency_code VARCHAR, max_days_past_due INTEGER,
         send_at_utc TIMESTAMP, timezone VARCHAR, language_code VARCHAR, account_owner VARCHAR,
         reason_customer VARCHAR, reason_now VARCHAR, reason_offer VARCHAR)""",
@@ -31,7 +31,7 @@ DDL = [
     """create table if not exists journeys.outbox (
         message_id VARCHAR PRIMARY KEY, as_of_date DATE, send_day DATE, customer_id VARCHAR, contact_id VARCHAR,
         channel VARCHAR, journey VARCHAR, step VARCHAR, tone VARCHAR, template VARCHAR, incentive VARCHAR,
-        variant VARCHAR, experiment VARCHAR, invoice_ids VARCHAR, currency_code VARCHAR,
+        variant VARCHAR, experiment VARCHAR, invoice_ids VARCHAR[], currency_code VARCHAR,
         amount_due DECIMAL(18,2), language_code VARCHAR, send_at TIMESTAMP, status VARCHAR,
         subject VARCHAR, body_html VARCHAR, body_text VARCHAR, batch_id VARCHAR, attempts INTEGER DEFAULT 0,
         last_error VARCHAR, provider_message_id VARCHAR, created_at TIMESTAMP, delivered_at TIMESTAMP)""",
@@ -50,6 +50,18 @@ LIVE_STATUSES = ("pending", "sending", "in_doubt", "sent", "dry_run", "assigned"
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
     for statement in DDL:
         con.execute(statement)
+    _ids_as_lists(con)
+
+
+def _ids_as_lists(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse written before ids were stored as lists held them comma-joined (an id with a
+    comma broke them): convert such columns in place, once."""
+    joined = con.execute("""select table_name from information_schema.columns where table_schema = 'journeys'
+                            and column_name = 'invoice_ids' and data_type = 'VARCHAR'""").fetchall()
+    for (table,) in joined:
+        con.execute(
+            f"alter table journeys.{table} alter invoice_ids type VARCHAR[] using string_split(invoice_ids, ',')"
+        )
 
 
 def _replace_day(con: duckdb.DuckDBPyConnection, table: str, as_of, frame: pd.DataFrame, columns: list[str]) -> None:
@@ -108,7 +120,7 @@ def touches(con: duckdb.DuckDBPyConnection, before) -> pd.DataFrame:
     ensure(con)
     return con.execute(
         """
-        select message_id, customer_id, unnest(string_split(invoice_ids, ',')) as invoice_id, channel,
+        select message_id, customer_id, unnest(invoice_ids) as invoice_id, channel,
                coalesce(delivered_at, send_at) as sent_at, journey, step, tone
         from journeys.outbox where status in (select unnest(?)) and as_of_date < ?""",
         [list(LIVE_STATUSES), before],
@@ -136,7 +148,7 @@ def delivered_sends(con: duckdb.DuckDBPyConnection, through_day) -> pd.DataFrame
     return con.execute(
         """
         select message_id, customer_id, contact_id,
-               case when invoice_ids not like '%,%' then invoice_ids end as invoice_id,
+               case when len(invoice_ids) = 1 then invoice_ids[1] end as invoice_id,
                channel, send_at as sent_at, journey, step, tone, coalesce(incentive, 'none') as incentive, variant
         from journeys.outbox
         where channel in ('email', 'call') and status in ('sent', 'dry_run', 'assigned') and send_day <= ?
