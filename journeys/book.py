@@ -57,5 +57,5 @@ def load(con: duckdb.DuckDBPyConnection) -> Book:
         contacts=contacts(con),
         history=history(con, as_of),
         blocks=store.blocks(con),
-        delivered_today=store.delivered_on(con, as_of.date()),
+        sent_today=store.handed_over(con, as_of.date()),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from erp.vocabulary import CUSTOMER_FACING
 from journeys.catalog import Experiment, Journey, Policy
 from journeys.planner import Planner, message_groups
 from journeys.schedule import send_day_of
@@ -45,6 +46,7 @@ PLAN_COLUMNS = [
     "reason_customer",
     "reason_now",
     "reason_offer",
+    "already_sent",  # handed over by an earlier run of the day: kept as it went, never planned again
 ]
 
 
@@ -74,9 +76,16 @@ class Book:
     blocks: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["customer_id", "invoice_id", "reason", "until"])
     )
-    # message id → customer id of what an earlier run of this same day already sent: a re-run
-    # keeps those and plans nothing else for their customers that day.
-    delivered_today: dict[str, str] = field(default_factory=dict)
+    # What an earlier run of this same day already handed over (sent, being sent, in doubt, or a
+    # call assigned), as its plan rows: a re-run keeps those in the day's list as they went and
+    # plans nothing else for their customers that day.
+    sent_today: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PLAN_COLUMNS))
+
+    @property
+    def delivered_today(self) -> dict[str, str]:
+        """Message id → customer id of the customer-facing messages among ``sent_today``."""
+        facing = self.sent_today[self.sent_today.channel.isin(CUSTOMER_FACING)]
+        return dict(zip(facing.message_id, facing.customer_id, strict=True))
 
 
 @dataclass
@@ -103,9 +112,21 @@ def plan_day(
     survivors = planner.invoice_rules(candidates, invoices)
     for key, group in message_groups(survivors, invoices):
         planner.plan_message(key, group, invoices)
-    return Plan(
-        pd.DataFrame(planner.planned, columns=PLAN_COLUMNS), pd.DataFrame(planner.blocked, columns=BLOCKED_COLUMNS)
-    )
+    planned = pd.DataFrame(planner.planned, columns=PLAN_COLUMNS).assign(already_sent=False)
+    return keep_what_was_sent(Plan(planned, pd.DataFrame(planner.blocked, columns=BLOCKED_COLUMNS)), book.sent_today)
+
+
+def keep_what_was_sent(plan: Plan, sent: pd.DataFrame) -> Plan:
+    """The day's list is the record of what the day did: a message an earlier run of the day
+    handed over stays in it as it went (its invoices, time and reasons), marked already sent,
+    whatever a re-plan on changed data (new scores, the ERP's record of the send) would choose
+    now; a rule's verdict on it is dropped, since it went."""
+    if sent.empty:
+        return plan
+    kept = sent.reindex(columns=PLAN_COLUMNS).assign(already_sent=True)
+    fresh = plan.contact_list[~plan.contact_list.message_id.isin(kept.message_id)]
+    rows = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept.reset_index(drop=True)
+    return Plan(rows, plan.blocked[~plan.blocked.message_id.isin(kept.message_id)].reset_index(drop=True))
 
 
 def blocked_summary(blocked: pd.DataFrame) -> dict[str, int]:

@@ -1,7 +1,8 @@
 """Relance's own tables in the warehouse (schema ``journeys``).
 
 * ``contact_list`` / ``blocked_sends``: each day's plan and what the rules stopped, replaced
-  whole when a day is re-run.
+  whole when a day is re-run — the messages an earlier run of the day handed over stay in the
+  list as they went (``already_sent``).
 * ``outbox``: every planned touch, keyed by its deterministic message id. A re-run inserts
   nothing it already holds, so a message is planned, rendered and delivered at most once;
   planned-but-unsent messages that a re-run no longer wants are cancelled, never deleted.
@@ -24,7 +25,9 @@ DDL = [
         template VARCHAR, incentive VARCHAR, variant VARCHAR, experiment VARCHAR, invoice_ids VARCHAR[],
         invoice_count INTEGER, amount_due DECIMAL(18,2), currency_code VARCHAR, max_days_past_due INTEGER,
         send_at_utc TIMESTAMP, timezone VARCHAR, language_code VARCHAR, account_owner VARCHAR,
-        reason_customer VARCHAR, reason_now VARCHAR, reason_offer VARCHAR)""",
+        reason_customer VARCHAR, reason_now VARCHAR, reason_offer VARCHAR, already_sent BOOLEAN)""",
+    # a list stored before re-runs kept what the day had sent
+    "alter table journeys.contact_list add column if not exists already_sent BOOLEAN",
     """create table if not exists journeys.blocked_sends (
         as_of_date DATE, send_day DATE, customer_id VARCHAR, invoice_id VARCHAR, message_id VARCHAR,
         journey VARCHAR, step VARCHAR, channel VARCHAR, rule VARCHAR, detail VARCHAR)""",
@@ -127,16 +130,42 @@ def touches(con: duckdb.DuckDBPyConnection, before) -> pd.DataFrame:
     ).df()
 
 
-def delivered_on(con: duckdb.DuckDBPyConnection, as_of) -> dict[str, str]:
-    """Message id → customer id of the e-mails an earlier run of ``as_of`` already handed over
-    (or may have: ``sending``, ``in_doubt``)."""
+# Handed over: an e-mail sent (or that may have been: ``sending``, ``in_doubt``), a call or task assigned.
+HANDED_OVER = ("sending", "in_doubt", "sent", "dry_run", "assigned")
+# What the outbox knows of a plan row whose stored row was lost (a list saved before re-runs kept them).
+FROM_OUTBOX = {
+    "action": "case when o.channel = 'task' then 'task' else 'send' end",
+    "invoice_count": "len(o.invoice_ids)",
+    "send_at_utc": "o.send_at",
+    "reason_now": "'handed over by an earlier run of this day'",
+}
+
+
+def handed_over(con: duckdb.DuckDBPyConnection, as_of) -> pd.DataFrame:
+    """The plan rows of the messages an earlier run of ``as_of`` already handed over, as the day's
+    list stored them (from the outbox where that row is missing)."""
     ensure(con)
-    return dict(
-        con.execute(
-            """select message_id, customer_id from journeys.outbox
-                               where as_of_date = ? and status in ('sending', 'in_doubt', 'sent', 'dry_run')""",
-            [as_of],
+    outbox = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'journeys' and table_name = 'outbox'"
         ).fetchall()
+    }
+    columns = [
+        f"coalesce(l.{c}, {FROM_OUTBOX.get(c, f'o.{c}' if c in outbox else 'null')}) as {c}"
+        for c in PLAN_COLUMNS
+        if c != "already_sent"
+    ]
+    return (
+        con.execute(
+            f"""select {", ".join(columns)} from journeys.outbox o
+            left join journeys.contact_list l on l.message_id = o.message_id and l.as_of_date = o.as_of_date
+            where o.as_of_date = ? and o.status in (select unnest(?)) order by o.message_id""",
+            [as_of, list(HANDED_OVER)],
+        )
+        .df()
+        .assign(amount_due=lambda f: pd.to_numeric(f.amount_due).astype(float))
     )
 
 

@@ -244,12 +244,13 @@ def test_a_rerun_of_the_day_keeps_what_it_sent_and_adds_nothing_for_customers_re
     delivered = dict(zip(first.message_id, first.customer_id, strict=False))
     # the day is re-run on the same data, or on changed data (e.g. after the models were trained)
     invoices = book.invoices if segment is None else book.invoices.assign(segment=segment)
-    changed = replace(book, invoices=invoices, delivered_today=delivered)
+    changed = replace(book, invoices=invoices, sent_today=first)
     again = sends_of(plan_day(changed, JOURNEYS, POLICIES[0], EXPERIMENTS))
     reached = again[again.customer_id.isin(set(delivered.values()))]
     assert reached.message_id.isin(list(delivered)).all(), "a second message to a customer already reached today"
-    if segment is None:  # unchanged data: the re-run keeps every message it already handed over
-        assert set(delivered) <= set(again.message_id), "a re-run dropped a message already sent"
+    kept = again.set_index("message_id").reindex(list(delivered))
+    assert kept.already_sent.eq(True).all(), "a re-run dropped a message already sent"
+    assert (kept.reason_now == first.set_index("message_id").reason_now).all(), "a sent message lost its reason"
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
