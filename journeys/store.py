@@ -111,6 +111,7 @@ def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan, as_of: pd.Timestamp) -
         "planned": int((plan.contact_list.action == "send").sum()),
         "held_out": int((plan.contact_list.action == "hold_out").sum()),
         "tasks": int((plan.contact_list.action == "task").sum()),
+        "already_sent": int(plan.contact_list.already_sent.eq(True).sum()),  # kept from an earlier run of the day
         "blocked": len(plan.blocked),
         "queued": int(added),
     }

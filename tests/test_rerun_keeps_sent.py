@@ -35,12 +35,13 @@ def marts(con: duckdb.DuckDBPyConnection) -> None:
                    channel VARCHAR, sent_at TIMESTAMP, journey VARCHAR, journey_step VARCHAR, tone VARCHAR)""")
 
 
-def run_day(con: duckdb.DuckDBPyConnection, outbox_dir) -> None:
+def run_day(con: duckdb.DuckDBPyConnection, outbox_dir) -> dict[str, int]:
     """What the daily assets do for the day: plan from the marts, store, deliver (dry-run)."""
     day = book.load(con)
-    store.save_plan(con, plan_day(day, JOURNEYS, POLICIES[0]), day.as_of)
+    counts = store.save_plan(con, plan_day(day, JOURNEYS, POLICIES[0]), day.as_of)
     now = pd.Timestamp(MONDAY + pd.Timedelta(days=1, hours=6), tz="UTC").to_pydatetime()
     delivery.deliver(con, delivery.DryRunSender(outbox_dir), load_branding(), str(MONDAY.date()), now=now)
+    return counts
 
 
 def day_list(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -62,7 +63,7 @@ def test_a_rerun_after_delivery_keeps_every_sent_message_with_its_reason(tmp_pat
     con.execute("""insert into marts.fct_contacts select message_id, customer_id, invoice_id, channel, sent_at,
                    journey, step, tone from went_out""")
     con.execute("update marts.mart_dunning_book set segment = 'high_risk', payment_delay_risk = 0.9")
-    run_day(con, tmp_path / "outbox")
+    assert run_day(con, tmp_path / "outbox")["already_sent"] == len(CUSTOMERS)
 
     again = day_list(con).set_index("message_id")
     outbox = con.execute("select message_id, status from journeys.outbox where as_of_date = ?", [MONDAY.date()]).df()
