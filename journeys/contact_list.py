@@ -125,7 +125,10 @@ def keep_what_was_sent(plan: Plan, sent: pd.DataFrame) -> Plan:
         return plan
     kept = sent.reindex(columns=PLAN_COLUMNS).assign(already_sent=True)
     fresh = plan.contact_list[~plan.contact_list.message_id.isin(kept.message_id)]
-    rows = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept.reset_index(drop=True)
+    rows = pd.concat([fresh, kept], ignore_index=True) if len(fresh) else kept
+    # in the plan's order (a re-run on the same data lists the same rows the same way), the rest after
+    order = {m: rank for rank, m in enumerate(dict.fromkeys([*plan.contact_list.message_id, *kept.message_id]))}
+    rows = rows.sort_values("message_id", key=lambda ids: ids.map(order), kind="stable").reset_index(drop=True)
     return Plan(rows, plan.blocked[~plan.blocked.message_id.isin(kept.message_id)].reset_index(drop=True))
 
 

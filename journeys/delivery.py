@@ -176,6 +176,7 @@ def deliver(
         recipients = _recipients(con, due.contact_id.tolist())
         for row in due.to_dict("records"):
             _deliver_one(con, sender, brand, row, recipients.get(row["contact_id"]), batch, now, report)
+    store.mark_handed_over(con)
     log.info(
         "delivery %s: %d sent, %d failed, %d deferred to the next run, %d in doubt, %d reconciled as sent, "
         "%d due beyond 72 h, %d awaiting a person",

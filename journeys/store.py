@@ -103,6 +103,7 @@ def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan, as_of: pd.Timestamp) -
                            from queued on conflict (message_id) do nothing""")
             con.unregister("queued")
         added = con.execute("select count(*) from journeys.outbox").fetchall()[0][0] - before
+        mark_handed_over(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -140,6 +141,17 @@ FROM_OUTBOX = {
     "send_at_utc": "o.send_at",
     "reason_now": "'handed over by an earlier run of this day'",
 }
+
+
+def mark_handed_over(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark ``already_sent`` the list rows whose message went out (calls and tasks when planned,
+    e-mails at delivery), so that a day's list reads the same after one run as after a re-run."""
+    con.execute(
+        """update journeys.contact_list l set already_sent = true from journeys.outbox o
+           where o.message_id = l.message_id and o.as_of_date = l.as_of_date
+             and o.status in (select unnest(?)) and not coalesce(l.already_sent, false)""",
+        [list(HANDED_OVER)],
+    )
 
 
 def handed_over(con: duckdb.DuckDBPyConnection, as_of) -> pd.DataFrame:

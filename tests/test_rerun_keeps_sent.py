@@ -75,3 +75,13 @@ def test_a_rerun_after_delivery_keeps_every_sent_message_with_its_reason(tmp_pat
     assert (again.action == "send").sum() == len(CUSTOMERS), "a customer reached today got a second message"
     assert outbox.status.isin(["dry_run", "assigned"]).all()
     assert len(list((tmp_path / "outbox").rglob("*.eml"))) == len(CUSTOMERS), "a message was sent twice"
+
+
+def test_a_rerun_on_the_same_data_leaves_the_days_list_as_the_first_run_left_it(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    marts(con)
+    run_day(con, tmp_path / "outbox")
+    first = day_list(con)
+    assert first[first.action == "send"].already_sent.all(), "a delivered message is not marked sent"
+    run_day(con, tmp_path / "outbox")
+    pd.testing.assert_frame_equal(day_list(con), first)
