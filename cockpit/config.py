@@ -3,7 +3,7 @@ reader of the environment; it imports nothing of Dagster), read when needed, nev
 
 | variable | meaning | default |
 |---|---|---|
-| COCKPIT_WAREHOUSE | a DuckDB file (opened read-only) or the Parquet exports dir | `$RELANCE_HOME/warehouse.duckdb` |
+| COCKPIT_WAREHOUSE | a DuckDB file (read-only) or the Parquet exports | `$RELANCE_HOME/published/warehouse.duckdb` |
 | COCKPIT_STATE_DIR | the cockpit's own files: decisions.sqlite, users (password file) | `$RELANCE_HOME/cockpit` |
 | COCKPIT_SECRETS | a secrets.toml with an `[auth]` section: OIDC sign-in, no password file | unset |
 | MLFLOW_TRACKING_URI | MLflow store for model health (optional) | `sqlite:///$RELANCE_HOME/mlflow.db` if present |

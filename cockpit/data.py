@@ -2,9 +2,10 @@
 
 The source is a DuckDB warehouse file or the Parquet exports folder (``<table>/as_of_date=.../*.parquet``,
 what BI tools read: the marts and the day's contact list). A DuckDB file is opened read-only for
-one query and closed at once: DuckDB lets one process write at a time, so a reader that stayed
-connected would hold the pipeline off. A table the source does not hold (the exports carry no
-outbox, no ml tables) reads as an empty frame, so a page shows "nothing yet" rather than failing.
+one query and closed at once; by default it is the copy published after each run
+(orchestration/published.py), so the cockpit never holds the file the pipeline writes. A table
+the source does not hold (the exports carry no outbox, no ml tables) reads as an empty frame, so
+a page shows "nothing yet" rather than failing.
 """
 
 from __future__ import annotations

@@ -36,6 +36,21 @@ class ErpSource:
         """The drop folders' dates; a folder named like an impossible date is skipped (warned)."""
         return [day.isoformat() for day, _ in dated_folders(self.drop_root)]
 
+    def first_partition(self) -> str | None:
+        """The earliest extraction date the source holds: its first drop folder; for the
+        simulator, the start of its world's history (the configured one before the world exists);
+        for an adapter that has converted nothing yet, its export's own date. None when unknown."""
+        if self.kind == "simulator":
+            try:
+                config = World(self.simulator_root).config
+            except FileNotFoundError:
+                config = SimulationConfig(end=yesterday_utc(), **self.simulator_size)
+            return config.start.isoformat()
+        found = self.partitions()
+        if found:
+            return found[0]
+        return self.latest_partition() if self.kind == "adapter" else None
+
     def latest_partition(self) -> str:
         if self.kind == "simulator":
             return yesterday_utc().isoformat()

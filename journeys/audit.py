@@ -57,7 +57,7 @@ def violations(con: duckdb.DuckDBPyConnection, as_of, policy=None) -> dict[str, 
                     where as_of_date = DATE '{day}' and action = 'send' and channel in ('email', 'call')""")
     con.execute("""create or replace temp view day_invoices as
                    select s.as_of_date, s.send_day, s.customer_id,
-                          unnest(string_split(s.invoice_ids, ',')) as invoice_id
+                          unnest(s.invoice_ids) as invoice_id
                    from day_sends s""")
     found = {rule: int(con.execute(query).fetchall()[0][0]) for rule, query in CHECKS.items()}
     return found if policy is None else found | across_days(con, day, policy)

@@ -73,6 +73,6 @@ def load(con: duckdb.DuckDBPyConnection) -> Book:
         contacts=contacts(con),
         history=history(con, as_of),
         blocks=store.blocks(con),
-        delivered_today=store.delivered_on(con, as_of.date()),
+        sent_today=store.handed_over(con, as_of.date()),
         experiment_evidence=experiment_evidence(con, as_of),
     )

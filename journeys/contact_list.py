@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from erp.vocabulary import CUSTOMER_FACING
 from journeys.adaptive import DECISION_COLUMNS
 from journeys.catalog import Journey, Policy
 from journeys.experiments import Experiment
@@ -47,6 +48,7 @@ PLAN_COLUMNS = [
     "reason_customer",
     "reason_now",
     "reason_offer",
+    "already_sent",  # handed over by an earlier run of the day: kept as it went, never planned again
 ]
 
 
@@ -77,9 +79,17 @@ class Book:
     blocks: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["customer_id", "invoice_id", "reason", "until"])
     )
-    # message id → customer id of what an earlier run of this same day already sent: a re-run
-    # keeps those and plans nothing else for their customers that day.
-    delivered_today: dict[str, str] = field(default_factory=dict)
+    # What an earlier run of this same day already handed over (sent, being sent, in doubt, or a
+    # call assigned), as its plan rows: a re-run keeps those in the day's list as they went and
+    # plans nothing else for their customers that day.
+    sent_today: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PLAN_COLUMNS))
+
+    @property
+    def delivered_today(self) -> dict[str, str]:
+        """Message id → customer id of the customer-facing messages among ``sent_today``."""
+        facing = self.sent_today[self.sent_today.channel.isin(CUSTOMER_FACING)]
+        return dict(zip(facing.message_id, facing.customer_id, strict=True))
+
     # the latest experiment results before the day, per (experiment, segment, variant): what an
     # adaptive experiment allocates from (mart_experiment_results)
     experiment_evidence: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVIDENCE_COLUMNS))
@@ -111,11 +121,26 @@ def plan_day(
     survivors = planner.invoice_rules(candidates, invoices)
     for key, group in message_groups(survivors, invoices):
         planner.plan_message(key, group, invoices)
-    return Plan(
-        pd.DataFrame(planner.planned, columns=PLAN_COLUMNS),
-        pd.DataFrame(planner.blocked, columns=BLOCKED_COLUMNS),
-        planner.allocation_decisions(),
-    )
+    planned = pd.DataFrame(planner.planned, columns=PLAN_COLUMNS).assign(already_sent=False)
+    blocked = pd.DataFrame(planner.blocked, columns=BLOCKED_COLUMNS)
+    return keep_what_was_sent(Plan(planned, blocked, planner.allocation_decisions()), book.sent_today)
+
+
+def keep_what_was_sent(plan: Plan, sent: pd.DataFrame) -> Plan:
+    """The day's list is the record of what the day did: a message an earlier run of the day
+    handed over stays in it as it went (its invoices, time and reasons), marked already sent,
+    whatever a re-plan on changed data (new scores, the ERP's record of the send) would choose
+    now; a rule's verdict on it is dropped, since it went."""
+    if sent.empty:
+        return plan
+    kept = sent.reindex(columns=PLAN_COLUMNS).assign(already_sent=True)
+    fresh = plan.contact_list[~plan.contact_list.message_id.isin(kept.message_id)]
+    rows = pd.concat([fresh, kept], ignore_index=True) if len(fresh) else kept
+    # in the plan's order (a re-run on the same data lists the same rows the same way), the rest after
+    order = {m: rank for rank, m in enumerate(dict.fromkeys([*plan.contact_list.message_id, *kept.message_id]))}
+    rows = rows.sort_values("message_id", key=lambda ids: ids.map(order), kind="stable").reset_index(drop=True)
+    blocked = plan.blocked[~plan.blocked.message_id.isin(kept.message_id)].reset_index(drop=True)
+    return Plan(rows, blocked, plan.allocations)
 
 
 def blocked_summary(blocked: pd.DataFrame) -> dict[str, int]:

@@ -27,7 +27,9 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object:
-            safe[column] = safe[column].map(lambda v: neutralise("; ".join(map(str, v)) if isinstance(v, list) else v))
+            safe[column] = safe[column].map(
+                lambda v: neutralise("; ".join(map(str, v)) if pd.api.types.is_list_like(v) else v)
+            )
     path.parent.mkdir(parents=True, exist_ok=True)
     safe.to_csv(path, index=False)
     return path

@@ -95,7 +95,7 @@ def render_pending(con: duckdb.DuckDBPyConnection, brand: dict, links: Unsubscri
         con.execute(
             """select invoice_id, po_number, due_date, open_amount::DOUBLE as open_amount
                               from marts.fct_invoices where invoice_id in (select unnest(?))""",
-            [sorted({i for ids in pending.invoice_ids for i in ids.split(",")})],
+            [sorted({i for ids in pending.invoice_ids for i in ids})],
         )
         .df()
         .set_index("invoice_id")
@@ -105,7 +105,7 @@ def render_pending(con: duckdb.DuckDBPyConnection, brand: dict, links: Unsubscri
     for row in pending.to_dict("records"):
         row["account_owner"] = account.account_owner.get(row["customer_id"])
         lines = (
-            invoices.reindex(row["invoice_ids"].split(","))
+            invoices.reindex(list(row["invoice_ids"]))
             .reset_index()
             .assign(due_date=lambda f: pd.to_datetime(f.due_date))
         )
@@ -183,6 +183,7 @@ def deliver(
         for row in due.to_dict("records"):
             row["attachments"] = files.get(row["message_id"], [])
             _deliver_one(con, sender, brand, row, recipients.get(row["contact_id"]), batch, now, report)
+    store.mark_handed_over(con)
     log.info(
         "delivery %s: %d sent, %d failed, %d deferred to the next run, %d in doubt, %d reconciled as sent, "
         "%d due beyond 72 h, %d awaiting a person",

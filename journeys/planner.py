@@ -66,7 +66,8 @@ class Planner:
         self.planned: list[dict] = []
         self.blocked: list[dict] = []
         self.planned_touches: dict[str, list[pd.Timestamp]] = {}
-        self.reached_today = set(book.delivered_today.values())  # by an earlier run of this day
+        self.delivered_today = book.delivered_today  # by an earlier run of this day
+        self.reached_today = set(self.delivered_today.values())
         self.allocations: dict[tuple[str, str], pd.DataFrame] = {}  # (experiment, segment) → today's decision
 
     # -------------------------------------------------------------- invoice rules
@@ -112,7 +113,7 @@ class Planner:
             "incentive": "none",
             "variant": None,
             "experiment": None,
-            "invoice_ids": ",".join(group.invoice_id),
+            "invoice_ids": list(group.invoice_id),
             "invoice_count": len(group),
             "amount_due": round(float(inv.open_amount.sum()), 2),
             "currency_code": currency,
@@ -166,7 +167,7 @@ class Planner:
         msg["contact_id"] = contacts.at[customer_id, "contact_id"]
         contact_zone = contacts.at[customer_id, "timezone"]
         msg["timezone"] = contact_zone if isinstance(contact_zone, str) and contact_zone else msg["timezone"]
-        already_sent = msg["message_id"] in self.book.delivered_today
+        already_sent = msg["message_id"] in self.delivered_today
         if not already_sent and (customer_id in self.planned_touches or customer_id in self.reached_today):
             return "one_touch_per_day", "another message to this customer is planned for the same day"
         touches = self._touch_times(customer_id)

@@ -1,7 +1,8 @@
 """Relance's own tables in the warehouse (schema ``journeys``).
 
 * ``contact_list`` / ``blocked_sends``: each day's plan and what the rules stopped, replaced
-  whole when a day is re-run.
+  whole when a day is re-run — the messages an earlier run of the day handed over stay in the
+  list as they went (``already_sent``).
 * ``outbox``: every planned touch, keyed by its deterministic message id. A re-run inserts
   nothing it already holds, so a message is planned, rendered and delivered at most once;
   planned-but-unsent messages that a re-run no longer wants are cancelled, never deleted.
@@ -29,10 +30,12 @@ DDL = [
     """create table if not exists journeys.contact_list (
         as_of_date DATE, send_day DATE, message_id VARCHAR, action VARCHAR, customer_id VARCHAR,
         contact_id VARCHAR, channel VARCHAR, journey VARCHAR, segment VARCHAR, step VARCHAR, tone VARCHAR,
-        template VARCHAR, incentive VARCHAR, variant VARCHAR, experiment VARCHAR, invoice_ids VARCHAR,
+        template VARCHAR, incentive VARCHAR, variant VARCHAR, experiment VARCHAR, invoice_ids VARCHAR[],
         invoice_count INTEGER, amount_due DECIMAL(18,2), currency_code VARCHAR, max_days_past_due INTEGER,
         send_at_utc TIMESTAMP, timezone VARCHAR, language_code VARCHAR, account_owner VARCHAR,
-        reason_customer VARCHAR, reason_now VARCHAR, reason_offer VARCHAR)""",
+        reason_customer VARCHAR, reason_now VARCHAR, reason_offer VARCHAR, already_sent BOOLEAN)""",
+    # a list stored before re-runs kept what the day had sent
+    "alter table journeys.contact_list add column if not exists already_sent BOOLEAN",
     """create table if not exists journeys.blocked_sends (
         as_of_date DATE, send_day DATE, customer_id VARCHAR, invoice_id VARCHAR, message_id VARCHAR,
         journey VARCHAR, step VARCHAR, channel VARCHAR, rule VARCHAR, detail VARCHAR)""",
@@ -43,7 +46,7 @@ DDL = [
     """create table if not exists journeys.outbox (
         message_id VARCHAR PRIMARY KEY, as_of_date DATE, send_day DATE, customer_id VARCHAR, contact_id VARCHAR,
         channel VARCHAR, journey VARCHAR, step VARCHAR, tone VARCHAR, template VARCHAR, incentive VARCHAR,
-        variant VARCHAR, experiment VARCHAR, invoice_ids VARCHAR, currency_code VARCHAR,
+        variant VARCHAR, experiment VARCHAR, invoice_ids VARCHAR[], currency_code VARCHAR,
         amount_due DECIMAL(18,2), language_code VARCHAR, send_at TIMESTAMP, status VARCHAR,
         subject VARCHAR, body_html VARCHAR, body_text VARCHAR, batch_id VARCHAR, attempts INTEGER DEFAULT 0,
         last_error VARCHAR, provider_message_id VARCHAR, created_at TIMESTAMP, delivered_at TIMESTAMP)""",
@@ -68,6 +71,18 @@ LIVE_STATUSES = ("pending", "sending", "in_doubt", "sent", "dry_run", "assigned"
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
     for statement in DDL:
         con.execute(statement)
+    _ids_as_lists(con)
+
+
+def _ids_as_lists(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse written before ids were stored as lists held them comma-joined (an id with a
+    comma broke them): convert such columns in place, once."""
+    joined = con.execute("""select table_name from information_schema.columns where table_schema = 'journeys'
+                            and column_name = 'invoice_ids' and data_type = 'VARCHAR'""").fetchall()
+    for (table,) in joined:
+        con.execute(
+            f"alter table journeys.{table} alter invoice_ids type VARCHAR[] using string_split(invoice_ids, ',')"
+        )
 
 
 def _replace_day(con: duckdb.DuckDBPyConnection, table: str, as_of, frame: pd.DataFrame, columns: list[str]) -> None:
@@ -107,6 +122,7 @@ def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan, as_of: pd.Timestamp) -
                            from queued on conflict (message_id) do nothing""")
             con.unregister("queued")
         added = con.execute("select count(*) from journeys.outbox").fetchall()[0][0] - before
+        mark_handed_over(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -115,6 +131,7 @@ def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan, as_of: pd.Timestamp) -
         "planned": int((plan.contact_list.action == "send").sum()),
         "held_out": int((plan.contact_list.action == "hold_out").sum()),
         "tasks": int((plan.contact_list.action == "task").sum()),
+        "already_sent": int(plan.contact_list.already_sent.eq(True).sum()),  # kept from an earlier run of the day
         "blocked": len(plan.blocked),
         "queued": int(added),
     }
@@ -127,24 +144,61 @@ def touches(con: duckdb.DuckDBPyConnection, before) -> pd.DataFrame:
     ensure(con)
     return con.execute(
         """
-        select message_id, customer_id, unnest(string_split(invoice_ids, ',')) as invoice_id, channel,
+        select message_id, customer_id, unnest(invoice_ids) as invoice_id, channel,
                coalesce(delivered_at, send_at) as sent_at, journey, step, tone
         from journeys.outbox where status in (select unnest(?)) and as_of_date < ? and journey is distinct from ?""",
         [list(LIVE_STATUSES), before, REPLY_JOURNEY],
     ).df()
 
 
-def delivered_on(con: duckdb.DuckDBPyConnection, as_of) -> dict[str, str]:
-    """Message id → customer id of the e-mails an earlier run of ``as_of`` already handed over
-    (or may have: ``sending``, ``in_doubt``)."""
+# Handed over: an e-mail sent (or that may have been: ``sending``, ``in_doubt``), a call or task assigned.
+HANDED_OVER = ("sending", "in_doubt", "sent", "dry_run", "assigned")
+# What the outbox knows of a plan row whose stored row was lost (a list saved before re-runs kept them).
+FROM_OUTBOX = {
+    "action": "case when o.channel = 'task' then 'task' else 'send' end",
+    "invoice_count": "len(o.invoice_ids)",
+    "send_at_utc": "o.send_at",
+    "reason_now": "'handed over by an earlier run of this day'",
+}
+
+
+def mark_handed_over(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark ``already_sent`` the list rows whose message went out (calls and tasks when planned,
+    e-mails at delivery), so that a day's list reads the same after one run as after a re-run."""
+    con.execute(
+        """update journeys.contact_list l set already_sent = true from journeys.outbox o
+           where o.message_id = l.message_id and o.as_of_date = l.as_of_date
+             and o.status in (select unnest(?)) and not coalesce(l.already_sent, false)""",
+        [list(HANDED_OVER)],
+    )
+
+
+def handed_over(con: duckdb.DuckDBPyConnection, as_of) -> pd.DataFrame:
+    """The plan rows of the messages an earlier run of ``as_of`` already handed over, as the day's
+    list stored them (from the outbox where that row is missing)."""
     ensure(con)
-    return dict(
-        con.execute(
-            """select message_id, customer_id from journeys.outbox
-                               where as_of_date = ? and status in ('sending', 'in_doubt', 'sent', 'dry_run')
-                                 and journey is distinct from ?""",
-            [as_of, REPLY_JOURNEY],
+    outbox = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'journeys' and table_name = 'outbox'"
         ).fetchall()
+    }
+    columns = [
+        f"coalesce(l.{c}, {FROM_OUTBOX.get(c, f'o.{c}' if c in outbox else 'null')}) as {c}"
+        for c in PLAN_COLUMNS
+        if c != "already_sent"
+    ]
+    return (
+        con.execute(
+            f"""select {", ".join(columns)} from journeys.outbox o
+            left join journeys.contact_list l on l.message_id = o.message_id and l.as_of_date = o.as_of_date
+            where o.as_of_date = ? and o.status in (select unnest(?)) and o.journey is distinct from ?
+            order by o.message_id""",
+            [as_of, list(HANDED_OVER), REPLY_JOURNEY],
+        )
+        .df()
+        .assign(amount_due=lambda f: pd.to_numeric(f.amount_due).astype(float))
     )
 
 
@@ -156,7 +210,7 @@ def delivered_sends(con: duckdb.DuckDBPyConnection, through_day) -> pd.DataFrame
     return con.execute(
         """
         select message_id, customer_id, contact_id,
-               case when invoice_ids not like '%,%' then invoice_ids end as invoice_id,
+               case when len(invoice_ids) = 1 then invoice_ids[1] end as invoice_id,
                channel, send_at as sent_at, journey, step, tone, coalesce(incentive, 'none') as incentive, variant
         from journeys.outbox
         where channel in ('email', 'call') and status in ('sent', 'dry_run', 'assigned') and send_day <= ?

@@ -28,6 +28,7 @@ OWNERS = {
     "ml_training": "team:data-science",
     "ml_scoring": "team:data-science",
     "journeys": "team:collections",
+    "published": "team:data-platform",
 }
 # Dagster group -> what its assets store into, shown next to the compute kind (Dagster shows 3).
 STORAGE_KINDS = {
@@ -35,6 +36,7 @@ STORAGE_KINDS = {
     "ml_training": {"mlflow"},
     "ml_scoring": {"mlflow", "duckdb"},
     "journeys": {"duckdb"},
+    "published": {"duckdb"},
 }
 COMPUTE_KIND_TAG = "dagster/compute_kind"
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration import conventions, ingestion, jobs, journeys, marts, models
+from orchestration import conventions, ingestion, jobs, journeys, marts, models, published
 from orchestration.resources import default_resources
 
 
@@ -14,6 +14,7 @@ def definitions(**resources) -> dg.Definitions:
         marts.defs,
         models.defs,
         journeys.defs,
+        published.defs,
         jobs.defs,
         dg.Definitions(resources=default_resources() | resources),
     )

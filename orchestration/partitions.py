@@ -1,18 +1,42 @@
 """The daily partition: one extraction date (a drop folder) per partition, in UTC as the
 contract cuts events at the end of the UTC day."""
 
+import logging
 import warnings
+from datetime import timedelta
 
 import dagster as dg
+
+from orchestration import settings
+
+log = logging.getLogger(__name__)
 
 # One run per day is the semantics of every partitioned asset here, so the backfill policy is
 # set knowingly although Dagster still flags that parameter as beta.
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 
-# Early enough for real exports' history (the IBM sample ends in 2014).
-PARTITIONS_START = "2010-01-01"
 
-daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, timezone="UTC")
+def partitions_start() -> str:
+    """The first daily partition, where the data starts: RELANCE_HISTORY_START when set, else the
+    configured source's earliest extraction date (erp.sources.ErpSource.first_partition: the
+    first drop folder, the simulated history's start, an adapter's export date), else — nothing
+    there yet, or a source that cannot be read now — the retention window before yesterday.
+    Read when Dagster loads the definitions: reload them after adding older drops."""
+    configured = settings.history_start()
+    if configured:
+        return configured
+    from erp.sources import yesterday_utc
+    from orchestration.resources import ErpSourceResource
+
+    try:
+        first = ErpSourceResource().source().first_partition()
+    except Exception as error:  # noqa: BLE001 (the definitions load whatever state the source is in)
+        log.warning("partitions start at the retention window: the ERP source cannot be read now (%s)", error)
+        first = None
+    return first or (yesterday_utc() - timedelta(days=settings.retention_days())).isoformat()
+
+
+daily_partitions = dg.DailyPartitionsDefinition(start_date=partitions_start(), timezone="UTC")
 
 # Each extraction date is its own run: a day's snapshot replaces that day, in date order.
 ONE_RUN_PER_DAY = dg.BackfillPolicy.multi_run(1)

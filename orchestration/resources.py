@@ -25,6 +25,11 @@ class WarehouseResource(dg.ConfigurableResource):
     def file(self) -> Path:
         return Path(self.path) if self.path else settings.warehouse_path()
 
+    @property
+    def published(self) -> Path:
+        """The read-only copy readers open, replaced after each run (orchestration/published.py)."""
+        return settings.published_path(self.file)
+
     @contextmanager
     def connect(self, read_only: bool = False):
         self.file.parent.mkdir(parents=True, exist_ok=True)

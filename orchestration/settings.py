@@ -15,6 +15,7 @@ functions for every field left unset; domain packages receive the values as para
 | RELANCE_POLICY_PROFILE | contact-rule profile: `b2b` or the stricter `consumer_reg_f` | b2b |
 | RELANCE_AUTO_ACCEPT_TEXT_PROMISES | a promise read in an e-mail counts without a person's confirmation | off |
 | RELANCE_BRAND_<KEY> | overrides a key of journeys/config/branding.yaml (e.g. RELANCE_BRAND_COMPANY_NAME) | the file |
+| RELANCE_HISTORY_START | first day of the daily partitions (read as Dagster loads the definitions) | the data's |
 | RELANCE_RETENTION_DAYS | raw partitions and simulator drops kept behind the newest | 35 |
 | RELANCE_SCHEDULE_TIMEZONE | time zone of the 06:00 daily schedule (read when Dagster loads the definitions) | UTC |
 | RELANCE_SIM_CUSTOMERS / _MONTHS / _SEED | size of the simulated world created on first run | 1000 / 24 / 42 |
@@ -25,6 +26,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +38,12 @@ def home() -> Path:
 
 def warehouse_path() -> Path:
     return home() / "warehouse.duckdb"
+
+
+def published_path(warehouse: Path | None = None) -> Path:
+    """The read-only copy of ``warehouse`` (default: the warehouse) that readers open, beside it."""
+    warehouse = warehouse or warehouse_path()
+    return warehouse.parent / "published" / warehouse.name
 
 
 def simulator_root() -> Path:
@@ -146,8 +154,8 @@ def portal_events_dir() -> Path:
 
 def cockpit_warehouse() -> Path:
     """What the cockpit reads (COCKPIT_WAREHOUSE): a DuckDB file, opened read-only, or the Parquet
-    exports folder."""
-    return Path(os.environ.get("COCKPIT_WAREHOUSE") or warehouse_path()).resolve()
+    exports folder; by default the published copy, never the file the pipeline writes."""
+    return Path(os.environ.get("COCKPIT_WAREHOUSE") or published_path()).resolve()
 
 
 def cockpit_state_dir() -> Path:
@@ -164,6 +172,17 @@ def cockpit_secrets() -> Path | None:
 
 def retention_days() -> int:
     return int(os.environ.get("RELANCE_RETENTION_DAYS", "35"))
+
+
+def history_start() -> str | None:
+    """RELANCE_HISTORY_START as an ISO date, or None when unset."""
+    value = os.environ.get("RELANCE_HISTORY_START")
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError(f"RELANCE_HISTORY_START={value!r}: expected a date, YYYY-MM-DD") from None
 
 
 def schedule_timezone() -> str:

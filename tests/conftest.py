@@ -18,6 +18,9 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+# The suite runs days of many sources (the IBM sample's 2014, hand-made drops, simulated worlds) in
+# one process, where the definitions load once: their partitions start early enough for all.
+os.environ.setdefault("RELANCE_HISTORY_START", "2010-01-01")
 
 # CI (CI=true, set by .ci/run) replays the same examples on every run, so a property test fails
 # or passes for the code, not for the draw; elsewhere Hypothesis explores new examples each time.

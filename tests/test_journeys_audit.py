@@ -14,7 +14,7 @@ AS_OF = pd.Timestamp("2026-03-02")
 SEND_DAY = AS_OF + pd.Timedelta(days=1)
 
 
-def send(message_id: str, customer_id: str, contact_id: str, invoice_ids: str, **extra) -> dict:
+def send(message_id: str, customer_id: str, contact_id: str, invoice_id: str, **extra) -> dict:
     return (
         {column: None for column in PLAN_COLUMNS}
         | {
@@ -25,7 +25,7 @@ def send(message_id: str, customer_id: str, contact_id: str, invoice_ids: str, *
             "channel": "email",
             "customer_id": customer_id,
             "contact_id": contact_id,
-            "invoice_ids": invoice_ids,
+            "invoice_ids": [invoice_id],
             "invoice_count": 1,
             "amount_due": 10.0,
             "send_at_utc": SEND_DAY + pd.Timedelta(hours=9),

@@ -45,7 +45,7 @@ def test_sent_reminders_reach_the_simulator_exactly_once(tmp_path):
             "tone": "firm",
             "incentive": "payment_plan",
             "variant": "control",
-            "invoice_ids": r.invoice_id,
+            "invoice_ids": [r.invoice_id],
             "send_at": send_day + pd.Timedelta(hours=9),
             "status": "dry_run",
         }
@@ -58,7 +58,7 @@ def test_sent_reminders_reach_the_simulator_exactly_once(tmp_path):
         outbox_with(con, rows)
         sends = store.delivered_sends(con, "2026-04-01")
     assert sorted(sends.message_id) == sorted(f"rl-{i}" for i in range(len(overdue)))
-    expected = {r["message_id"]: r["invoice_ids"] for r in rows[: len(overdue)]}
+    expected = {r["message_id"]: r["invoice_ids"][0] for r in rows[: len(overdue)]}
     assert dict(zip(sends.message_id, sends.invoice_id, strict=False)) == expected
 
     drop = world.advance(date(2026, 4, 1), sends)

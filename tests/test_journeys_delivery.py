@@ -73,7 +73,7 @@ def warehouse(path: Path, as_of: pd.Timestamp, send_at: pd.Timestamp, messages: 
             "incentive": "none",
             "variant": "loss_aversion",
             "experiment": "reminder_framing",
-            "invoice_ids": f"INV-{i}",
+            "invoice_ids": [f"INV-{i}"],
             "invoice_count": 1,
             "amount_due": 1234.5 + i,
             "currency_code": "EUR",

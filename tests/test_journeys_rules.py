@@ -107,7 +107,7 @@ def test_a_rerun_keeps_a_reminder_that_used_the_last_slot_under_the_weekly_cap()
     book = Book(MONDAY, one_invoice(61), ONE_CONTACT, earlier)
     first = sends_of(plan_day(book, JOURNEYS, POLICIES[0]))
     assert list(first.step) == ["third_reminder"]
-    rerun = Book(MONDAY, book.invoices, ONE_CONTACT, earlier, delivered_today={first.message_id.iloc[0]: "C1"})
+    rerun = Book(MONDAY, book.invoices, ONE_CONTACT, earlier, sent_today=first)
     assert list(sends_of(plan_day(rerun, JOURNEYS, POLICIES[0])).message_id) == list(first.message_id)
 
 
@@ -117,10 +117,11 @@ def test_a_rerun_sends_nothing_new_to_a_customer_an_earlier_run_of_the_day_reach
         one_invoice(20),
         ONE_CONTACT,
         pd.DataFrame(columns=HISTORY_COLUMNS),
-        delivered_today={"rl-sent-by-the-first-run": "C1"},
+        sent_today=pd.DataFrame([{"message_id": "rl-sent-by-the-first-run", "customer_id": "C1", "channel": "email"}]),
     )
     plan = plan_day(book, JOURNEYS, POLICIES[0])
-    assert sends_of(plan).empty
+    assert list(plan.contact_list.message_id) == ["rl-sent-by-the-first-run"]  # kept, nothing added
+    assert plan.contact_list.already_sent.all()
     assert set(plan.blocked.rule) == {"one_touch_per_day"}
 
 

@@ -84,6 +84,8 @@ def test_make_run_materializes_everything_and_is_idempotent(relance_home, capsys
     assert raw_counts(relance_home) == first
     assert journeys_state(relance_home) == first_journeys  # same plan, no message queued or sent twice
     assert list((relance_home / "exports" / "contact_list").glob("as_of_date=*/data.parquet"))
+    with duckdb.connect(str(relance_home / "published" / "warehouse.duckdb"), read_only=True) as published:
+        assert published.execute("select count(*) from marts.fct_invoices").fetchone()[0] > 1000
     assert first["invoices"] > 1000 and first["rejects"] == 0
     assert all(n > 0 for t, n in first.items() if t != "rejects")
     assert_materialisations_follow_the_conventions(relance_home)

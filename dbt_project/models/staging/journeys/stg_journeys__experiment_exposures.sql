@@ -2,8 +2,8 @@
 with plans as (
     {{ optional_source('journeys', 'contact_list', {
         'as_of_date': 'date', 'send_day': 'date', 'message_id': 'varchar', 'action': 'varchar',
-        'customer_id': 'varchar', 'experiment': 'varchar', 'variant': 'varchar', 'journey': 'varchar', 'segment': 'varchar',
-        'invoice_ids': 'varchar'}, "experiment is not null and action in ('send', 'hold_out')") }}
+        'customer_id': 'varchar', 'experiment': 'varchar', 'variant': 'varchar', 'journey': 'varchar',
+        'segment': 'varchar', 'invoice_ids': 'varchar[]'}, "experiment is not null and action in ('send', 'hold_out')") }}
 )
 select
     plans.as_of_date as planned_on,
@@ -14,7 +14,7 @@ select
     plans.variant,
     plans.journey,
     plans.segment,
-    trim(invoice.invoice_id) as invoice_id
+    invoice.invoice_id
 from plans
-cross join unnest(string_split(plans.invoice_ids, ',')) as invoice (invoice_id)
+cross join unnest(plans.invoice_ids) as invoice (invoice_id)
 where plans.as_of_date <= {{ as_of_date() }}
