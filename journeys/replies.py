@@ -210,7 +210,7 @@ def _queue(con, request: dict, reply: reply_content.Reply, customer: dict, as_of
            on conflict (message_id) do nothing""",
         [
             message_id, as_of, send_day.date(), request["customer_id"], request["contact_id"], store.REPLY_JOURNEY,
-            request["category"], f"replies/{request['category']}", ",".join(lines.invoice_id.astype(str)),
+            request["category"], f"replies/{request['category']}", lines.invoice_id.astype(str).tolist(),
             str(lines.currency_code.iloc[0]) if len(lines) else None,
             float(lines.open_amount.sum()) if len(lines) else None,
             reply_content.language_for(request, customer), not_before(send_day).replace(tzinfo=None),

@@ -60,6 +60,8 @@ def one_invoice(days_past_due: int, **changes) -> pd.DataFrame:
                 "paid_amount": 0.0,
                 "open_amount": 100.0,
                 "is_in_dispute": False,
+                "dispute_reason": None,
+                "dispute_source": None,
                 "has_payment_plan_request": False,
                 "issue_date": MONDAY - pd.Timedelta(days=days_past_due + 30),
                 "due_date": MONDAY - pd.Timedelta(days=days_past_due),

@@ -115,7 +115,7 @@ def test_an_unsubscribe_is_honoured_at_once_and_confirmed_once(con, server):
                    journey, step, template, invoice_ids, currency_code, language_code, send_at, status, subject,
                    body_html, body_text)
                    values ('rl-planned', DATE '2026-03-09', DATE '2026-03-10', 'C2', 'K2', 'email', 'standard',
-                   'reminder_1', 'reminder', 'INV-7', 'GBP', 'en', TIMESTAMP '2026-03-10 09:10', 'pending',
+                   'reminder_1', 'reminder', ['INV-7'], 'GBP', 'en', TIMESTAMP '2026-03-10 09:10', 'pending',
                    's', 'h', 't')""")  # fmt: skip
     world.triage(con, AS_OF, request("M1", "K2", "unsubscribe", "Please remove me from your mailing list."))
     run_day(con, server)
@@ -248,5 +248,5 @@ def test_a_reply_is_not_a_dunning_touch(con, server):
     run_day(con, server)
 
     assert store.touches(con, before="2026-03-20").empty  # the planner's history: no reminder spacing from it
-    assert store.delivered_on(con, AS_OF) == {}  # a re-run of the day plans the customer's reminders as before
+    assert store.handed_over(con, AS_OF).empty  # a re-run of the day plans the customer's reminders as before
     assert store.delivered_sends(con, "2026-03-20").empty  # nor the ERP's contact history
