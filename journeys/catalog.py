@@ -106,6 +106,9 @@ class Policy:
     public_holidays_off: bool
     owner_notice_days: int
     max_calls_per_debt_7d: int | None
+    # A reminder whose customer has no contact that can be e-mailed goes as a printed letter
+    # (channel ``letter``) rather than not at all; false restores "no_reachable_contact".
+    letters_when_no_email: bool = True
 
 
 @dataclass(frozen=True)
