@@ -61,6 +61,7 @@ class Planner:
         self.customer_blocks, self.invoice_blocks = rules.active_blocks(book.blocks, send_day)
         self.emailable = rules.reachable_contact(book.contacts)
         self.callable = rules.reachable_contact(book.contacts, channel="call")
+        self.asked_to_stop = set() if policy.letters_after_opt_out else rules.asked_to_stop(book.contacts)
         week = history[(history.sent_at >= send_day - pd.Timedelta(days=6)) & (history.channel == "call")]
         self.calls_7d = week.dropna(subset=["invoice_id"]).groupby("invoice_id").message_id.nunique().to_dict()
         self.planned: list[dict] = []
@@ -159,7 +160,7 @@ class Planner:
         customer_id = msg["customer_id"]
         if customer_id in self.customer_blocks:
             return "customer_block", str(self.customer_blocks[customer_id])
-        if msg["channel"] == "email" and customer_id not in self.emailable.index and self.policy.letters_when_no_email:
+        if msg["channel"] == "email" and customer_id not in self.emailable.index and self._letter_allowed(customer_id):
             self._by_letter(msg)
         contacts = self.emailable if msg["channel"] == "email" else self.callable
         if customer_id in contacts.index:
@@ -183,6 +184,9 @@ class Planner:
             self._owner_notice(msg, f"before the {msg['tone']} message {lead.step}")
             return "owner_notice_pending", "account owner notified today"
         return None
+
+    def _letter_allowed(self, customer_id: str) -> bool:
+        return self.policy.letters_when_no_email and customer_id not in self.asked_to_stop
 
     def _by_letter(self, msg: dict) -> None:
         """The e-mail becomes a printed letter with the same facts (documents/letters.py): no contact

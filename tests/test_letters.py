@@ -1,7 +1,8 @@
 """Printed letters on hand-built days: a customer no contact of which can be e-mailed gets a
 letter in the day's print-ready batch, with the amounts the e-mail would have stated, recorded
 once in the outbox and the contact history however often the day is re-run; a paused customer
-(dunning block, dispute) gets none; a letter people held does not print."""
+(dunning block, dispute, promise) or one who asked to stop reminders gets none; a letter people
+held does not print."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.test_journeys_policy import JOURNEYS, POLICIES, sends_of
 from tests.test_journeys_rules import HISTORY_COLUMNS, MONDAY, ONE_CONTACT, one_invoice
 
 NO_HISTORY = pd.DataFrame(columns=HISTORY_COLUMNS)
-UNREACHABLE = ONE_CONTACT.assign(is_emailable=False)  # e.g. bounced for good, or no address at all
+UNREACHABLE = ONE_CONTACT.assign(is_emailable=False, suppression_reason=None)  # no address, say
 OVERDUE = one_invoice(61, open_amount=1234.5, invoice_amount=1234.5)
 
 
@@ -40,6 +41,16 @@ def test_a_customer_without_an_emailable_contact_gets_a_letter_not_nothing():
     assert emailed.iloc[0].message_id != sends.iloc[0].message_id  # a letter is its own message
     no_letters = plan_for(policy=dataclasses.replace(POLICIES[0], letters_when_no_email=False))
     assert sends_of(no_letters).empty and set(no_letters.blocked.rule) == {"no_reachable_contact"}
+
+
+@pytest.mark.parametrize("reason", ["opted_out", "unsubscribed", "spam_report"])
+def test_a_customer_who_asked_to_stop_gets_no_letter_unless_the_policy_says_so(reason):
+    stopped = UNREACHABLE.assign(suppression_reason=reason)
+    plan = plan_for(contacts=stopped)
+    assert sends_of(plan).empty and set(plan.blocked.rule) == {"no_reachable_contact"}
+    allowed = dataclasses.replace(POLICIES[0], letters_after_opt_out=True)
+    assert list(sends_of(plan_for(contacts=stopped, policy=allowed)).channel) == ["letter"]
+    assert list(sends_of(plan_for(contacts=UNREACHABLE.assign(suppression_reason="bounced"))).channel) == ["letter"]
 
 
 def test_a_letter_also_goes_to_a_customer_with_no_contact_on_file():
