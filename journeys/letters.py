@@ -62,8 +62,10 @@ def _renderable(rows: pd.DataFrame, invoices: pd.DataFrame, brand: dict) -> tupl
     good, errors = [], {}
     for row in rows.to_dict("records"):
         lines = invoices.reindex(row["invoice_ids"].split(",")).reset_index()
-        customer = {k: row.get(k) for k in ("customer_id", "customer_name", "contact_name")}
-        customer["customer_name"] = customer["customer_name"] or row["customer_id"]
+        customer = {
+            k: None if pd.isna(row.get(k)) else row[k] for k in ("customer_id", "customer_name", "contact_name")
+        }
+        customer["customer_name"] = customer["customer_name"] or row["customer_id"]  # a 360 without the customer
         try:
             if lines.open_amount.isna().any():
                 raise ValueError("an invoice of the letter is not in fct_invoices")

@@ -120,3 +120,10 @@ def test_a_letter_that_cannot_be_rendered_is_failed_with_its_reason(warehouse, t
     assert (report.letters, report.failed, report.path) == (0, 1, None)
     status, error = warehouse.execute("select status, last_error from journeys.outbox").fetchone()
     assert status == "failed" and "not in fct_invoices" in error
+
+
+def test_a_letter_without_a_known_name_is_addressed_to_the_customer_number(warehouse, tmp_path):
+    warehouse.execute("delete from marts.dim_customer_360; delete from marts.dim_contacts")
+    report = print_day(warehouse, load_branding(), str(MONDAY.date()), tmp_path)
+    content = text(report.path.read_bytes())
+    assert report.letters == 1 and "C1" in content and "nan" not in content.lower().split()
