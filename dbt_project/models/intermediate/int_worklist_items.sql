@@ -47,7 +47,7 @@ planned_items as (
         cast(tasks.amount_due as double precision) as amount_at_stake,
         task_model_value.model_value,
         tasks.account_owner as suggested_owner,
-        cast(tasks.step || ': ' || tasks.reason_now as varchar) as item_summary
+        cast(tasks.reason_now as varchar) as item_summary  -- the planner's reason starts with the step
     from tasks
     left join task_model_value using (message_id)
 ),
