@@ -1,4 +1,4 @@
-{{ config(tags=['after_journeys']) }}
+{{ config(tags=['after_scoring', 'after_journeys']) }}
 -- depends_on: {{ source('ml', 'invoice_scores') }}
 -- depends_on: {{ source('ml', 'inbound_triage') }}
 -- Everything that needs a person on the as-of date, one row per item, with what its value is

@@ -1,5 +1,5 @@
 {{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail', tags=['after_journeys']) }}
+          on_schema_change='fail', tags=['after_scoring', 'after_journeys']) }}
 -- The collector worklist of the as-of date: one ranked list of what needs a person — the day's
 -- calls and tasks, the model's calls, unanswered customer e-mails, promises to confirm and
 -- behaviour-change alerts — ranked by expected incremental cash per minute of effort.
