@@ -106,12 +106,7 @@ class Policy:
     public_holidays_off: bool
     owner_notice_days: int
     max_calls_per_debt_7d: int | None
-    # A reminder whose customer has no contact that can be e-mailed goes as a printed letter
-    # (channel ``letter``) rather than not at all; false restores "no_reachable_contact".
-    letters_when_no_email: bool = True
-    # WHY false: the contract lets letters go after an e-mail opt-out ("letters and calls are other
-    # channels"), but a customer who asked to stop reminders is not chased on paper unless the
-    # company decides so; a missing or bouncing address still gets its letter.
+    letters_when_no_email: bool = True  # policy.yaml says why
     letters_after_opt_out: bool = False
 
 
