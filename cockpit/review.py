@@ -1,8 +1,10 @@
 """The day's contact list and the collectors' worklist, joined with what people decided.
 
-Both read journeys.contact_list (the plan of a run, ``as_of_date`` = the plan day): the review
-shows its customer-facing rows (e-mails, letters), the worklist its call and task rows. The
-decisions come from the cockpit's own store (cockpit/decisions.py), never from the warehouse.
+The review reads journeys.contact_list (the plan of a run, ``as_of_date`` = the plan day): its
+customer-facing rows (e-mails, letters). The worklist reads the published
+marts.mart_collector_worklist: everything that needs a person that day, ranked, whose calls and
+tasks keep the planner's message id as item id. The decisions come from the cockpit's own store
+(cockpit/decisions.py), never from the warehouse.
 """
 
 from __future__ import annotations
@@ -33,6 +35,30 @@ REVIEW_COLUMNS = [
     "reason_now",
     "reason_offer",
 ]
+
+
+WORKLIST_COLUMNS = [
+    "worklist_rank",
+    "item_id",
+    "item_type",
+    "customer_id",
+    "suggested_owner",
+    "amount_at_stake",
+    "currency_code",
+    "expected_cash",
+    "effort_minutes",
+    "cash_per_minute",
+    "reason",
+]
+
+
+def worklist_days(source: Path) -> list[pd.Timestamp]:
+    frame = query(
+        source,
+        "select distinct as_of_date from marts.mart_collector_worklist order by 1 desc",
+        needs=("marts.mart_collector_worklist",),
+    )
+    return [pd.Timestamp(d) for d in frame.as_of_date] if len(frame) else []
 
 
 def plan_days(source: Path) -> list[pd.Timestamp]:
@@ -83,13 +109,20 @@ def filter_rows(
 
 
 def worklist(source: Path, day, decisions_path: Path | None = None) -> pd.DataFrame:
-    """The plan day's calls and tasks with their latest done / snooze / reassign."""
-    plan = _plan(source, day, work=True)
-    if plan.empty:
-        return plan
+    """The day's ranked worklist with each item's latest done / snooze / reassign: the owner is
+    the colleague it was reassigned to, else the mart's suggested owner."""
+    work = query(
+        source,
+        f"""select {", ".join(WORKLIST_COLUMNS)} from marts.mart_collector_worklist
+            where as_of_date = ? order by worklist_rank""",
+        [pd.Timestamp(day).date()],
+        needs=("marts.mart_collector_worklist",),
+    )
+    if work.empty:
+        return work
     actions = decisions.worklist_actions(day, decisions_path)
     for column in ("action", "snooze_until", "assignee", "decided_by", "decided_at"):
-        plan[column] = [actions.get(m, {}).get(column) for m in plan.message_id]
-    plan["owner"] = plan.assignee.fillna(plan.account_owner)
-    plan["action"] = plan.action.fillna("open")
-    return plan
+        work[column] = [actions.get(i, {}).get(column) for i in work.item_id]
+    work["owner"] = work.assignee.fillna(work.suggested_owner)
+    work["action"] = work.action.fillna("open")
+    return work

@@ -8,6 +8,7 @@ go out as one print-ready PDF, each letter starting on its own page with its own
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
@@ -64,12 +65,14 @@ def letter_batch(letters: Iterable[tuple[Mapping, pd.DataFrame, Mapping]], brand
     language_code, tone, incentive, variant, account_owner); ``customer`` gives customer_id,
     customer_name and, when known, contact_name and postal_address."""
     sheet = Sheet(brand, "en")
-    count = 0
+    days = []
     for message, invoices, customer in letters:
         _write_letter(sheet, message, invoices, customer)
-        count += 1
-    if not count:
+        days.append(as_date(message["send_day"]))
+    if not days:
         raise ValueError("a letter batch needs at least one letter")
+    # Dated by its letters, not by the clock: printing the same letters again gives the same file.
+    sheet.set_creation_date(dt.datetime.combine(max(days), dt.time(), dt.UTC))
     return sheet.to_bytes()
 
 

@@ -14,6 +14,7 @@ from datetime import date
 
 import duckdb
 
+from erp.vocabulary import CUSTOMER_FACING
 from journeys import store
 
 CHECKS = {
@@ -54,7 +55,7 @@ def violations(con: duckdb.DuckDBPyConnection, as_of, policy=None) -> dict[str, 
     with the day's ``policy``, also those between the day's messages and every other run's."""
     day = date.fromisoformat(str(as_of)[:10])  # views take no parameters: only a real date is inlined
     con.execute(f"""create or replace temp view day_sends as select * from journeys.contact_list
-                    where as_of_date = DATE '{day}' and action = 'send' and channel in ('email', 'call')""")
+                    where as_of_date = DATE '{day}' and action = 'send' and channel in {CUSTOMER_FACING}""")
     con.execute("""create or replace temp view day_invoices as
                    select s.as_of_date, s.send_day, s.customer_id,
                           unnest(s.invoice_ids) as invoice_id
@@ -69,7 +70,7 @@ def across_days(con: duckdb.DuckDBPyConnection, day: date, policy) -> dict[str, 
         select o.message_id, o.as_of_date, o.customer_id, o.send_day::DATE as send_day, l.max_days_past_due,
                coalesce(o.delivered_at, o.send_at)::DATE as touch_day
         from journeys.outbox o join journeys.contact_list l using (message_id, as_of_date)
-        where o.channel in ('email', 'call') and o.status in {tuple(store.LIVE_STATUSES)}""")
+        where o.channel in {CUSTOMER_FACING} and o.status in {tuple(store.LIVE_STATUSES)}""")
     found = {}
     for rule, condition in ACROSS_DAYS.items():
         query = f"""select count(*) from our_touches later join our_touches earlier

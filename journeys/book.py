@@ -16,7 +16,17 @@ from journeys.catalog import INVOICE_COLUMNS
 from journeys.contact_list import EVIDENCE_COLUMNS, Book
 
 CUSTOMER_COLUMNS = ["country_code", "timezone", "language_code", "account_owner", "customer_name"]
-CONTACT_COLUMNS = ["contact_id", "customer_id", "email", "full_name", "role", "is_primary", "timezone", "is_emailable"]
+CONTACT_COLUMNS = [
+    "contact_id",
+    "customer_id",
+    "email",
+    "full_name",
+    "role",
+    "is_primary",
+    "timezone",
+    "is_emailable",
+    "suppression_reason",
+]
 
 
 def open_invoices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -110,6 +110,8 @@ class Policy:
     public_holidays_off: bool
     owner_notice_days: int
     max_calls_per_debt_7d: int | None
+    letters_when_no_email: bool = True  # policy.yaml says why
+    letters_after_opt_out: bool = False
 
 
 def languages() -> list[Path]:

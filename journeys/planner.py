@@ -61,6 +61,7 @@ class Planner:
         self.customer_blocks, self.invoice_blocks = rules.active_blocks(book.blocks, send_day)
         self.emailable = rules.reachable_contact(book.contacts)
         self.callable = rules.reachable_contact(book.contacts, channel="call")
+        self.asked_to_stop = set() if policy.letters_after_opt_out else rules.asked_to_stop(book.contacts)
         week = history[(history.sent_at >= send_day - pd.Timedelta(days=6)) & (history.channel == "call")]
         self.calls_7d = week.dropna(subset=["invoice_id"]).groupby("invoice_id").message_id.nunique().to_dict()
         self.planned: list[dict] = []
@@ -161,12 +162,15 @@ class Planner:
         customer_id = msg["customer_id"]
         if customer_id in self.customer_blocks:
             return "customer_block", str(self.customer_blocks[customer_id])
+        if msg["channel"] == "email" and customer_id not in self.emailable.index and self._letter_allowed(customer_id):
+            self._by_letter(msg)
         contacts = self.emailable if msg["channel"] == "email" else self.callable
-        if customer_id not in contacts.index:
+        if customer_id in contacts.index:
+            msg["contact_id"] = contacts.at[customer_id, "contact_id"]
+            contact_zone = contacts.at[customer_id, "timezone"]
+            msg["timezone"] = contact_zone if isinstance(contact_zone, str) and contact_zone else msg["timezone"]
+        elif msg["channel"] != "letter":  # a letter goes to the customer's postal address
             return "no_reachable_contact", "every contact opted out, unsubscribed, bounced or has no address"
-        msg["contact_id"] = contacts.at[customer_id, "contact_id"]
-        contact_zone = contacts.at[customer_id, "timezone"]
-        msg["timezone"] = contact_zone if isinstance(contact_zone, str) and contact_zone else msg["timezone"]
         already_sent = msg["message_id"] in self.delivered_today
         if not already_sent and (customer_id in self.planned_touches or customer_id in self.reached_today):
             return "one_touch_per_day", "another message to this customer is planned for the same day"
@@ -182,6 +186,18 @@ class Planner:
             self._owner_notice(msg, f"before the {msg['tone']} message {lead.step}")
             return "owner_notice_pending", "account owner notified today"
         return None
+
+    def _letter_allowed(self, customer_id: str) -> bool:
+        return self.policy.letters_when_no_email and customer_id not in self.asked_to_stop
+
+    def _by_letter(self, msg: dict) -> None:
+        """The e-mail becomes a printed letter with the same facts (documents/letters.py): no contact
+        can be e-mailed, but the customer still owes and every other contact rule still applies."""
+        msg["channel"] = "letter"
+        msg["message_id"] = message_id(
+            msg["customer_id"], self.send_day, msg["journey"], msg["step"], "letter", msg["currency_code"]
+        )
+        msg["reason_now"] += "; by letter: no contact can be e-mailed"
 
     def _touch_times(self, customer_id: str) -> list[pd.Timestamp]:
         past = rules.recent_touches(self.history, customer_id, self.send_day - pd.Timedelta(days=30))

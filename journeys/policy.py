@@ -101,6 +101,17 @@ def reachable_contact(contacts: pd.DataFrame, channel: str = "email") -> pd.Data
     return best.drop_duplicates("customer_id").set_index("customer_id")
 
 
+STOP_REQUESTS = ("opted_out", "unsubscribed", "spam_report")  # int_contacts_suppression's reasons
+
+
+def asked_to_stop(contacts: pd.DataFrame) -> set[str]:
+    """Customers one of whose contacts asked for no more reminders (an opt-out, an unsubscribe, a
+    spam report), as opposed to an address missing or bouncing: by default no letter replaces
+    the e-mail they stopped. A hand-built contacts frame without reasons has no such request."""
+    reasons = contacts.get("suppression_reason", pd.Series(None, index=contacts.index, dtype=object))
+    return set(contacts.customer_id[reasons.isin(STOP_REQUESTS)])
+
+
 def firm_tone_allowed(policy: Policy, max_days_past_due: int) -> bool:
     return max_days_past_due >= policy.firm_tone_from_dpd
 

@@ -112,7 +112,7 @@ def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan, as_of: pd.Timestamp) -
             queued = sends.assign(
                 send_at=sends.send_at_utc,
                 created_at=pd.Timestamp.now(tz="UTC").tz_localize(None),
-                status=sends.channel.map(lambda c: "pending" if c == "email" else "assigned"),
+                status=sends.channel.map(lambda c: "pending" if c in ("email", "letter") else "assigned"),
             )
             con.register("queued", queued.drop(columns=["send_at_utc"]))
             con.execute("""insert into journeys.outbox by name
@@ -213,7 +213,7 @@ def delivered_sends(con: duckdb.DuckDBPyConnection, through_day) -> pd.DataFrame
                case when len(invoice_ids) = 1 then invoice_ids[1] end as invoice_id,
                channel, send_at as sent_at, journey, step, tone, coalesce(incentive, 'none') as incentive, variant
         from journeys.outbox
-        where channel in ('email', 'call') and status in ('sent', 'dry_run', 'assigned') and send_day <= ?
+        where channel in ('email', 'call', 'letter') and status in ('sent', 'dry_run', 'assigned') and send_day <= ?
           and journey is distinct from ?
         order by send_at, message_id""",
         [through_day, REPLY_JOURNEY],

@@ -75,6 +75,16 @@ def outbox_dir() -> Path:
     return home() / "outbox"
 
 
+def letters_dir() -> Path:
+    """The printed letters: one print-ready batch.pdf per plan day, in a folder of its own."""
+    return home() / "letters"
+
+
+def worklist_dir() -> Path:
+    """The collector worklist as one CSV per owner, in a folder per day."""
+    return home() / "exports" / "worklist"
+
+
 def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
 

@@ -2,8 +2,9 @@
 reads (names and types as in dbt_project/models/marts/_marts.yml, journeys/store.py, ml/scores.py),
 with figures chosen so the tests can state the expected answers.
 
-Plan day PLAN_DAY: four e-mails (C001-C004) for review, one call (C001) and one task (C002) for
-the worklist. Forecast FORECAST_DAY's first two weeks are over, with payments of 1,000 and 2,500.
+Plan day PLAN_DAY: four e-mails (C001-C004) for review; a worklist (mart_collector_worklist) of
+three items: the call to C001 first, the task for C002, C003's unanswered e-mail last. Forecast
+FORECAST_DAY's first two weeks are over, with payments of 1,000 and 2,500.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ create table ml.drift_reports (as_of_date DATE, model VARCHAR, drifted_share DOU
     drifted_features VARCHAR);
 create table ml.customer_scores (as_of_date DATE, customer_id VARCHAR, payment_delay_risk DOUBLE,
     self_cure_probability DOUBLE, expected_days_late DOUBLE);
+create table marts.mart_collector_worklist (as_of_date DATE, worklist_rank INTEGER, item_id VARCHAR,
+    item_type VARCHAR, customer_id VARCHAR, suggested_owner VARCHAR, currency_code VARCHAR,
+    amount_at_stake DECIMAL(18,2), risk_used DOUBLE, value_basis VARCHAR, expected_cash DOUBLE,
+    effort_minutes INTEGER, cash_per_minute DOUBLE, reason VARCHAR);
 create table intermediate.int_inbound_messages_resolved (inbound_id VARCHAR, customer_id VARCHAR,
     received_at TIMESTAMP, subject VARCHAR, body VARCHAR, category VARCHAR);
 """
@@ -89,6 +94,10 @@ KPIS = (
 PLAN = (
     "as_of_date send_day message_id action customer_id channel journey segment step tone incentive invoice_ids"
     " amount_due currency_code max_days_past_due send_at_utc account_owner reason_customer reason_now reason_offer"
+)
+WORKLIST = (
+    "as_of_date worklist_rank item_id item_type customer_id suggested_owner currency_code amount_at_stake risk_used"
+    " value_basis expected_cash effort_minutes cash_per_minute reason"
 )
 CUSTOMERS = (
     "customer_id customer_name country_code currency_code payment_terms_days account_owner open_balance"
@@ -169,6 +178,13 @@ def _journeys_and_ml(con: duckdb.DuckDBPyConnection) -> None:
     _insert(con, "journeys.blocked_sends", "as_of_date send_day customer_id invoice_id message_id journey step"
             " channel rule detail", [(PLAN_DAY, PLAN_DAY + timedelta(days=1), "C001", "I0011", "m-blocked", "standard",
                                       "reminder_2", "email", "invoice_in_dispute", "dispute D1 open since 2026-06-20")])
+    _insert(con, "marts.mart_collector_worklist", WORKLIST,
+            [(PLAN_DAY, 1, message_id("C001", "call"), "call", "C001", "alice", "EUR", 2000, 0.3, "model", 600, 12,
+              50.0, "call value from the next-best-action model 600 EUR expected over 12 min = 50 per minute"),
+             (PLAN_DAY, 2, message_id("C002", "task"), "task", "C002", "alice", "EUR", 2250, 0.3, "amount_x_risk",
+              675, 5, 135.0 / 5, "2250.00 at stake × risk 0.3 = 675 EUR expected over 5 min = 27 per minute"),
+             (PLAN_DAY, 3, "inbound-IN3", "inbound_request", "C003", "finance", "EUR", 7000, 0.02, "amount_x_risk",
+              140, 6, 23.3333, "7000.00 at stake × risk 0.02 = 140 EUR expected over 6 min = 23.3333 per minute")])
     _insert(con, "ml.drift_reports", "as_of_date model drifted_share drifted drifted_features",
             [(day, model, share + 0.01 * n, share + 0.01 * n > 0.3, "days_late_trend" if n else "")
              for n, day in enumerate(DAYS[-5:]) for model, share in [("payment_delay", 0.1), ("self_cure", 0.28)]])

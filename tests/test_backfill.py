@@ -1,5 +1,6 @@
 """A backfill of a past day (a UI backfill or `make backfill`) recomputes history and contacts no
-one: no plan, no e-mail, no rewinding of the latest-state tables BI tools and the journeys read."""
+one: no plan, no e-mail, no letter, no worklist, no rewinding of the latest-state tables BI tools
+and the journeys read."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def snapshot(home) -> dict:
             ).fetchall()
         ]
     state["eml"] = sorted(p.name for p in (home / "outbox").rglob("*.eml"))
+    state["letters"] = sorted(str(p.relative_to(home)) for p in (home / "letters").rglob("*.pdf"))
+    state["worklists"] = sorted(str(p.relative_to(home)) for p in (home / "exports" / "worklist").rglob("*.csv"))
     return state
 
 
@@ -55,9 +58,8 @@ def test_a_backfill_of_a_past_day_plans_and_sends_nothing_and_keeps_the_latest_t
     past = (date.fromisoformat(latest) - timedelta(days=1)).isoformat()
     assert run.run_partition(past, "simulator")
     after = snapshot(home)
-    assert {k: after[k] for k in (*LATEST_STATE, "outbox", "planned_days", "eml")} == {
-        k: before[k] for k in (*LATEST_STATE, "outbox", "planned_days", "eml")
-    }
+    unchanged = (*LATEST_STATE, "outbox", "planned_days", "eml", "letters", "worklists")
+    assert {k: after[k] for k in unchanged} == {k: before[k] for k in unchanged}
     assert all(after[table][1] == latest for table in LATEST_STATE)  # never rewound to the past day
     assert after["kpi_days"] == sorted({past, *before["kpi_days"]})  # history recomputed
     assert (home / "exports" / "mart_collections_kpis_daily" / f"as_of_date={past}" / "data.parquet").exists()

@@ -229,10 +229,10 @@ def test_sign_in_read_kpis_open_a_customer_hold_one_row_and_approve_the_rest(coc
     page.screenshot("review")
 
     page.open("Collector worklist")
-    page.text("2 open of 2 calls and tasks.")
-    page.click("//button[contains(., 'Record')]")
+    page.text("3 open of 3 items, best value per minute first.")
+    page.click("//button[contains(., 'Record')]")  # the first row: the top-ranked call to C001
     page.text("done recorded by alice.")
-    page.text("1 open of 2 calls and tasks.")
+    page.text("2 open of 3 items, best value per minute first.")
     page.screenshot("worklist")
 
     ids = {customer: message_id(customer, "email") for customer in EMAIL_CUSTOMERS}

@@ -90,15 +90,20 @@ def test_the_review_shows_customer_facing_rows_with_their_decisions(warehouse, t
     assert review.plan_days(warehouse) == [pd.Timestamp(PLAN_DAY)]
 
 
-def test_the_worklist_shows_calls_and_tasks_with_their_latest_action(warehouse, tmp_path):
+def test_the_worklist_shows_the_ranked_items_with_their_latest_action(warehouse, tmp_path):
     store = tmp_path / "decisions.sqlite"
     decisions.record_worklist_action(
         PLAN_DAY, message_id("C002", "task"), "reassign", "alice", assignee="bob", path=store
     )
-    work = review.worklist(warehouse, PLAN_DAY, store).set_index("customer_id")
-    assert list(work.channel) == ["call", "task"]
+    decisions.record_worklist_action(PLAN_DAY, "inbound-IN3", "done", "alice", path=store)
+    work = review.worklist(warehouse, PLAN_DAY, store)
+    assert review.worklist_days(warehouse) == [pd.Timestamp(PLAN_DAY)]
+    assert list(work.item_type) == ["call", "task", "inbound_request"]  # the mart's rank order
+    work = work.set_index("customer_id")
     assert (work.loc["C002", "owner"], work.loc["C002", "action"]) == ("bob", "reassign")
     assert (work.loc["C001", "owner"], work.loc["C001", "action"]) == ("alice", "open")
+    assert (work.loc["C003", "owner"], work.loc["C003", "action"]) == ("finance", "done")
+    assert work.reason.str.len().gt(0).all()
 
 
 def test_the_parquet_exports_folder_is_a_source_too(warehouse, tmp_path):

@@ -1,4 +1,4 @@
-"""The collector worklist: the day's calls and tasks, each marked done, snoozed or reassigned."""
+"""The collector worklist: what needs a person today, best first, each marked done, snoozed or reassigned."""
 
 from __future__ import annotations
 
@@ -29,22 +29,23 @@ def _act(day) -> None:
 def render() -> None:
     source = ui.source()
     st.title("Collector worklist")
-    days = ui.read(review.plan_days, source)
+    days = ui.read(review.worklist_days, source)
     if not days:
-        st.info("No plan yet (journeys.contact_list).")
+        st.info("No worklist yet (marts.mart_collector_worklist).")
         return
-    day = st.selectbox("Plan of", days, format_func=lambda d: f"{d:%Y-%m-%d}").date()
+    day = st.selectbox("Worklist of", days, format_func=lambda d: f"{d:%Y-%m-%d}").date()
     work = ui.read_fresh(review.worklist, source, day)
     if work.empty:
-        st.info("No calls or tasks on this day.")
+        st.info("Nothing needs a person on this day.")
         return
     mine = st.toggle(f"Only mine ({ui.user()})")
     shown = work[work.owner == ui.user()] if mine else work
-    st.caption(f"{(work.action == 'open').sum()} open of {len(work)} calls and tasks.")
+    st.caption(f"{(work.action == 'open').sum()} open of {len(work)} items, best value per minute first.")
     if notice := st.session_state.pop("work_notice", None):
         getattr(st, notice[0])(notice[1])
     labels = {
-        row.message_id: f"{row.customer_id} · {row.channel} · {row.step} · {row.action}" for row in shown.itertuples()
+        row.item_id: f"#{row.worklist_rank} · {row.customer_id} · {row.item_type} · {row.action}"
+        for row in shown.itertuples()
     }
     if labels:
         with st.form("work_action", border=True):
@@ -58,19 +59,19 @@ def render() -> None:
     ui.table(
         shown[
             [
+                "worklist_rank",
+                "item_type",
                 "customer_id",
-                "channel",
-                "step",
-                "amount_due",
-                "currency_code",
-                "max_days_past_due",
                 "owner",
+                "amount_at_stake",
+                "currency_code",
+                "expected_cash",
+                "cash_per_minute",
                 "action",
                 "snooze_until",
                 "decided_by",
                 "decided_at",
-                "reason_customer",
-                "reason_now",
+                "reason",
             ]
         ]
     )

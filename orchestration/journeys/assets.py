@@ -8,7 +8,7 @@ from orchestration.ingestion.assets import ERP_DROP
 from orchestration.journeys.replies import INBOUND_REPLIES
 from orchestration.marts.assets import relance_dbt_models, relance_dbt_scored_models
 from orchestration.marts.parquet_export import export_slice
-from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
+from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions, is_backfill
 from orchestration.resources import JourneysConfigResource, SendGridResource, WarehouseResource
 
 SENDGRID_EVENTS = dg.AssetKey(["journeys", "sendgrid_events"])
@@ -17,6 +17,7 @@ CONTACT_LIST = dg.AssetKey(["journeys", "contact_list"])
 EXPERIMENT_ALLOCATIONS = dg.AssetKey(["journeys", "experiment_allocations"])
 PLANNING = (CONTACT_LIST, EXPERIMENT_ALLOCATIONS)  # what the planning step writes, together
 OUTBOX = dg.AssetKey(["journeys", "outbox"])
+LETTERS = dg.AssetKey(["journeys", "letters"])
 # The book is read from marts only; SendGrid events reach it through dim_contacts' suppression.
 BOOK_INPUTS = [get_asset_key_for_model([relance_dbt_scored_models], "mart_dunning_book")] + [
     get_asset_key_for_model([relance_dbt_models], m) for m in ("fct_invoices", "fct_contacts", "dim_contacts")
@@ -213,3 +214,29 @@ def email_delivery(
         severity=dg.AssetCheckSeverity.WARN,
         metadata={kind: dg.MetadataValue.json(dict(list(found.items())[:20])) for kind, found in left.items()},
     )
+
+
+@dg.asset(
+    key=LETTERS,
+    deps=[CONTACT_LIST],
+    compute_kind="pdf",
+    **DAILY,
+    description="The day's reminders to customers with no contact that can be e-mailed, as one print-ready "
+    "PDF (one letter per customer, the e-mail's facts) in RELANCE_HOME/letters/<day>/batch.pdf, "
+    "recorded in the outbox as sent. The current day only: a backfill prints nothing.",
+)
+def letters(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, journeys_config: JourneysConfigResource
+) -> dg.MaterializeResult:
+    from journeys.letters import print_day
+
+    if is_backfill(context.partition_key, warehouse):
+        return dg.MaterializeResult(metadata={"letters": 0, "skipped": "backfill of a past day"})
+    with warehouse.connect() as con:
+        report = print_day(
+            con, journeys_config.branding(), context.partition_key, settings.letters_dir(), people_let_go
+        )
+    metadata = {"letters": report.letters, "new": report.new, "failed": report.failed, "waiting": report.waiting}
+    if report.path:
+        metadata["batch"] = dg.MetadataValue.path(str(report.path))
+    return dg.MaterializeResult(metadata=metadata)

@@ -106,7 +106,9 @@ def relance_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, w
     yield from _build(context, dbt, warehouse)
 
 
-@dbt_assets(select=AFTER_SCORING, name="relance_dbt_scored_models", **DBT_ASSET_OPTIONS)
+# A model reading both the scores and the plan (the collector worklist) carries both tags and
+# builds after the plan, with the journeys' models.
+@dbt_assets(select=AFTER_SCORING, exclude=AFTER_JOURNEYS, name="relance_dbt_scored_models", **DBT_ASSET_OPTIONS)
 def relance_dbt_scored_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     yield from _build(context, dbt, warehouse)
 
