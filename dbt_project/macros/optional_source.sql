@@ -20,10 +20,3 @@
 {% macro ml_scores(table, columns) %}
     {{- optional_source('ml', table, columns, 'as_of_date = ' ~ as_of_date()) -}}
 {% endmacro %}
-
-{# A column that a later stage may add to a model (the auto-replies' answered flag, the promise
-   confirmation status): the column where the relation has it, else ``default`` (SQL). #}
-{% macro column_or(relation, column, default) %}
-    {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list if execute else [] -%}
-    {{- column if column in present else default -}}
-{% endmacro %}

@@ -4,10 +4,8 @@
 -- Everything that needs a person on the as-of date, one row per item, with what its value is
 -- computed from: the amount at stake, the customer's risk and, where the next-best-action model
 -- chose a collector's call, the model's expected value of that call. mart_collector_worklist
--- ranks them. A later stage's flag is honoured once its column exists (column_or): an inbound
--- message answered automatically, a promise's confirmation status.
-{% set inbound = ref('fct_inbound_messages') %}
-{% set promises = ref('fct_promises_to_pay') %}
+-- ranks them. An inbound message the automatic replies handled (fct_inbound_replies) needs no
+-- one; a promise read in an e-mail awaits a person's confirmation, one item per promise.
 with customers as (
     select customer_id, currency_code, open_balance, payment_delay_risk, account_owner
     from {{ ref('dim_customer_360') }}
@@ -28,9 +26,9 @@ tasks as (
     where planned_on = {{ as_of_date() }}
 ),
 task_invoices as (
-    select tasks.message_id, trim(invoice.invoice_id) as invoice_id
+    select tasks.message_id, invoice.invoice_id
     from tasks
-    cross join unnest(string_split(tasks.invoice_ids, ',')) as invoice (invoice_id)
+    cross join unnest(tasks.invoice_ids) as invoice (invoice_id)
 ),
 task_model_value as (
     select task_invoices.message_id, sum(model_calls.nba_expected_value) as model_value
@@ -85,28 +83,31 @@ inbound_items as (
         cast(null as varchar) as suggested_owner,
         cast('e-mail of ' || cast(cast(messages.received_at as date) as varchar) || ' not answered automatically'
             || coalesce(' (' || coalesce(triage.category, messages.category) || ')', '') as varchar) as item_summary
-    from {{ inbound }} as messages
+    from {{ ref('fct_inbound_messages') }} as messages
     left join triage using (inbound_id)
-    where not coalesce({{ column_or(inbound, 'is_auto_answered', 'false') }}, false)
+    left join {{ ref('fct_inbound_replies') }} as replies using (inbound_id)
+    where not coalesce(replies.handled_automatically, false)
       and cast(messages.received_at as date) <= {{ as_of_date() }}
       and cast(messages.received_at as date)
           > {{ dbt.dateadd('day', -var('worklist_inbound_days'), as_of_date()) }}
 ),
-promise_items as (
+promise_items as (  -- a promise read in an e-mail covers several invoices: one item, its total
     select
-        cast('promise-' || promises.promise_id as varchar) as item_id,
+        cast('promise-' || coalesce(promises.source_ref, promises.promise_id) || '-' || invoices.currency_code
+            as varchar) as item_id,
         'promise_to_confirm' as item_type,
         promises.customer_id,
         invoices.currency_code,
-        cast(promises.promised_amount as double precision) as amount_at_stake,
+        cast(sum(promises.promised_amount) as double precision) as amount_at_stake,
         cast(null as double precision) as model_value,
         cast(null as varchar) as suggested_owner,
-        cast('promise of ' || cast(promises.promised_amount as varchar) || ' for '
-            || cast(promises.promised_for as varchar) || ' on invoice ' || promises.invoice_id
-            || ' to confirm' as varchar) as item_summary
-    from {{ promises }} as promises
+        cast('promise of ' || cast(sum(promises.promised_amount) as varchar) || ' for '
+            || cast(min(promises.promised_for) as varchar) || ' on ' || cast(count(*) as varchar)
+            || ' invoice(s) to confirm' as varchar) as item_summary
+    from {{ ref('fct_promises_to_pay') }} as promises
     join {{ ref('fct_invoices') }} as invoices using (invoice_id)
-    where {{ column_or(promises, 'confirmation_status', 'promises.promise_status') }} = 'pending'
+    where promises.confirmation_status = 'awaiting_confirmation'
+    group by coalesce(promises.source_ref, promises.promise_id), promises.customer_id, invoices.currency_code
 ),
 alert_items as (
     select

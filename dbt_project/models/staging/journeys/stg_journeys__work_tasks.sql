@@ -5,7 +5,7 @@
 with plans as (
     {{ optional_source('journeys', 'contact_list', {
         'as_of_date': 'date', 'message_id': 'varchar', 'action': 'varchar', 'customer_id': 'varchar',
-        'channel': 'varchar', 'step': 'varchar', 'invoice_ids': 'varchar', 'amount_due': 'numeric(18,2)',
+        'channel': 'varchar', 'step': 'varchar', 'invoice_ids': 'varchar[]', 'amount_due': 'numeric(18,2)',
         'currency_code': 'varchar', 'max_days_past_due': 'integer', 'account_owner': 'varchar',
         'reason_now': 'varchar'},
         "channel in ('call', 'task') and action in ('send', 'task')") }}
