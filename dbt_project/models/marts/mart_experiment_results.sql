@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail', tags=['after_journeys']) }}
+{{ config(**daily_slices(tags=['after_journeys'])) }}
 -- Results per experiment arm, intention to treat: each customer counts once, in the arm of its
 -- first exposure, paid when every invoice of that first message was settled within the outcome
 -- window. Only exposures whose window has ended count. Wilson 95 % intervals per arm; Newcombe's
@@ -43,8 +42,8 @@ arms as (
 rates as (
     select
         arms.*,
-        cast(customers_paid as double precision) / nullif(customers_matured, 0) as p,
-        cast(nullif(customers_matured, 0) as double precision) as n  -- no matured customer: no rate, no interval
+        cast(customers_paid as {{ sql_type('double precision') }}) / nullif(customers_matured, 0) as p,
+        cast(nullif(customers_matured, 0) as {{ sql_type('double precision') }}) as n  -- no matured customer: no rate, no interval
     from arms
 ),
 wilson as (

@@ -15,5 +15,5 @@ select
     plans.journey,
     trim(invoice.invoice_id) as invoice_id
 from plans
-cross join unnest(string_split(plans.invoice_ids, ',')) as invoice (invoice_id)
+{{ split_to_rows('plans.invoice_ids', 'invoice', 'invoice_id') }}
 where plans.as_of_date <= {{ as_of_date() }}
