@@ -14,8 +14,8 @@ from tests.conftest import INVOICES_CSV, write_csv
 def lake_rows(lake, table: str) -> list[tuple]:
     with duckdb.connect() as con:
         return con.execute(
-            "select _partition::VARCHAR, * exclude (_partition, _loaded_at) from read_parquet(?, hive_partitioning = true) "
-            "order by all",
+            "select _partition::VARCHAR, * exclude (_partition, _loaded_at) "
+            "from read_parquet(?, hive_partitioning = true) order by all",
             [str(lake / "raw" / table / "*" / "*.parquet")],
         ).fetchall()
 

@@ -19,6 +19,13 @@
     cast(round(cast({{ expression }} as {{ sql_type('numeric(38,10)') }}), {{ decimals }}) as {{ sql_type('double precision') }})
 {%- endmacro %}
 
+{# A ratio's numerator as double precision: DuckDB divides decimals in double precision, and
+   casting first makes PostgreSQL and Spark do the same (Spark's decimal division would otherwise
+   round the quotient to 6 places before the KPI is rounded to 4: 52.02135 -> 52.0214). #}
+{% macro as_double(expression) -%}
+    cast({{ expression }} as {{ sql_type('double precision') }})
+{%- endmacro %}
+
 {# One ERP table as extracted on the as-of date (raw keeps one full snapshot per extraction). #}
 {% macro erp_snapshot(table) -%}
     select * from {{ source('erp', table) }} where _partition = {{ as_of_date() }}
