@@ -63,7 +63,7 @@ classify-inbound: install
 
 # Regenerate the lock after editing pyproject.toml dependencies.
 lock: install
-	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra lint --python-version 3.11 --no-header --no-annotate -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra lint --extra engines --python-version 3.11 --no-header --no-annotate -o requirements.lock
 
 simulate: install
 	$(PY) -m erp.simulator $(ARGS)

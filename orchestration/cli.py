@@ -2,6 +2,7 @@
 
     python -m orchestration.cli webhook [--host H] [--port P]   # `make webhook`: the SendGrid Event Webhook
     python -m orchestration.cli deliver --warehouse W --as-of D  # deliver one day's outbox by hand
+    python -m orchestration.cli publish-raw [--lake L]           # the open raw layer onto RELANCE_ENGINE
 
 They live here, not in the journeys package, so that the domain code never reads the environment.
 """
@@ -67,6 +68,20 @@ def deliver(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def publish_raw(args: argparse.Namespace) -> int:
+    """Make the open raw layer readable by RELANCE_ENGINE's dbt sources (COPY into PostgreSQL, views
+    on Spark), e.g. before a `dbt build --target postgres|spark` by hand; the daily run does it itself."""
+    from orchestration.resources import WarehouseResource
+
+    warehouse = WarehouseResource(lake=str(args.lake) if args.lake else None)
+    if warehouse.engine_name == "duckdb":
+        print("RELANCE_ENGINE is duckdb: it reads raw.* in the warehouse, nothing to publish", file=sys.stderr)
+        return 2
+    for table, rows in warehouse.publish_raw().items():
+        print(f"{table}: {rows} rows on {warehouse.engine_name}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -88,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         help="how long a message whose answer was lost waits for its webhook event before a resend",
     )
     send.set_defaults(run=deliver)
+    publish = commands.add_parser("publish-raw", help=publish_raw.__doc__)
+    publish.add_argument(
+        "--lake", type=Path, help="the open raw layer (default: RELANCE_LAKE, else beside the warehouse)"
+    )
+    publish.set_defaults(run=publish_raw)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -17,9 +17,12 @@ from orchestration import settings
 
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse file. DuckDB allows one writer at a time, so jobs writing to it run
-    their steps in one process, one after the other."""
+    their steps in one process, one after the other. ``engine``: where dbt builds the models
+    (RELANCE_ENGINE); ``lake``: the open raw layer ingestion also writes (RELANCE_LAKE)."""
 
     path: str | None = None
+    engine: str | None = None
+    lake: str | None = None
 
     @property
     def file(self) -> Path:
@@ -29,6 +32,24 @@ class WarehouseResource(dg.ConfigurableResource):
     def published(self) -> Path:
         """The read-only copy readers open, replaced after each run (orchestration/published.py)."""
         return settings.published_path(self.file)
+
+    def engine_name(self) -> str:
+        return self.engine or settings.engine()
+
+    @property
+    def lake_dir(self) -> Path:
+        return Path(self.lake) if self.lake else settings.lake_dir() or self.file.parent / "lake"
+
+    def publish_raw(self) -> dict[str, int]:
+        """Make the open raw layer readable by the engine's dbt sources (DuckDB reads raw.* itself)."""
+        name = self.engine_name
+        if name == "duckdb":
+            return {}
+        import engines  # the `engines` extra: only a PostgreSQL or Spark target needs its clients
+
+        if name == "postgres":
+            return engines.publish_postgres(self.lake_dir, settings.engine_connection(name))
+        return engines.publish_spark(self.lake_dir, settings.engine_connection(name), settings.lake_location())
 
     @contextmanager
     def connect(self, read_only: bool = False):

@@ -19,6 +19,11 @@ functions for every field left unset; domain packages receive the values as para
 | RELANCE_RETENTION_DAYS | raw partitions and simulator drops kept behind the newest | 35 |
 | RELANCE_SCHEDULE_TIMEZONE | time zone of the 06:00 daily schedule (read when Dagster loads the definitions) | UTC |
 | RELANCE_SIM_CUSTOMERS / _MONTHS / _SEED | size of the simulated world created on first run | 1000 / 24 / 42 |
+| RELANCE_ENGINE | where dbt builds the models: `duckdb`, `postgres` or `spark` (profiles.yml target) | duckdb |
+| RELANCE_LAKE | the open raw layer (Hive-partitioned Parquet) ingestion writes | `lake/` beside the warehouse |
+| RELANCE_LAKE_LOCATION | how a Spark cluster reaches RELANCE_LAKE (e.g. `s3a://bucket/lake`) | the local path |
+| RELANCE_PG_HOST / _PORT / _USER / _PASSWORD / _DATABASE | the PostgreSQL warehouse | 127.0.0.1 / 5432 / relance |
+| RELANCE_SPARK_HOST / _PORT / _USER | the Spark Thrift Server (profiles.yml too) | 127.0.0.1 / 10000 / relance |
 """
 
 from __future__ import annotations
@@ -204,6 +209,46 @@ def simulator_size() -> dict[str, int]:
         "customers": int(os.environ.get("RELANCE_SIM_CUSTOMERS", "1000")),
         "months": int(os.environ.get("RELANCE_SIM_MONTHS", "24")),
         "seed": int(os.environ.get("RELANCE_SIM_SEED", "42")),
+    }
+
+
+ENGINES = ("duckdb", "postgres", "spark")
+
+
+def engine() -> str:
+    """The dbt target every dbt step builds on; the rest of the wiring is the same for each."""
+    value = os.environ.get("RELANCE_ENGINE") or "duckdb"
+    if value not in ENGINES:
+        raise ValueError(f"RELANCE_ENGINE={value!r}: expected one of {', '.join(ENGINES)}")
+    return value
+
+
+def lake_dir() -> Path | None:
+    """RELANCE_LAKE, if set; otherwise the layer sits beside the warehouse file."""
+    value = os.environ.get("RELANCE_LAKE")
+    return Path(value).resolve() if value else None
+
+
+def lake_location() -> str | None:
+    return os.environ.get("RELANCE_LAKE_LOCATION") or None
+
+
+def engine_connection(name: str) -> dict:
+    """Connection keywords of the engine's client (psycopg2, PyHive), from the variables the dbt
+    profile reads too, with the same defaults."""
+    env = os.environ.get
+    if name == "postgres":
+        return {
+            "host": env("RELANCE_PG_HOST", "127.0.0.1"),
+            "port": int(env("RELANCE_PG_PORT", "5432")),
+            "user": env("RELANCE_PG_USER", "relance"),
+            "password": env("RELANCE_PG_PASSWORD", ""),
+            "dbname": env("RELANCE_PG_DATABASE", "relance"),
+        }
+    return {
+        "host": env("RELANCE_SPARK_HOST", "127.0.0.1"),
+        "port": int(env("RELANCE_SPARK_PORT", "10000")),
+        "username": env("RELANCE_SPARK_USER", "relance"),
     }
 
 

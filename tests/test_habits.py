@@ -15,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OWN_PACKAGES = {
     "erp",
+    "engines",
     "data_quality",
     "orchestration",
     "ml",

@@ -212,7 +212,7 @@ def test_settings_reach_the_resources_when_a_run_needs_them(monkeypatch, tmp_pat
     assert SendGridResource(simulated_clock=True).now("2026-04-01") == not_before(pd.Timestamp("2026-04-02"))
 
 
-DOMAIN_PACKAGES = ("erp", "data_quality", "ml", "journeys", "documents")
+DOMAIN_PACKAGES = ("erp", "engines", "data_quality", "ml", "journeys", "documents")
 
 
 def python_files(*packages):

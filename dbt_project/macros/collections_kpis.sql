@@ -11,8 +11,8 @@ settled as (
     select balances.period_end, balances.currency_code,
            count(*) as settled_invoices,
            avg(invoices.days_to_pay) as avg_days_to_pay,
-           sum(invoices.days_to_pay * invoices.invoice_amount) / nullif(sum(invoices.invoice_amount), 0) as weighted_avg_days_to_pay,
-           sum(invoices.days_late_at_settlement * invoices.invoice_amount) / nullif(sum(invoices.invoice_amount), 0) as weighted_avg_days_late
+           {{ as_double('sum(invoices.days_to_pay * invoices.invoice_amount)') }} / nullif(sum(invoices.invoice_amount), 0) as weighted_avg_days_to_pay,
+           {{ as_double('sum(invoices.days_late_at_settlement * invoices.invoice_amount)') }} / nullif(sum(invoices.invoice_amount), 0) as weighted_avg_days_late
     from balances
     join {{ ref('int_invoices_lifecycle') }} as invoices
       on invoices.currency_code = balances.currency_code and invoices.invoice_status = 'paid'
@@ -37,7 +37,7 @@ month_sales as (
 ),
 true_dso as (
     select balances.period_end, balances.currency_code,
-           sum({{ days_between('invoices.issue_date', 'balances.period_end') }} * open_at.open_amount / month_sales.sales) as true_dso
+           sum({{ as_double(days_between('invoices.issue_date', 'balances.period_end') ~ ' * open_at.open_amount') }} / month_sales.sales) as true_dso
     from balances
     join {{ ref('int_ar_open_at_dates') }} as open_at
       on open_at.balance_date = balances.period_end and open_at.currency_code = balances.currency_code
@@ -61,15 +61,15 @@ final as (
         balances.credit_sales,
         balances.collected_amount,
         balances.credited_amount,
-        {{ rounded("balances.ending_ar * balances.period_days / nullif(balances.credit_sales, 0)") }} as dso_standard,
-        {{ rounded("balances.ending_current_ar * balances.period_days / nullif(balances.credit_sales, 0)") }} as best_possible_dso_standard,
-        {{ rounded("(balances.ending_ar - balances.ending_current_ar) * balances.period_days / nullif(balances.credit_sales, 0)") }} as add_standard,
+        {{ rounded(as_double("balances.ending_ar * balances.period_days") ~ " / nullif(balances.credit_sales, 0)") }} as dso_standard,
+        {{ rounded(as_double("balances.ending_current_ar * balances.period_days") ~ " / nullif(balances.credit_sales, 0)") }} as best_possible_dso_standard,
+        {{ rounded(as_double("(balances.ending_ar - balances.ending_current_ar) * balances.period_days") ~ " / nullif(balances.credit_sales, 0)") }} as add_standard,
         {{ rounded("countback.dso_countback") }} as dso_countback,
         {{ rounded("countback.best_possible_dso_countback") }} as best_possible_dso_countback,
         {{ rounded("countback.dso_countback - countback.best_possible_dso_countback") }} as add_countback,
-        {{ rounded("100.0 * (balances.beginning_ar + balances.credit_sales - balances.ending_ar)
-             / nullif(balances.beginning_ar + balances.credit_sales - balances.ending_current_ar, 0)") }} as cei_pct,
-        {{ rounded("100.0 * balances.ending_current_ar / nullif(balances.ending_ar, 0)") }} as pct_current,
+        {{ rounded(as_double("100.0 * (balances.beginning_ar + balances.credit_sales - balances.ending_ar)")
+             ~ " / nullif(balances.beginning_ar + balances.credit_sales - balances.ending_current_ar, 0)") }} as cei_pct,
+        {{ rounded(as_double("100.0 * balances.ending_current_ar") ~ " / nullif(balances.ending_ar, 0)") }} as pct_current,
         {{ rounded("true_dso.true_dso") }} as true_dso,
         coalesce(settled.settled_invoices, 0) as settled_invoices,
         {{ rounded("settled.avg_days_to_pay") }} as avg_days_to_pay,
@@ -77,7 +77,7 @@ final as (
         {{ rounded("settled.weighted_avg_days_late") }} as weighted_avg_days_late,
         coalesce(promises.promises_kept, 0) as promises_kept,
         coalesce(promises.promises_broken, 0) as promises_broken,
-        {{ rounded('100.0 * promises.promises_kept / nullif(promises.promises_kept + promises.promises_broken, 0)') }} as ptp_kept_rate_pct
+        {{ rounded(as_double('100.0 * promises.promises_kept') ~ ' / nullif(promises.promises_kept + promises.promises_broken, 0)') }} as ptp_kept_rate_pct
     from balances
     left join countback using (period_end, currency_code)
     left join settled using (period_end, currency_code)

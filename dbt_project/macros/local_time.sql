@@ -17,5 +17,17 @@
 
 {# ISO weekday, Monday = 1 … Sunday = 7. #}
 {% macro iso_weekday(ts) -%}
+    {{ return(adapter.dispatch('iso_weekday')(ts)) }}
+{%- endmacro %}
+
+{% macro default__iso_weekday(ts) -%}
     cast(extract(isodow from {{ ts }}) as integer)
+{%- endmacro %}
+
+{% macro spark__iso_weekday(ts) -%}
+    cast(extract(dow_iso from {{ ts }}) as integer)
+{%- endmacro %}
+
+{% macro spark__to_local_time(utc_timestamp, zone) -%}
+    from_utc_timestamp(cast({{ utc_timestamp }} as timestamp), {{ zone }})
 {%- endmacro %}

@@ -8,10 +8,10 @@
     {%- if relation is not none -%}
         {#- a column a later model brings is null in a table written before it (ml.invoice_scores grows) -#}
         {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-        select {% for name, type in columns.items() %}{{ name if name in present else 'cast(null as ' ~ type ~ ') as ' ~ name }}{{ ', ' if not loop.last }}{% endfor %}
+        select {% for name, type in columns.items() %}{{ name if name in present else 'cast(null as ' ~ sql_type(type) ~ ') as ' ~ name }}{{ ', ' if not loop.last }}{% endfor %}
         from {{ source(source_name, table) }}{% if where %} where {{ where }}{% endif %}
     {%- else -%}
-        select {% for name, type in columns.items() %}cast(null as {{ type }}) as {{ name }}{{ ', ' if not loop.last }}{% endfor %}
+        select {% for name, type in columns.items() %}cast(null as {{ sql_type(type) }}) as {{ name }}{{ ', ' if not loop.last }}{% endfor %}
         where 1 = 0
     {%- endif -%}
 {% endmacro %}

@@ -86,7 +86,10 @@ def raw_tables(context: dg.AssetExecutionContext, erp_source: ErpSourceResource,
     folder = source.drop_dir(context.partition_key)
     try:
         with warehouse.connect() as con:
-            reports = load_day(con, folder, context.partition_key, source.retention_days)
+            reports = load_day(con, folder, context.partition_key, source.retention_days, warehouse.lake_dir)
+        published = warehouse.publish_raw()  # the same raw layer for dbt on PostgreSQL or Spark
+        if published:
+            context.log.info(f"raw layer published to {warehouse.engine_name}: {published}")
     except DropFileError as err:  # the whole report, without the traceback of a user's broken file
         raise dg.Failure(description=str(err), allow_retries=False) from None
     for table, report in reports.items():

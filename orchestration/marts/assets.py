@@ -46,7 +46,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     in full whenever the vars change, i.e. once per partition). dbt's unit tests check the SQL
     against fixed rows, not the day's data: CI runs them (tests/test_marts.py), daily runs don't."""
     dbt_vars = {"as_of_date": context.partition_key, "warehouse": str(warehouse.file)}
-    args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
+    args = ["build", "--target", warehouse.engine_name, "--vars", json.dumps(dbt_vars)]
+    args += ["--exclude-resource-type", "unit_test"]
     if is_backfill(context.partition_key, warehouse):
         context.log.info(
             f"{context.partition_key} is older than the newest day loaded: history slices only, "

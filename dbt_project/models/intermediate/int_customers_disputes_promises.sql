@@ -33,7 +33,7 @@ final as (
         coalesce(promise_summary.promises_365d, 0) as promises_365d,
         coalesce(promise_summary.promises_kept, 0) as promises_kept,
         coalesce(promise_summary.promises_broken, 0) as promises_broken,
-        cast(promise_summary.promises_kept as double precision)
+        cast(promise_summary.promises_kept as {{ sql_type('double precision') }})
         / nullif(promise_summary.promises_kept + promise_summary.promises_broken, 0) as promise_kept_rate,
         coalesce(promise_summary.has_active_promise, false) as has_active_promise
     from dispute_summary

@@ -43,7 +43,7 @@ unaged as (
         customer_id,
         'aging_does_not_sum' as invariant,
         'aging buckets or overdue do not fit the open balance in '
-        || string_agg(currency_code, ', ' order by currency_code) as detail
+        || {{ sorted_string_agg('currency_code', "', '") }} as detail
     from balances
     where
         overdue_balance > open_balance

@@ -44,7 +44,7 @@ final as (
         {{ rounded("sum(case
                 when " ~ balance ~ " - later_sales > 0 and " ~ balance ~ " - later_sales >= month_sales then month_days
                 when " ~ balance ~ " - later_sales > 0 and month_sales > 0
-                    then (" ~ balance ~ " - later_sales) * month_days / month_sales
+                    then " ~ as_double('(' ~ balance ~ ' - later_sales) * month_days') ~ " / month_sales
                 else 0
             end)") }} as {{ name }}{{ "," if not loop.last }}
         {% endfor %}

@@ -28,7 +28,7 @@ tasks as (
 task_invoices as (
     select tasks.message_id, invoice.invoice_id
     from tasks
-    cross join unnest(tasks.invoice_ids) as invoice (invoice_id)
+    {{ list_to_rows('tasks.invoice_ids', 'invoice', 'invoice_id') }}
 ),
 task_model_value as (
     select task_invoices.message_id, sum(model_calls.nba_expected_value) as model_value

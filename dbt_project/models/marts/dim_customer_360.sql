@@ -30,7 +30,7 @@ balances as (
     group by 1
 ),
 quarantine as (
-    select customer_id, string_agg(invariant || ': ' || detail, '; ' order by invariant) as quarantine_reason
+    select customer_id, {{ sorted_string_agg("invariant || ': ' || detail", "'; '") }} as quarantine_reason
     from {{ ref('int_customers_invariant_breaks') }}
     group by 1
 ),
@@ -52,21 +52,24 @@ scores as (
                                      'self_cure_probability': 'double precision'}) }}
 ),
 alerts as (
-    select customer_id, string_agg(change_type, ',' order by change_type) as alert_types
+    select customer_id, {{ sorted_string_agg('change_type', "','") }} as alert_types
     from (
         {{ ml_scores('customer_alerts', {'customer_id': 'varchar', 'change_type': 'varchar',
                                          'is_alert': 'boolean'}) }}
-    )
+    ) as scored
     where is_alert
     group by 1
 ),
 actions as (  -- the next best action of the customer's invoice where acting is worth most
     select customer_id, next_best_action, nba_reason, nba_incentive
-    from ({{ ml_scores('invoice_scores', {'invoice_id': 'varchar', 'customer_id': 'varchar',
-                                          'next_best_action': 'varchar', 'nba_expected_value': 'double precision',
-                                          'nba_reason': 'varchar', 'nba_incentive': 'varchar'}) }}) as s
-    where next_best_action is not null
-    qualify row_number() over (partition by customer_id order by nba_expected_value desc, invoice_id asc) = 1
+    from (
+        select *, row_number() over (partition by customer_id order by nba_expected_value desc, invoice_id asc) as pick
+        from ({{ ml_scores('invoice_scores', {'invoice_id': 'varchar', 'customer_id': 'varchar',
+                                              'next_best_action': 'varchar', 'nba_expected_value': 'double precision',
+                                              'nba_reason': 'varchar', 'nba_incentive': 'varchar'}) }}) as s
+        where next_best_action is not null
+    ) as ranked
+    where pick = 1
 ),
 joined as (
     select
@@ -84,26 +87,26 @@ joined as (
         coalesce(balances.has_foreign_currency_balance, false) as has_foreign_currency_balance,
         quarantine.customer_id is not null as is_quarantined,
         quarantine.quarantine_reason,
-        cast(balances.open_balance / nullif(customers.credit_limit, 0) as double precision) as credit_utilisation,
+        cast(balances.open_balance / nullif(customers.credit_limit, 0) as {{ sql_type('double precision') }}) as credit_utilisation,
         contacts.primary_contact_id,
         coalesce(contacts.contacts, 0) as contacts,
         coalesce(contacts.emailable_contacts, 0) as emailable_contacts,
         coalesce(contacts.emailable_contacts, 0) > 0 as is_email_contactable,
         coalesce(behaviour.settled_invoices_365d, 0) as settled_invoices_365d,
-        cast(behaviour.avg_days_late_90d as double precision) as avg_days_late_90d,
-        cast(behaviour.avg_days_late_365d as double precision) as avg_days_late_365d,
-        cast(behaviour.weighted_days_late_365d as double precision) as weighted_days_late_365d,
-        cast(behaviour.days_late_stddev_365d as double precision) as days_late_stddev_365d,
-        cast(behaviour.days_late_trend as double precision) as days_late_trend,
-        cast(behaviour.late_share_365d as double precision) as late_share_365d,
-        cast(behaviour.self_cure_share_365d as double precision) as self_cure_share_365d,
-        cast(behaviour.avg_days_to_pay_365d as double precision) as avg_days_to_pay_365d,
+        cast(behaviour.avg_days_late_90d as {{ sql_type('double precision') }}) as avg_days_late_90d,
+        cast(behaviour.avg_days_late_365d as {{ sql_type('double precision') }}) as avg_days_late_365d,
+        cast(behaviour.weighted_days_late_365d as {{ sql_type('double precision') }}) as weighted_days_late_365d,
+        cast(behaviour.days_late_stddev_365d as {{ sql_type('double precision') }}) as days_late_stddev_365d,
+        cast(behaviour.days_late_trend as {{ sql_type('double precision') }}) as days_late_trend,
+        cast(behaviour.late_share_365d as {{ sql_type('double precision') }}) as late_share_365d,
+        cast(behaviour.self_cure_share_365d as {{ sql_type('double precision') }}) as self_cure_share_365d,
+        cast(behaviour.avg_days_to_pay_365d as {{ sql_type('double precision') }}) as avg_days_to_pay_365d,
         behaviour.dominant_method_90d,
         coalesce(behaviour.payment_method_changed, false) as payment_method_changed,
         coalesce(engagement.emails_sent_365d, 0) as emails_sent_365d,
-        cast(engagement.open_rate as double precision) as open_rate,
-        cast(engagement.click_rate as double precision) as click_rate,
-        cast(engagement.reply_rate as double precision) as reply_rate,
+        cast(engagement.open_rate as {{ sql_type('double precision') }}) as open_rate,
+        cast(engagement.click_rate as {{ sql_type('double precision') }}) as click_rate,
+        cast(engagement.reply_rate as {{ sql_type('double precision') }}) as reply_rate,
         engagement.most_frequent_open_hour,
         engagement.most_frequent_open_weekday,
         engagement.last_response_at,
@@ -112,7 +115,7 @@ joined as (
         {{ money('coalesce(disputes.open_disputed_amount, 0)') }} as open_disputed_amount,
         coalesce(disputes.promises_kept, 0) as promises_kept,
         coalesce(disputes.promises_broken, 0) as promises_broken,
-        cast(disputes.promise_kept_rate as double precision) as promise_kept_rate,
+        cast(disputes.promise_kept_rate as {{ sql_type('double precision') }}) as promise_kept_rate,
         coalesce(disputes.has_active_promise, false) as has_active_promise
     from customers
     left join balances using (customer_id)
@@ -146,14 +149,14 @@ send_times as (
 scored as (
     select
         joined.*, scores.payment_delay_risk, scores.self_cure_probability, send_times.best_send_hour,
-        alerts.customer_id is not null as has_behaviour_alert, cast(alerts.alert_types as varchar) as alert_types,
-        actions.next_best_action, actions.nba_reason, actions.nba_incentive
+        alerts.customer_id is not null as has_behaviour_alert, cast(alerts.alert_types as {{ sql_type('varchar') }}) as alert_types,
+        actions.next_best_action, actions.nba_reason, actions.nba_incentive as best_incentive
     from joined left join scores using (customer_id) left join send_times using (customer_id)
         left join alerts using (customer_id) left join actions using (customer_id)
 ),
 final as (
     select
-        scored.* exclude (nba_incentive),
+        scored.*,
         case
             when not is_email_contactable and contacts > 0 then 'letter'
             when contacts = 0 then 'call'
@@ -167,9 +170,8 @@ final as (
             when settled_invoices_365d >= 3 and avg_days_late_365d <= 0 and late_share_365d <= 0.2 then 'good_payer'
             else 'standard'
         end as segment,
-        -- payment_delay_risk, self_cure_probability, best_send_hour and the incentive come from
+        -- payment_delay_risk, self_cure_probability, best_send_hour and best_incentive come from
         -- the ML stage's champions (null until one exists; the segment stays rule-based).
-        nba_incentive as best_incentive,
         {{ as_of_date() }} as as_of_date
     from scored
 )

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(**daily_slices()) }}
 -- Open balance per customer in every aging bucket (zeros included, so that pivots line up),
 -- one slice per as-of date.
 with open_invoices as (
@@ -8,7 +7,7 @@ with open_invoices as (
 ),
 buckets as (
     {% for bucket in aging_buckets() %}
-    select '{{ bucket }}' as aging_bucket, {{ loop.index }} as bucket_order{{ " union all" if not loop.last }}
+    select cast('{{ bucket }}' as {{ sql_type('varchar') }}) as aging_bucket, {{ loop.index }} as bucket_order{{ " union all" if not loop.last }}
     {% endfor %}
 ),
 customers as (

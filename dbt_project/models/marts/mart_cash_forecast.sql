@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail', tags=['after_scoring']) }}
+{{ config(**daily_slices(tags=['after_scoring'])) }}
 -- depends_on: {{ source('ml', 'invoice_scores') }}
 -- Expected collections per week for the next 13 weeks, per currency, from the payment-delay
 -- champion's scores of every open invoice. Each invoice's chance of being paid in a week comes

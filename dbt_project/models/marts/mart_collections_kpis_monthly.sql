@@ -1,3 +1,2 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+{{ config(**daily_slices()) }}
 {{ collections_kpis('monthly') }}

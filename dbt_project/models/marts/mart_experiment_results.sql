@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail', tags=['after_journeys']) }}
+{{ config(**daily_slices(tags=['after_journeys'])) }}
 -- Results per experiment, segment and arm, intention to treat at the message: every message an
 -- experiment assigned (sent in a variant, or withheld from the holdout) counts once, paid when
 -- every invoice it covered was settled within the outcome window; only exposures whose window
@@ -38,8 +37,8 @@ arms as (
 rates as (
     select
         arms.*,
-        cast(exposures_paid as double precision) / nullif(exposures_matured, 0) as p,
-        cast(nullif(exposures_matured, 0) as double precision) as n  -- nothing matured: no rate, no interval
+        cast(exposures_paid as {{ sql_type('double precision') }}) / nullif(exposures_matured, 0) as p,
+        cast(nullif(exposures_matured, 0) as {{ sql_type('double precision') }}) as n  -- nothing matured: no rate, no interval
     from arms
 ),
 wilson as (
@@ -75,8 +74,8 @@ final as (
             as uplift_ci_low,
         {{ rounded('arm.p - holdout.p + sqrt((arm.high - arm.p) * (arm.high - arm.p) + (holdout.p - holdout.low) * (holdout.p - holdout.low))') }}
             as uplift_ci_high,
-        cast(decision.allocated_share as double precision) as allocated_share,
-        cast(decision.prob_best as double precision) as prob_best,
+        cast(decision.allocated_share as {{ sql_type('double precision') }}) as allocated_share,
+        cast(decision.prob_best as {{ sql_type('double precision') }}) as prob_best,
         decision.arm_status,
         decision.allocation_reason
     from intervals as arm

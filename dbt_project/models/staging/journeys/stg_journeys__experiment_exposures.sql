@@ -16,5 +16,5 @@ select
     plans.segment,
     invoice.invoice_id
 from plans
-cross join unnest(plans.invoice_ids) as invoice (invoice_id)
+{{ list_to_rows('plans.invoice_ids', 'invoice', 'invoice_id') }}
 where plans.as_of_date <= {{ as_of_date() }}
