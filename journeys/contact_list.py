@@ -123,7 +123,7 @@ def plan_day(
         planner.plan_message(key, group, invoices)
     planned = pd.DataFrame(planner.planned, columns=PLAN_COLUMNS).assign(already_sent=False)
     blocked = pd.DataFrame(planner.blocked, columns=BLOCKED_COLUMNS)
-    return keep_what_was_sent(Plan(planned, blocked, planner.allocation_decisions()), book.sent_today)
+    return keep_what_was_sent(Plan(planned, blocked, planner.allocations.decisions()), book.sent_today)
 
 
 def keep_what_was_sent(plan: Plan, sent: pd.DataFrame) -> Plan:

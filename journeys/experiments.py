@@ -73,8 +73,30 @@ def experiment_for(experiments: tuple[Experiment, ...], journey: str, day: pd.Ti
     return None
 
 
-def allocation(experiment: Experiment, evidence: pd.DataFrame, segment: str, day: pd.Timestamp) -> pd.DataFrame:
-    """The day's Thompson-sampling decision for one segment of an adaptive experiment, from the
-    evidence of the last results before the day (mart_experiment_results)."""
-    rows = evidence[(evidence.experiment == experiment.name) & (evidence.segment == segment)]
-    return adaptive.allocate(experiment.name, list(experiment.variants), experiment.adaptive, rows, segment, day)
+class DayAllocations:
+    """One day's adaptive decisions, each (experiment, segment) decided once, when a message of
+    it is first planned, from the evidence of the last results before the day."""
+
+    def __init__(self, evidence: pd.DataFrame, as_of: pd.Timestamp, send_day: pd.Timestamp):
+        self.evidence, self.as_of, self.send_day = evidence, as_of, send_day
+        self.decided: dict[tuple[str, str], pd.DataFrame] = {}
+
+    def arm(self, experiment: Experiment, customer_id: str, segment: str) -> str:
+        if not experiment.adaptive:
+            return arm(experiment, customer_id)
+        key = (experiment.name, segment)
+        if key not in self.decided:
+            rows = self.evidence[(self.evidence.experiment == experiment.name) & (self.evidence.segment == segment)]
+            arms = list(experiment.variants)
+            self.decided[key] = adaptive.allocate(
+                experiment.name, arms, experiment.adaptive, rows, segment, self.send_day
+            )
+        return arm(experiment, customer_id, self.decided[key], self.send_day)
+
+    def decisions(self) -> pd.DataFrame:
+        """Every decision of the day, dated, for journeys.experiment_allocations."""
+        if not self.decided:
+            return pd.DataFrame(columns=adaptive.DECISION_COLUMNS)
+        decided = pd.concat(self.decided.values(), ignore_index=True)
+        dated = decided.assign(as_of_date=self.as_of.normalize(), send_day=self.send_day)
+        return dated[adaptive.DECISION_COLUMNS]

@@ -48,7 +48,7 @@ def _day_letters(con: duckdb.DuckDBPyConnection, as_of: str) -> pd.DataFrame:
 
 
 def _invoices(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:
-    ids = sorted({i for ids in rows.invoice_ids for i in ids.split(",")})
+    ids = sorted({str(i) for ids in rows.invoice_ids for i in ids})
     frame = con.execute(
         """select invoice_id, po_number, due_date, open_amount::DOUBLE as open_amount
            from marts.fct_invoices where invoice_id in (select unnest(?))""",
@@ -61,7 +61,7 @@ def _renderable(rows: pd.DataFrame, invoices: pd.DataFrame, brand: dict) -> tupl
     """(message, invoices, customer) of each letter that renders on its own; errors by message id."""
     good, errors = [], {}
     for row in rows.to_dict("records"):
-        lines = invoices.reindex(row["invoice_ids"].split(",")).reset_index()
+        lines = invoices.reindex(list(row["invoice_ids"])).reset_index()
         customer = {
             k: None if pd.isna(row.get(k)) else row[k] for k in ("customer_id", "customer_name", "contact_name")
         }

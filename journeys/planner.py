@@ -69,7 +69,7 @@ class Planner:
         self.planned_touches: dict[str, list[pd.Timestamp]] = {}
         self.delivered_today = book.delivered_today  # by an earlier run of this day
         self.reached_today = set(self.delivered_today.values())
-        self.allocations: dict[tuple[str, str], pd.DataFrame] = {}  # (experiment, segment) → today's decision
+        self.allocations = exp.DayAllocations(book.experiment_evidence, book.as_of, send_day)
 
     # -------------------------------------------------------------- invoice rules
     def invoice_rules(self, candidates: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:
@@ -217,25 +217,9 @@ class Planner:
         experiment = exp.experiment_for(self.experiments, msg["journey"], self.send_day)
         if experiment is None:
             return False
-        allocation = self._allocation(experiment, msg["segment"]) if experiment.adaptive else None
         msg["experiment"] = experiment.name
-        msg["variant"] = exp.arm(experiment, msg["customer_id"], allocation, self.send_day)
+        msg["variant"] = self.allocations.arm(experiment, msg["customer_id"], msg["segment"])
         return msg["variant"] == exp.HOLDOUT
-
-    def _allocation(self, experiment, segment: str) -> pd.DataFrame:
-        key = (experiment.name, segment)
-        if key not in self.allocations:
-            self.allocations[key] = exp.allocation(experiment, self.book.experiment_evidence, segment, self.send_day)
-        return self.allocations[key]
-
-    def allocation_decisions(self) -> pd.DataFrame:
-        """Every allocation decided today, dated, for journeys.experiment_allocations."""
-        if not self.allocations:
-            return pd.DataFrame(columns=exp.adaptive.DECISION_COLUMNS)
-        decided = pd.concat(self.allocations.values(), ignore_index=True)
-        return decided.assign(as_of_date=self.book.as_of.normalize(), send_day=self.send_day)[
-            exp.adaptive.DECISION_COLUMNS
-        ]
 
     # -------------------------------------------------------------- outcomes
     def _plan_task(self, msg: dict, group: pd.DataFrame) -> None:

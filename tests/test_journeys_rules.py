@@ -22,6 +22,7 @@ ONE_CONTACT = pd.DataFrame(
             "is_primary": True,
             "is_emailable": True,
             "timezone": None,
+            "suppression_reason": None,
         }
     ]
 )
