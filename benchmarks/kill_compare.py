@@ -1,5 +1,6 @@
 """Compare two RELANCE_HOMEs that ran the same simulated days (the kill soak's clean and killed
-copies): every warehouse table, the dry-run outbox and the simulated ERP's contact history.
+copies): every warehouse table, the dry-run outbox, the BI exports and the simulated ERP's
+contact history.
 
 Rows are compared as multisets (order-insensitive, duplicates counted). Left out, because they
 legitimately differ between two runs of the same day and say nothing about what was computed:
@@ -45,6 +46,7 @@ def compare_homes(clean: Path, soak: Path, secret: str | None = None) -> dict[st
     return differing | {
         f"warehouse: all {len(found)} tables": sum(found.values()),
         "outbox (.eml files)": outbox_differences(clean / "outbox", soak / "outbox", links),
+        "exports (Parquet marts, contact lists, call tasks)": exports_differences(clean / "exports", soak / "exports"),
         "contact history (simulated ERP)": world_differences(clean / "simulator", soak / "simulator"),
     }
 
@@ -120,6 +122,21 @@ def _emails(folder: Path, links) -> dict[str, tuple]:
         )
         out[str(path.relative_to(folder))] = (headers, parts)
     return out
+
+
+def exports_differences(clean: Path, soak: Path) -> int:
+    """Rows of the BI exports in one copy's file and not the other's; a file one copy lacks counts 1."""
+    a, b = ({str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} for root in (clean, soak))
+    con, n = duckdb.connect(), len(a ^ b)
+    for name in sorted(a & b):
+        read = "read_parquet('{}')" if name.endswith(".parquet") else "read_csv('{}', all_varchar = true)"
+        x, y = read.format(clean / name), read.format(soak / name)
+        n += sum(
+            con.execute(f"select count(*) from (select * from {p} except all select * from {q})").fetchone()[0]
+            for p, q in ((x, y), (y, x))
+        )
+    con.close()
+    return n
 
 
 def world_differences(clean: Path, soak: Path) -> int:
