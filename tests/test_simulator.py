@@ -4,13 +4,14 @@ sends change what customers do."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
 import pytest
 
-from erp.simulator import SimulationConfig, World
+from erp.simulator import SimulationConfig, World, responses
 from tests.conftest import SMALL_WORLD_END
 
 
@@ -151,11 +152,9 @@ def test_inbound_mail_in_french_and_english_for_every_category(small_world):
     assert m.groupby("true_category").body.nunique().min() >= 3
 
 
-def test_advance_applies_sends_once_and_pulls_payments_forward(tmp_path):
-    world = World.create(
-        tmp_path / "w", SimulationConfig(end=date(2025, 6, 30), customers=300, months=6, seed=5, future_days=60)
-    )
-    day = world.current_day + timedelta(days=1)
+def chronic_late_sends(world: World, day: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reminders on ``day`` to chronic late payers' overdue invoices paid 20+ days later (the
+    invoices, and the sends in the contract's contact_history shape)."""
     with duckdb.connect(str(world.root / "world.duckdb"), read_only=True) as con:
         overdue = con.execute(
             """
@@ -180,6 +179,15 @@ def test_advance_applies_sends_once_and_pulls_payments_forward(tmp_path):
             "variant": None,
         }
     )
+    return overdue, sends
+
+
+def test_advance_applies_sends_once_and_pulls_payments_forward(tmp_path):
+    world = World.create(
+        tmp_path / "w", SimulationConfig(end=date(2025, 6, 30), customers=300, months=6, seed=5, future_days=60)
+    )
+    day = world.current_day + timedelta(days=1)
+    overdue, sends = chronic_late_sends(world, day)
     folder = world.advance(day, sends)
     history = pd.read_csv(folder / "contact_history.csv")
     assert set(sends.message_id) <= set(history.message_id)
@@ -195,6 +203,36 @@ def test_advance_applies_sends_once_and_pulls_payments_forward(tmp_path):
     assert history.message_id.is_unique
     with pytest.raises(ValueError, match="already at"):
         world.advance(day, None)
+
+
+def test_a_day_killed_half_way_through_its_sends_is_applied_whole_by_its_rerun(tmp_path, monkeypatch):
+    """A run dying after the sends' contact history was written but before their payments moved
+    leaves the world as it was: its re-run would otherwise skip those messages as already
+    applied, and the customers' answers to them would be lost (the kill soak's clean copy has them)."""
+    clean = World.create(
+        tmp_path / "clean", SimulationConfig(end=date(2025, 6, 30), customers=300, months=6, seed=5, future_days=60)
+    )
+    shutil.copytree(clean.root, tmp_path / "killed")
+    killed, day = World(tmp_path / "killed"), clean.current_day + timedelta(days=1)
+    _, sends = chronic_late_sends(clean, day)
+    clean.advance(day, sends)
+
+    def dies(*_):
+        raise SystemExit("killed while moving payments")
+
+    monkeypatch.setattr(responses, "_move_payments", dies)
+    with pytest.raises(SystemExit):
+        killed.advance(day, sends)
+    monkeypatch.undo()
+    killed.advance(day, sends)
+    with duckdb.connect() as con:
+        con.execute(f"attach '{clean.root / 'world.duckdb'}' as clean (read_only)")
+        con.execute(f"attach '{killed.root / 'world.duckdb'}' as killed (read_only)")
+        for table in ("contact_history", "email_events", "invoices", "payments", "promises_to_pay", "meta"):
+            differing = con.execute(
+                f"select count(*) from (select * from clean.{table} except all select * from killed.{table})"
+            ).fetchone()[0]
+            assert differing == 0, table
 
 
 def test_retention_prunes_old_drops(tmp_path):

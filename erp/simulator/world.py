@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from erp.folders import dated_folders
+from erp.ingest.load import transaction
 from erp.simulator import archetypes, history, inbound, records
 from erp.simulator.responses import apply_sends
 from erp.simulator.snapshot import emit_snapshot
@@ -140,7 +141,9 @@ class World:
         """Move the world to ``day``: apply the reminders sent that day, emit that day's drop.
 
         Days between the current day and ``day`` pass with no reminders. A message already
-        applied (same message_id) is ignored, so re-running a day never counts a send twice.
+        applied (same message_id) is ignored, so re-running a day never counts a send twice; the
+        sends' consequences and the new current day commit together, so a run killed half-way
+        leaves the world as it was, and its re-run applies the sends whole.
         """
         if day <= self.current_day:
             raise ValueError(f"the world is already at {self.current_day}; advance to a later day")
@@ -148,7 +151,7 @@ class World:
             raise ValueError(
                 f"the world was generated up to {self.horizon}; re-create it with more --future-days to simulate {day}"
             )
-        with self._connect() as con:
+        with self._connect() as con, transaction(con):
             if sends is not None and len(sends):
                 apply_sends(con, self.config.seed, day, sends)
             con.execute("update meta set value = ? where key = 'current_day'", [day.isoformat()])
