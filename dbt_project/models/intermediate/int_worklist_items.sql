@@ -91,23 +91,31 @@ inbound_items as (
       and cast(messages.received_at as date)
           > {{ dbt.dateadd('day', -var('worklist_inbound_days'), as_of_date()) }}
 ),
-promise_items as (  -- a promise read in an e-mail covers several invoices: one item, its total
+awaiting_promises as (  -- promises read in e-mails: one per message, over the invoices it covers
     select
-        cast('promise-' || coalesce(promises.source_ref, promises.promise_id) || '-' || invoices.currency_code
-            as varchar) as item_id,
-        'promise_to_confirm' as item_type,
+        coalesce(promises.source_ref, promises.promise_id) as promise_ref,
         promises.customer_id,
         invoices.currency_code,
-        cast(sum(promises.promised_amount) as double precision) as amount_at_stake,
+        promises.promised_amount,
+        promises.promised_for
+    from {{ ref('fct_promises_to_pay') }} as promises
+    inner join {{ ref('fct_invoices') }} as invoices using (invoice_id)
+    where promises.confirmation_status = 'awaiting_confirmation'
+),
+promise_items as (
+    select
+        cast('promise-' || promise_ref || '-' || currency_code as varchar) as item_id,
+        'promise_to_confirm' as item_type,
+        customer_id,
+        currency_code,
+        cast(sum(promised_amount) as double precision) as amount_at_stake,
         cast(null as double precision) as model_value,
         cast(null as varchar) as suggested_owner,
-        cast('promise of ' || cast(sum(promises.promised_amount) as varchar) || ' for '
-            || cast(min(promises.promised_for) as varchar) || ' on ' || cast(count(*) as varchar)
+        cast('promise of ' || cast(sum(promised_amount) as varchar) || ' for '
+            || cast(min(promised_for) as varchar) || ' on ' || cast(count(*) as varchar)
             || ' invoice(s) to confirm' as varchar) as item_summary
-    from {{ ref('fct_promises_to_pay') }} as promises
-    join {{ ref('fct_invoices') }} as invoices using (invoice_id)
-    where promises.confirmation_status = 'awaiting_confirmation'
-    group by coalesce(promises.source_ref, promises.promise_id), promises.customer_id, invoices.currency_code
+    from awaiting_promises
+    group by 1, 3, 4  -- the promise (item_id), its customer and currency
 ),
 alert_items as (
     select
