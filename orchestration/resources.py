@@ -33,6 +33,7 @@ class WarehouseResource(dg.ConfigurableResource):
         """The read-only copy readers open, replaced after each run (orchestration/published.py)."""
         return settings.published_path(self.file)
 
+    @property
     def engine_name(self) -> str:
         return self.engine or settings.engine()
 
