@@ -96,7 +96,7 @@ def test_the_closed_loop_runs_the_daily_job_of_make_run(tmp_path, monkeypatch):
         "erp_drop",
         "relance_dbt_models",
         "ml_scores",
-        "journeys__contact_list",
+        "contact_list",  # the planning step writes the list and the experiments' decisions
         "journeys__outbox",
         "marts_parquet",
         "raw__invoices_great_expectations",
