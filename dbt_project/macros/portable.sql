@@ -73,3 +73,16 @@
     {%- endif -%}
     {{ return(slices) }}
 {%- endmacro %}
+
+{# A text field of a JSON document (the portal events' payload). #}
+{% macro json_text(column, key) -%}
+    {{ return(adapter.dispatch('json_text')(column, key)) }}
+{%- endmacro %}
+
+{% macro default__json_text(column, key) -%}
+    ({{ column }} ->> '{{ key }}')
+{%- endmacro %}
+
+{% macro spark__json_text(column, key) -%}
+    get_json_object({{ column }}, '$.{{ key }}')
+{%- endmacro %}

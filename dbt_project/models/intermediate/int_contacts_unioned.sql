@@ -21,12 +21,12 @@ portal_contacts as (
     select
         'portal-' || event_id as contact_id,
         customer_id,
-        lower(payload ->> 'email') as email,
-        payload ->> 'name' as full_name,
+        lower({{ json_text('payload', 'email') }}) as email,
+        {{ json_text('payload', 'name') }} as full_name,
         'billing' as contact_role,
         true as is_primary,
         cast(null as timestamp) as opted_out_at,
-        cast(null as varchar) as contact_timezone,
+        cast(null as {{ sql_type('varchar') }}) as contact_timezone,
         'portal' as contact_source,
         occurred_at as provided_at
     from {{ ref('stg_journeys__portal_events') }}

@@ -13,13 +13,13 @@ portal as (
         customer_id,
         invoice_id,
         occurred_at as made_at,
-        cast(payload ->> 'promised_date' as date) as promise_date,
+        cast({{ json_text('payload', 'promised_date') }} as date) as promise_date,
         true as promise_date_stated,
-        cast(payload ->> 'amount' as double precision) as stated_amount,
-        payload ->> 'reason' as dispute_reason,
+        cast({{ json_text('payload', 'amount') }} as {{ sql_type('double precision') }}) as stated_amount,
+        {{ json_text('payload', 'reason') }} as dispute_reason,
         -- the customer typed it through their own signed link: nothing to interpret or confirm
         true as accepted_automatically,
-        cast(null as varchar) as message_text
+        cast(null as {{ sql_type('varchar') }}) as message_text
     from {{ ref('stg_journeys__portal_events') }}
     where kind in ('promise_to_pay', 'dispute')
 ),
@@ -29,7 +29,7 @@ messages as (
         commitments.inbound_id as source_ref,
         commitments.commitment_kind,
         inbound.customer_id,
-        cast(null as varchar) as invoice_id,
+        cast(null as {{ sql_type('varchar') }}) as invoice_id,
         inbound.received_at as made_at,
         commitments.promise_date,
         commitments.promise_date_stated,

@@ -6,8 +6,8 @@ with requests as (
         event_id as request_id,
         customer_id,
         occurred_at as requested_at,
-        cast(payload ->> 'installments' as integer) as installments,
-        cast(payload ->> 'first_date' as date) as first_instalment_on
+        cast({{ json_text('payload', 'installments') }} as integer) as installments,
+        cast({{ json_text('payload', 'first_date') }} as date) as first_instalment_on
     from {{ ref('stg_journeys__portal_events') }}
     where kind = 'payment_plan' and occurred_at < {{ dbt.dateadd('day', 1, as_of_date()) }}
 ),

@@ -3,7 +3,7 @@ with allocations as (
     {{ optional_source('journeys', 'experiment_allocations', {
         'as_of_date': 'date', 'send_day': 'date', 'experiment': 'varchar', 'segment': 'varchar',
         'variant': 'varchar', 'exposures_matured': 'integer', 'exposures_paid': 'integer',
-        'prob_best': 'double', 'arm_status': 'varchar', 'allocated_share': 'double',
+        'prob_best': 'double precision', 'arm_status': 'varchar', 'allocated_share': 'double precision',
         'allocation_reason': 'varchar'}) }}
 )
 select
