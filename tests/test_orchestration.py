@@ -257,10 +257,10 @@ def test_dbt_tags_place_every_model_after_what_it_reads():
         )
 
     # SendGrid's events (journeys.sendgrid_events) land before the build: only the plan and the
-    # automatic replies (written after scoring) come after it
+    # automatic replies (written after scoring) come after it, with the plan's experiment decisions
     for tag, sources in (
         ("after_scoring", ("ml.",)),
-        ("after_journeys", ("journeys.contact_list", "journeys.inbound_replies")),
+        ("after_journeys", ("journeys.contact_list", "journeys.experiment_allocations", "journeys.inbound_replies")),
     ):
         expected = sorted(v["name"] for k, v in models.items() if reads(k, sources))
         assert sorted(v["name"] for v in models.values() if tag in v["tags"]) == expected

@@ -259,8 +259,8 @@ def test_the_next_run_honours_the_promise_dispute_and_contact_made_in_the_browse
     assert invoices.loc[disputed, "is_in_dispute"] and invoices.loc[disputed, "dispute_reason"] == "not_received"
     rows = plan.contact_list[plan.contact_list.customer_id == built_day["customer"]]
     dispute_task = rows[(rows.journey == "disputed") & (rows.channel == "task")]
-    assert disputed in {i for ids in dispute_task.invoice_ids for i in str(ids).split(",")}
-    assert promised not in {i for ids in rows[rows.channel == "email"].invoice_ids for i in str(ids).split(",")}
+    assert disputed in {i for ids in dispute_task.invoice_ids for i in ids}
+    assert promised not in {i for ids in rows[rows.channel == "email"].invoice_ids for i in ids}
     new = today.contacts[
         (today.contacts.customer_id == built_day["customer"]) & today.contacts.contact_id.str.startswith("portal-")
     ]

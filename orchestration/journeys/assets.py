@@ -193,6 +193,9 @@ def email_delivery(
             deliverable=people_let_go,
         )
         left = outcomes.outstanding(con, context.partition_key)
+        # the list's Parquet again, now that delivery marked what went out (already_sent): the
+        # export reads the same after one run as after a killed run and its re-run
+        export_slice(con, "journeys.contact_list", settings.home() / "exports" / "contact_list", context.partition_key)
     yield dg.MaterializeResult(
         asset_key=OUTBOX,
         metadata={
