@@ -42,6 +42,7 @@ class Report:
     in_doubt: int = 0  # answer lost: awaiting the webhook's word (journeys/outcomes.py)
     reconciled: int = 0  # earlier lost answers settled as sent from webhook events
     later: int = 0  # due beyond SendGrid's 72 hours: a later run schedules it
+    suppressed: int = 0  # the contact opted out or bounced since the plan: cancelled, never sent
     waiting: int = 0  # not approved (approval mode) or held by a person: stays pending
     errors: dict[str, str] = field(default_factory=dict)  # message_id → detail
 
@@ -176,6 +177,7 @@ def deliver(
         )
         report.waiting = int((~due.message_id.isin(allowed)).sum())
         due = due[due.message_id.isin(allowed)]
+    due = _cancel_suppressed(con, due, report)
     if not due.empty:
         batch = _batch_id(con, sender, as_of)
         recipients = _recipients(con, due.contact_id.tolist())
@@ -186,7 +188,7 @@ def deliver(
     store.mark_handed_over(con)
     log.info(
         "delivery %s: %d sent, %d failed, %d deferred to the next run, %d in doubt, %d reconciled as sent, "
-        "%d due beyond 72 h, %d awaiting a person",
+        "%d due beyond 72 h, %d awaiting a person, %d cancelled: the contact can no longer be e-mailed",
         as_of,
         report.sent,
         report.failed,
@@ -195,8 +197,26 @@ def deliver(
         report.reconciled,
         report.later,
         report.waiting,
+        report.suppressed,
     )
     return report
+
+
+def _cancel_suppressed(con: duckdb.DuckDBPyConnection, due: pd.DataFrame, report: Report) -> pd.DataFrame:
+    """Suppression is checked again at send time, not only when the plan was made: a message
+    deferred by an earlier run, or planned before today's unsubscribe, bounce or spam report
+    landed, must not reach an address that opted out since. Only the confirmation of an
+    unsubscribe still goes to the address it confirms."""
+    if due.empty:
+        return due
+    contacts = store.contacts_with_own_suppression(con, ["suppression_reason"]).set_index("contact_id")
+    emailable = due.contact_id.map(contacts.is_emailable).fillna(True).astype(bool)
+    blocked = due[~emailable & ~due.message_id.isin(store.unsubscribe_confirmations(con))]
+    for message_id, contact_id in zip(blocked.message_id, blocked.contact_id, strict=True):
+        reason = contacts.suppression_reason.get(contact_id) or "unsubscribed by e-mail"
+        _finish(con, message_id, "cancelled", error=f"the contact can no longer be e-mailed: {reason}")
+    report.suppressed += len(blocked)
+    return due[~due.message_id.isin(blocked.message_id)]
 
 
 def _deliver_one(

@@ -246,6 +246,15 @@ def contacts_with_own_suppression(con: duckdb.DuckDBPyConnection, columns: list[
         order by c.contact_id""").df()
 
 
+def unsubscribe_confirmations(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Ids of the automatic replies confirming an unsubscribe: the one message an address that
+    just opted out still receives."""
+    ensure(con)
+    query = """select reply_message_id from journeys.inbound_replies
+                 where category = 'unsubscribe' and reply_message_id is not null"""
+    return {message_id for (message_id,) in con.execute(query).fetchall()}
+
+
 def attachments(con: duckdb.DuckDBPyConnection, message_ids: list[str]) -> dict[str, list[dict]]:
     """Message id → its files (filename, mime_type, content bytes), for the messages that have any."""
     ensure(con)

@@ -63,7 +63,7 @@ def deliver(args: argparse.Namespace) -> int:
         )
     print(
         f"{report.sent} sent, {report.failed} failed, {report.deferred} deferred, {report.in_doubt} in doubt, "
-        f"{report.reconciled} reconciled"
+        f"{report.reconciled} reconciled, {report.suppressed} cancelled (the contact can no longer be e-mailed)"
     )
     return 1 if report.failed else 0
 

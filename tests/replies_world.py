@@ -50,6 +50,7 @@ def build(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
     contacts = pd.DataFrame(CONTACTS, columns=["contact_id", "customer_id", "email", "full_name", "is_emailable"])
+    contacts["suppression_reason"] = contacts.is_emailable.map({True: None, False: "unsubscribed"})
     con.register("contacts_frame", contacts)
     con.execute("create table marts.dim_contacts as select * from contacts_frame")
     customers = pd.DataFrame(CUSTOMERS, columns=["customer_id", "customer_name", "language_code", "account_owner"])

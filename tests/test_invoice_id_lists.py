@@ -26,7 +26,8 @@ def marts(con: duckdb.DuckDBPyConnection, invoices: pd.DataFrame) -> None:
     """What delivery reads of the marts: the contact, the account and the invoices' details."""
     con.execute("create schema marts")
     con.execute("""create table marts.dim_contacts as
-                   select 'K1' as contact_id, 'C1' as customer_id, 'a@example.com' as email, 'A' as full_name""")
+                   select 'K1' as contact_id, 'C1' as customer_id, 'a@example.com' as email, 'A' as full_name,
+                   true as is_emailable, null::VARCHAR as suppression_reason""")
     con.execute("create table marts.dim_customer_360 as select 'C1' as customer_id, 'o' as account_owner")
     con.register("open_invoices", invoices[["invoice_id", "po_number", "due_date", "open_amount"]])
     con.execute("create table marts.fct_invoices as select * from open_invoices")

@@ -43,8 +43,9 @@ def warehouse(path: Path, as_of: pd.Timestamp, send_at: pd.Timestamp, messages: 
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
     con.execute("""create table marts.dim_contacts as select * from (values
-        ('K1', 'C1', 'jeanne.dupont@client.example', 'Jeanne Dupont'),
-        ('K2', 'C2', 'bob.smith@other.example', 'Bob Smith')) t(contact_id, customer_id, email, full_name)""")
+        ('K1', 'C1', 'jeanne.dupont@client.example', 'Jeanne Dupont', true, null::VARCHAR),
+        ('K2', 'C2', 'bob.smith@other.example', 'Bob Smith', true, null))
+        t(contact_id, customer_id, email, full_name, is_emailable, suppression_reason)""")
     con.execute("""create table marts.dim_customer_360 as select * from (values ('C1', 'Marie Martin'),
         ('C2', 'Sam Lee')) t(customer_id, account_owner)""")
     invoices = pd.DataFrame(  # noqa: F841 (read by DuckDB's replacement scan below)
@@ -213,6 +214,26 @@ def test_dry_run_writes_eml_files_once(tmp_path):
     files = sorted((tmp_path / "outbox" / "2026-03-03").glob("*.eml"))
     assert [f.stem for f in files] == ["rl-test-00", "rl-test-01", "rl-test-02"]
     assert outbox(con).status.tolist() == ["dry_run"] * 3
+
+
+def test_a_contact_that_bounced_after_the_plan_is_not_e_mailed_at_send_time(tmp_path, server_factory):
+    """The plan was made while both addresses were reachable; one hard-bounced before delivery
+    (and a deferred message from an earlier run would be in the same place)."""
+    server = server_factory()
+    con = warehouse(tmp_path / "w.duckdb", AS_OF, pd.Timestamp("2026-03-03 09:07"), messages=4)
+    con.execute(
+        "update marts.dim_contacts set is_emailable = false, suppression_reason = 'bounced' where contact_id = 'K1'"
+    )
+    sender = delivery.SendGridSender("SG.k", host=server.host)
+    report = delivery.deliver(con, sender, BRAND, "2026-03-02", now=NOW)
+
+    assert server.accepted == ["rl-test-01", "rl-test-03"], "a message went to an address that bounced"
+    assert (report.sent, report.suppressed) == (2, 2)
+    cancelled = outbox(con).query("contact_id == 'K1'")
+    assert cancelled.status.tolist() == ["cancelled", "cancelled"]
+    assert cancelled.last_error.str.contains("bounced").all()
+    assert delivery.deliver(con, sender, BRAND, "2026-03-02", now=NOW).sent == 0
+    assert len(server.sends) == 2
 
 
 @pytest.mark.parametrize(

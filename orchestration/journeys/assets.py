@@ -207,6 +207,7 @@ def email_delivery(
             "reconciled": report.reconciled,
             "due_beyond_72h": report.later,
             "awaiting_a_person": report.waiting,
+            "cancelled_contact_suppressed": report.suppressed,
             "outbox_dir": dg.MetadataValue.path(str(settings.outbox_dir())),
         },
     )
