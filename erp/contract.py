@@ -228,6 +228,22 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "exchange_rates",
+            key=("rate_date", "from_currency", "to_currency"),
+            event_time="rate_date",
+            description=(
+                "Optional, Relance's extension of the contract: the ERP's own exchange rates, one unit of "
+                "`from_currency` in `to_currency` from `rate_date` on. Without it nothing is ever converted."
+            ),
+            columns=(
+                Column("rate_date", "date"),
+                Column("from_currency", "currency"),
+                Column("to_currency", "currency"),
+                Column("rate", "rate", positive=True),
+            ),
+            rules=(RowRule("from_currency equals to_currency", "t.from_currency = t.to_currency"),),
+        ),
+        Table(
             "inbound_messages",
             key=("inbound_id",),
             event_time="received_at",

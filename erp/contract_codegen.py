@@ -38,6 +38,10 @@ SOURCE = {
 }
 
 
+# The smallest value a positive column can hold: a cent, or a rate's eighth decimal place.
+SMALLEST_POSITIVE = {"rate": 0.00000001}
+
+
 def model_name(table: str) -> str:
     return f"stg_erp__{table}"
 
@@ -74,7 +78,7 @@ def column_tests(column: Column, in_key: bool = False) -> list:
         tests.append({"relationships": test})
     if column.values:
         tests.append({"accepted_values": {"arguments": {"values": list(column.values)}}})
-    low = 0.01 if column.positive else column.min_value
+    low = SMALLEST_POSITIVE.get(column.kind, 0.01) if column.positive else column.min_value
     if low is not None or column.max_value is not None:
         bounds = {"min_value": low, "max_value": column.max_value}
         tests.append({"accepted_range": {"arguments": {k: v for k, v in bounds.items() if v is not None}}})

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 class Column:
     """One contract column.
 
-    ``kind`` is the contract type (id, string, date, timestamp, money, currency, country, tz,
-    lang, bool, int, email, enum). ``references`` names the parent table whose key this column
-    must match in the same extraction. ``staged_as`` is the column's name in the dbt staging
-    model (when it differs), so that the generated staging tests follow a contract rename.
+    ``kind`` is the contract type (id, string, date, timestamp, money, rate, currency, country,
+    tz, lang, bool, int, email, enum); a rate is a decimal with up to 8 places. ``references``
+    names the parent table whose key this column must match in the same extraction.
+    ``staged_as`` is the column's name in the dbt staging model (when it differs), so that the
+    generated staging tests follow a contract rename.
     ``horizon_days``: for dates and timestamps, how many days after the extraction date a value
     may plausibly lie (a due date may be a year ahead, an issue date not at all); ``earliest``
     overrides the plausibility floor of ``data_quality/checks.yml`` for this column.

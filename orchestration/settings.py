@@ -29,6 +29,7 @@ functions for every field left unset; domain packages receive the values as para
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 from datetime import date
@@ -130,6 +131,15 @@ def auto_accept_text_promises() -> bool:
     once (as the ERP's and the portal's do) instead of awaiting a person's confirmation in the
     cockpit. Off by default: the date and amount are read by rules a person should check."""
     return os.environ.get("RELANCE_AUTO_ACCEPT_TEXT_PROMISES", "").lower() in ("1", "true", "yes", "on")
+
+
+def reporting_currency() -> str | None:
+    """RELANCE_REPORTING_CURRENCY (an ISO 4217 code): the currency fct_customer_balances also
+    states balances in, converted with the ERP's own exchange_rates only. Unset: never converted."""
+    value = (os.environ.get("RELANCE_REPORTING_CURRENCY") or "").strip().upper()
+    if value and not re.fullmatch(r"[A-Z]{3}", value):
+        raise ValueError(f"RELANCE_REPORTING_CURRENCY must be a three-letter currency code such as EUR, not {value!r}")
+    return value or None
 
 
 BRAND_PREFIX = "RELANCE_BRAND_"

@@ -38,9 +38,10 @@ def pytest_sessionstart(session):
     subprocess.run(["make", "--no-print-directory", "-s", "dbt-manifest"], cwd=ROOT, check=True)
 
 
-def dbt_invoke(warehouse: Path, root: Path, day, *args: str):
+def dbt_invoke(warehouse: Path, root: Path, day, *args: str, **dbt_vars):
     """Run one dbt command in process on ``warehouse`` as of ``day`` (artifacts and logs under
-    ``root``): how the tests build a simulated day's marts without Dagster. Returns dbt's result."""
+    ``root``), with any other ``dbt_vars``: how the tests build a simulated day's marts without
+    Dagster. Returns dbt's result."""
     from dbt.cli.main import dbtRunner
 
     project = str(ROOT / "dbt_project")
@@ -49,7 +50,7 @@ def dbt_invoke(warehouse: Path, root: Path, day, *args: str):
         return dbtRunner().invoke(
             ["--quiet", *args, "--project-dir", project, "--profiles-dir", project, "--target-path",
              str(root / "target"), "--log-path", str(root / "logs"), "--vars",
-             json.dumps({"as_of_date": str(day)[:10]})]
+             json.dumps({"as_of_date": str(day)[:10], **dbt_vars})]
         )  # fmt: skip
 
 

@@ -45,6 +45,18 @@ ZMC-PU1,ZMC,ZMC-U1,2026-03-10,200.00,USD,wire
 ZMC-PG0,ZMC,,2026-03-12,50.00,GBP,wire
 ZO-P1,ZO,ZQ-E2,2026-02-05,100.00,EUR,wire""",
 }
+# The ERP's own rates (the optional exchange_rates file), reporting in EUR: USD's latest rate on or
+# before the day is 0.92 (the one after it is ignored), GBP is only exported from EUR (0.80 GBP a
+# euro: 1.25 euros a pound); three rows break the contract and are quarantined with their reason.
+EXCHANGE_RATES = """rate_date,from_currency,to_currency,rate
+2026-03-02,USD,EUR,0.91
+2026-03-27,USD,EUR,0.92
+2026-04-02,USD,EUR,0.99
+2026-03-05,EUR,GBP,0.80
+2026-03-20,CHF,CHF,1
+2026-03-20,JPY,EUR,0
+2026-03-20,SEK,EUR,ten
+"""
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +73,21 @@ def day(tmp_path_factory):
     for table, rows in EXTRA_ROWS.items():
         with (drop / f"{table}.csv").open("a", encoding="utf-8") as csv:
             csv.write(rows.lstrip("\n") + "\n")
+    (drop / "exchange_rates.csv").write_text(EXCHANGE_RATES, encoding="utf-8")
     warehouse = root / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
-        for table in load_order():
-            load_table(con, drop, table, DAY.isoformat())
+        reports = {table: load_table(con, drop, table, DAY.isoformat()) for table in load_order()}
         store.ensure(con)
         loaded = con.execute("select count(*) from raw.payments where payment_id like 'Z%'").fetchall()[0][0]
     assert loaded == 3, "the crafted payments must pass the contract"
-    result = dbt_invoke(warehouse, root, DAY, "build")
+    result = dbt_invoke(warehouse, root, DAY, "build", reporting_currency="EUR")
     run_results = json.loads((root / "target" / "run_results.json").read_text())
-    return {"warehouse": warehouse, "success": result.success, "results": run_results["results"]}
+    return {
+        "warehouse": warehouse,
+        "success": result.success,
+        "results": run_results["results"],
+        "rates": reports["exchange_rates"],
+    }
 
 
 def rows(day, sql: str) -> list[tuple]:
@@ -108,6 +125,29 @@ def test_balances_are_kept_per_currency_to_the_cent(day):
                            from marts.dim_customer_360 where customer_id = 'ZMC'""",
     )
     assert profile == [("EUR", d("1500.00"), d("1200.00"), d("1200.00"), d("0.00"), 3, True, 5, 44, 0.3, False)]
+
+
+def test_balances_convert_to_the_reporting_currency_with_the_erps_own_rates_only(day):
+    rates = day["rates"]
+    assert (rates.rows_read, rates.rows_loaded, rates.rows_rejected) == (7, 4, 3)
+    assert rates.reasons == {
+        "from_currency equals to_currency": 1,
+        "non-positive rate": 1,
+        "wrong type: rate is not a valid rate": 1,
+    }
+    balances = {
+        currency: (code, rate, open_reporting, overdue_reporting)
+        for currency, code, rate, open_reporting, overdue_reporting in rows(
+            day,
+            """select currency_code, reporting_currency_code, rate_to_reporting, open_balance_reporting,
+                      overdue_balance_reporting from marts.fct_customer_balances where customer_id = 'ZMC'""",
+        )
+    }
+    assert balances["EUR"] == ("EUR", 1.0, Decimal("1500.00"), Decimal("1200.00"))
+    # USD open 800.00 + 250.50 = 1,050.50 × 0.92 = 966.46; overdue 800.00 × 0.92 = 736.00
+    assert balances["USD"] == ("EUR", 0.92, Decimal("966.46"), Decimal("736.00"))
+    # GBP open 99.99 × 1.25 = 124.9875 → 124.99, all of it overdue
+    assert balances["GBP"] == ("EUR", 1.25, Decimal("124.99"), Decimal("124.99"))
 
 
 def test_kpi_marts_and_aging_are_per_currency(day):

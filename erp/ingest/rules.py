@@ -14,6 +14,7 @@ SQL_TYPES = {
     "date": "DATE",
     "timestamp": "TIMESTAMP",
     "money": "DECIMAL(18,2)",
+    "rate": "DECIMAL(18,8)",
     "int": "INTEGER",
     "bool": "BOOLEAN",
 }
@@ -61,6 +62,10 @@ def typed_expression(column: Column, refs: dict[str, str]) -> str:
         expr = (
             f"case when regexp_full_match({raw}, '[+-]?\\d{{1,16}}(\\.\\d{{1,2}})?') "
             f"then cast({raw} as DECIMAL(18,2)) end"
+        )
+    elif kind == "rate":
+        expr = (
+            f"case when regexp_full_match({raw}, '\\d{{1,10}}(\\.\\d{{1,8}})?') then cast({raw} as DECIMAL(18,8)) end"
         )
     elif kind == "int":
         expr = f"case when regexp_full_match({raw}, '[+-]?\\d{{1,9}}') then cast({raw} as INTEGER) end"

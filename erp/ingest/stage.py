@@ -147,6 +147,11 @@ def _parquet_as_text(col: str, sql_type: str, kind: str | None) -> str:
             f"case when {col} = round({col}, 2) then cast(round({col}, 2) as DECIMAL(38, 2))::VARCHAR "
             f"else cast({col} as VARCHAR) end"
         )
+    if numeric and kind == "rate":
+        return (
+            f"case when {col} = round({col}, 8) then cast(round({col}, 8) as DECIMAL(38, 8))::VARCHAR "
+            f"else cast({col} as VARCHAR) end"
+        )
     if numeric and kind == "int":
         return (
             f"case when {col} = trunc({col}) then cast(trunc({col}) as HUGEINT)::VARCHAR "

@@ -1,6 +1,6 @@
 -- One row per customer and currency with an open balance or cash on account, as of the
--- partition date: what the customer owes in that currency, never converted (the ERP contract
--- carries no exchange rates).
+-- partition date: what the customer owes in that currency. Also in the reporting currency when
+-- one is set and the ERP exported a rate for this currency (never an invented rate).
 with balances as (
     select * from {{ ref('int_customers_balances') }}
 ),
@@ -19,6 +19,9 @@ customers as (
 quarantined as (
     select distinct customer_id from {{ ref('int_customers_invariant_breaks') }}
 ),
+rates as (
+    select * from {{ ref('int_exchange_rates_to_reporting') }}
+),
 final as (
     select
         customer_id,
@@ -34,10 +37,17 @@ final as (
         balances.oldest_open_due_date,
         {{ money('coalesce(unapplied.unapplied_cash, 0)') }} as unapplied_cash,
         quarantined.customer_id is not null as is_quarantined,
+        rates.reporting_currency_code,
+        rates.rate_to_reporting,
+        {{ money(rounded(as_double('coalesce(balances.open_balance, 0)') ~ ' * rates.rate_to_reporting', 2)) }}
+            as open_balance_reporting,
+        {{ money(rounded(as_double('coalesce(balances.overdue_balance, 0)') ~ ' * rates.rate_to_reporting', 2)) }}
+            as overdue_balance_reporting,
         {{ as_of_date() }} as as_of_date
     from balances
     full outer join unapplied using (customer_id, currency_code)
     join customers using (customer_id)
     left join quarantined using (customer_id)
+    left join rates using (currency_code)
 )
 select * from final
