@@ -14,7 +14,14 @@ At the end the two copies are compared (kill_compare.py): every table of the war
 contact history in the simulated world. Printed: days, kills per asset, differences (0
 expected) and seconds per day.
 
+A soak stops only between days (``--minutes``: no day starts that would end later) and records
+its progress in the workdir, so ``--resume`` carries on with the same two copies later, from
+the next day, until ``--days`` are done: 30 days fit a session on an idle machine, not on a busy
+one. Both copies always run the same code on the same day, so what a resumed soak compares is
+still only the kills' effect.
+
     nice -n 10 python benchmarks/kill_soak.py [--days 30] [--customers 150] [--months 6] [--seed 11]
+    nice -n 10 python benchmarks/kill_soak.py --workdir DIR --resume [--days 30] [--minutes 120]
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ FIRST_EXTRACTION = date(2026, 3, 31)
 # customer they name), but each must decrypt with the same key.
 PORTAL_SECRET = "kill-soak-portal-secret-0123456789abcdef"
 RESULT_FILE = "day_result.json"
+PROGRESS_FILE = "progress.json"  # in the workdir: days done, draws and kills so far
 
 
 def run_day(home: Path, day: str, kill_after: str | None) -> dict:
@@ -144,27 +152,38 @@ def both_copies(clean: Path, soak: Path, day: str, target: str) -> tuple[dict, b
     return clean_result, killed
 
 
-def soak_days(workdir: Path, days: int, rng: random.Random, deadline: float) -> tuple[int, Counter, Counter]:
-    """The simulated days, one after the other, until ``days`` or a day that would end after
-    ``deadline``. Each day's kill point is drawn among what the clean run of the day before
-    materialized (the first day's clean run goes first, alone). Days done, draws and kills."""
-    drawn, kills, done = Counter(), Counter(), 0
-    first = (FIRST_EXTRACTION + timedelta(days=1)).isoformat()
-    materialized = day_in_child(workdir / "clean", first)["materialized"]
-    for offset in range(days):
+def soak_days(workdir: Path, days: int, seed: int, deadline: float) -> dict:
+    """The simulated days after those already done, one after the other, until ``days`` or a
+    day that would end after ``deadline``; progress is saved after each. Each day's kill point is
+    drawn (seeded by the day) among what the clean run of the day before materialized; the first
+    day of a session runs its clean copy first, alone, to know it."""
+    progress = load_progress(workdir)
+    materialized = None
+    for offset in range(progress["days"], days):
         day_started, day = time.time(), (FIRST_EXTRACTION + timedelta(days=offset + 1)).isoformat()
-        target = draw(materialized, rng)
-        if offset == 0:
+        if materialized is None:
+            materialized = day_in_child(workdir / "clean", day)["materialized"]
+            target = draw(materialized, random.Random(f"{seed}-{day}"))
             killed = day_in_child(workdir / "soak", day, target) is None
             day_in_child(workdir / "soak", day)
         else:
+            target = draw(materialized, random.Random(f"{seed}-{day}"))
             result, killed = both_copies(workdir / "clean", workdir / "soak", day, target)
             materialized = result["materialized"]
-        drawn[target], kills[target], done = drawn[target] + 1, kills[target] + killed, offset + 1
+        progress["days"] = offset + 1
+        progress["drawn"][target] = progress["drawn"].get(target, 0) + 1
+        progress["kills"][target] = progress["kills"].get(target, 0) + killed
+        progress["seconds"] += time.time() - day_started
+        (workdir / PROGRESS_FILE).write_text(json.dumps(progress, indent=1))
         print(f"  {day}: killed after {target}" + ("" if killed else " (NOT reached)"), flush=True)
         if 2 * time.time() - day_started > deadline:
             break
-    return done, drawn, kills
+    return progress
+
+
+def load_progress(workdir: Path) -> dict:
+    path = workdir / PROGRESS_FILE
+    return json.loads(path.read_text()) if path.exists() else {"days": 0, "drawn": {}, "kills": {}, "seconds": 0.0}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--minutes", type=float, default=float("inf"), help="start no day that would end later")
+    parser.add_argument("--resume", action="store_true", help="carry on the soak left in --workdir")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # one day's run, in its own process
     parser.add_argument("--day", help=argparse.SUPPRESS)
     parser.add_argument("--kill-after", help=argparse.SUPPRESS)
@@ -185,24 +205,26 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from benchmarks.kill_compare import compare_homes
 
+    if args.resume and not (args.workdir and (args.workdir / "soak").is_dir()):
+        parser.error("--resume needs the --workdir of an earlier soak")
     workdir = (args.workdir or Path(tempfile.mkdtemp(prefix="relance-kill-soak-"))).resolve()
     started = time.time()
-    make_world(workdir / "origin", args.customers, args.months, args.seed, args.days)
-    for copy in ("clean", "soak"):
-        shutil.copytree(workdir / "origin", workdir / copy)
-    print(
-        f"world: {args.customers} customers, {args.months} months to {FIRST_EXTRACTION}; {args.days} days in {workdir}"
-    )
-    done, drawn, kills = soak_days(workdir, args.days, random.Random(args.seed), started + 60 * args.minutes)
+    if not args.resume:
+        make_world(workdir / "origin", args.customers, args.months, args.seed, args.days)
+        for copy in ("clean", "soak"):
+            shutil.copytree(workdir / "origin", workdir / copy)
+        print(f"world: {args.customers} customers, {args.months} months to {FIRST_EXTRACTION}; in {workdir}")
+    progress = soak_days(workdir, args.days, args.seed, started + 60 * args.minutes)
     differences = compare_homes(workdir / "clean", workdir / "soak")
-    report(done, drawn, kills, differences, time.time() - started)
-    return 1 if any(differences.values()) or sum(kills.values()) < done else 0
+    report(progress, differences, args.days)
+    return 1 if any(differences.values()) or sum(progress["kills"].values()) < progress["days"] else 0
 
 
-def report(days: int, drawn: Counter, kills: Counter, differences: dict, seconds: float) -> None:
+def report(progress: dict, differences: dict, days_wanted: int) -> None:
+    days, drawn, kills = progress["days"], Counter(progress["drawn"]), Counter(progress["kills"])
     print(
-        f"\nKill soak: {days} simulated days, {sum(kills.values())} kills, each followed by a re-run ({seconds:.0f} s, "
-        f"{seconds / days:.0f} s per day for both copies)"
+        f"\nKill soak: {days} simulated days (of {days_wanted}), {sum(kills.values())} kills, each followed by a "
+        f"re-run ({progress['seconds']:.0f} s, {progress['seconds'] / max(days, 1):.0f} s per day for both copies)"
     )
     print(f"{'killed right after':<60}{'kills':>6}")
     for asset, n in sorted(drawn.items()):

@@ -60,3 +60,23 @@ def test_the_comparison_sees_one_changed_row(homes, tmp_path):
         )
     differences = compare_homes(root / "clean", tmp_path / "soak")
     assert differences["warehouse journeys.outbox"] == 2  # the row as it was, and as it is
+
+
+def test_a_soak_stopped_between_days_resumes_from_the_next_day(tmp_path, monkeypatch):
+    """The long soak spans sessions: a second call carries on after the days the first recorded,
+    with the kills and draws of both counted (the day's runs are replaced by a recorder here; the
+    test above runs them for real)."""
+    runs: list[tuple[str, str, str | None]] = []
+
+    def run(home, day, kill_after=None):
+        runs.append((home.name, day, kill_after))
+        return None if kill_after else {"materialized": [["ingest", "raw/invoices"], ["dbt", "marts/fct_invoices"]]}
+
+    monkeypatch.setattr(kill_soak, "day_in_child", run)
+    first = kill_soak.soak_days(tmp_path, days=2, seed=3, deadline=float("inf"))
+    assert first["days"] == 2 and sum(first["kills"].values()) == 2
+    runs.clear()
+    resumed = kill_soak.soak_days(tmp_path, days=3, seed=3, deadline=float("inf"))
+    assert [day for _, day, _ in runs] == ["2026-04-03"] * 3  # clean, killed, re-run: day 3 only
+    assert resumed["days"] == 3 and sum(resumed["kills"].values()) == 3
+    assert kill_soak.soak_days(tmp_path, days=3, seed=3, deadline=float("inf"))["days"] == 3
