@@ -233,7 +233,7 @@ def test_series_whose_events_come_in_runs_get_higher_thresholds_than_independent
     factors = {}
     for sticky in (0.0, 0.7):
         X, groups = _rate_rows(rng, sticky)
-        fitted = ChangeDetector(false_alarms_per_year=0.005, draws=20).fit(X, np.zeros(len(X)), groups)
+        fitted = ChangeDetector(false_alarms_per_year=0.005, draws=20).fit(X, groups=groups)
         factors[sticky] = fitted.inflation_["serial_dispute"]
     assert factors[0.7] > factors[0.0] + 0.3
 

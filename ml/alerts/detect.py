@@ -52,6 +52,7 @@ class Measure:
     prior: tuple[float, float] = (0.5, 4.5)
     shift: float = 0.5  # rates rising: p1 = min(0.95, p0 + shift); falling: p1 = p0 × fall
     fall: float = 0.25
+    guard: int = GUARD  # events of a run older than this join the baseline
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def cusum(values: np.ndarray, measure: Measure, threshold: float | np.ndarray = 
     for i in range(BASELINE_EVENTS, width):
         seen = ~np.isnan(values[:, i]) & (i >= first)
         start = np.minimum(run_start, i)
-        j = np.maximum(start, i - GUARD)
+        j = np.maximum(start, i - measure.guard)
         inc, figure = _step(values[:, i], total[rows, j], squares[rows, j], j.astype(float), measure)
         s = np.where(seen, np.maximum(0.0, s + inc), s)
         peak = np.maximum(peak, s)

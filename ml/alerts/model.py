@@ -46,8 +46,8 @@ class ChangeDetector(BaseEstimator):
     no-change series (detect.calibrate), then their level from the customers' real series, looked
     at on every training instant — real series are not independent draws (an unread reminder
     brings the next, a slow quarter is slow throughout), and each customer is looked at again and
-    again — so that at most ``false_alarms_per_year`` of the customers with no evident change
-    would have had an alert per customer-year of looks."""
+    again — so that at most ``false_alarms_per_year`` of the customers would have had an alert
+    per customer-year of looks."""
 
     def __init__(self, false_alarms_per_year: float = 0.005, draws: int = 50, seed: int = 42):
         self.false_alarms_per_year = false_alarms_per_year
@@ -55,33 +55,31 @@ class ChangeDetector(BaseEstimator):
         self.seed = seed
 
     def fit(self, X: pd.DataFrame, y=None, groups=None):
-        """``y`` (hindsight evidence) and ``groups`` (customer ids) per row, when the rows span
-        several instants: the level step then runs on the customers with no evidence at any."""
+        """``groups`` (customer ids) per row, when the rows span several instants: the level step
+        then runs on every customer's series at every instant. ``y`` is not used: leaving out the
+        customers with evidence in hindsight would leave out the restless ones, whose false alarms
+        the budget is about; the few real changes of a training window only raise the thresholds."""
         self.thresholds_ = {}
         self.inflation_ = {}
         for code, change_type in enumerate(CHANGE_TYPES):
             mine = X.change_code.to_numpy() == code
             latest = _latest(X[mine], None if groups is None else np.asarray(groups)[mine])
             values = latest[VALUE_COLUMNS].to_numpy(dtype=float)
-            shape = detect.calibrate(
-                values, MEASURES[change_type], self.false_alarms_per_year, self.draws, self.seed + code
-            )
-            factor = 1.0
-            if y is not None and groups is not None:
-                factor = self._level(X[mine], np.asarray(y)[mine], np.asarray(groups)[mine], change_type, shape)
+            rate = self.false_alarms_per_year if groups is None else SHAPE_RATE
+            shape = detect.calibrate(values, MEASURES[change_type], rate, self.draws, self.seed + code)
+            factor = 1.0 if groups is None else self._level(X[mine], np.asarray(groups)[mine], change_type, shape)
             self.inflation_[change_type] = factor
             self.thresholds_[change_type] = (shape * factor).tolist()
         self.feature_names_in_ = np.array(FEATURES, dtype=object)
         return self
 
-    def _level(self, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, change_type: str, shape: np.ndarray) -> float:
-        """The smallest factor on ``shape`` keeping the customers' alert rate within the budget."""
-        quiet = ~pd.Series(y.astype(bool)).groupby(groups).transform("any").to_numpy()
-        X, groups = X[quiet], groups[quiet]
+    def _level(self, X: pd.DataFrame, groups: np.ndarray, change_type: str, shape: np.ndarray) -> float:
+        """The factor on ``shape`` at which the share of customers alerted at any instant meets
+        the budget for the years the instants span."""
         if not len(X):
             return 1.0
         days = X.observed_day.to_numpy()
-        years = max((days.max() - days.min() + LOOK_EVERY) / 365.0, LOOK_EVERY / 365.0)
+        years = (days.max() - days.min() + LOOK_EVERY) / 365.0
         alerted = np.array(
             [pd.Series(_detect(X, change_type, shape * f)[0]).groupby(groups).any().mean() for f in INFLATIONS]
         )
@@ -106,8 +104,13 @@ class ChangeDetector(BaseEstimator):
         )
 
 
+# The null's quantile that gives the thresholds their shape across bins when the level step sets
+# their level: a share that tens of simulated series reach in every bin, so the shape is stable
+# (the budget's own quantile would rest on a handful of series per bin). Without real series to
+# hold the budget on, the null's quantile at the budget itself is the threshold.
+SHAPE_RATE = 0.05
 LOOK_EVERY = 30.0  # days between the training instants (ml.alerts.spec.GRID)
-INFLATIONS = np.round(np.arange(0.5, 4.01, 0.1), 2)  # the factors tried, smallest first
+INFLATIONS = np.round(np.arange(0.5, 8.01, 0.1), 2)  # the factors tried, smallest first
 MIN_ALERTED = 3  # customers: fewer alerted at a factor is too few to read a share from
 
 

@@ -4,7 +4,7 @@ an instant, whose features are the customer's own event series (ml.alerts.series
 The shape fits a detector with two liberties, both honest: ``fit`` learns no weights but
 calibrates the CUSUM thresholds on the training window for the false-alarm budget per
 customer-year in ``params`` (simulating each training customer's no-change series, then holding
-the budget on the real series of the customers with no evident change at any training instant),
+the budget on the customers' real series at every training instant),
 and the label is not ground
 truth but change evidence in hindsight (ml.alerts.labels), which is what the false-alarm rate
 is measured on — against the vendor's 2× rule as the named baseline.
@@ -112,7 +112,7 @@ class BehaviourChange:
     def fit(self, train: TrainingSet) -> ChangeDetector:
         """Calibrated on every training instant: the simulated nulls on each customer's latest
         series, the false-alarm budget on the customers' real series at every instant."""
-        return ChangeDetector(**PARAMS).fit(train.X, train.y, train.rows.customer_id.to_numpy())
+        return ChangeDetector(**PARAMS).fit(train.X, groups=train.rows.customer_id.to_numpy())
 
     def evaluate(self, model, train: TrainingSet, test: TrainingSet) -> dict[str, float]:
         alerted = model.predict(test.X).is_alert.to_numpy()
