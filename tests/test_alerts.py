@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from ml import registry, scoring, training
-from ml.alerts import detect, labels, series
-from ml.alerts.model import AGE_COLUMNS, VALUE_COLUMNS, ChangeDetector
+from ml.alerts import detect, labels, model, series
+from ml.alerts.model import AGE_COLUMNS, FEATURES, VALUE_COLUMNS, ChangeDetector
 from ml.alerts.model import alerts as alerts_of
 from ml.alerts.series import CHANGE_TYPES, MEASURES
 from ml.alerts.spec import SPEC
@@ -111,7 +111,7 @@ def world(seed: int = 0) -> dict:
 def alerts():
     data = world()
     train = SPEC.scoring_rows(data, ONSET - pd.Timedelta(days=1))  # the customers before any change
-    detector = ChangeDetector(false_alarm_rate=0.005, draws=200).fit(SPEC.features(data, train))
+    detector = ChangeDetector(false_alarms_per_year=0.005, draws=200).fit(SPEC.features(data, train))
     rows = SPEC.scoring_rows(data, AS_OF)
     return rows.join(detector.predict(SPEC.features(data, rows)))
 
@@ -146,7 +146,7 @@ def test_thinning_keeps_every_recent_event_and_spreads_the_older_ones():
 def test_a_customer_who_opened_a_fifth_of_its_mail_and_now_none_has_gone_silent():
     """Going silent is relative: from a fifth of e-mails opened to none is as silent as from all
     of them (an absolute fall of 25 points can never be reached from 20 %)."""
-    values = np.r_[np.tile([1.0, 0.0, 0.0, 0.0, 0.0], 5)[:24], np.zeros(24)]
+    values = np.r_[np.tile([1.0, 0.0, 0.0, 0.0, 0.0], 5)[:24], np.zeros(24), np.full(series.WIDTH - 48, np.nan)]
     ages = np.arange(series.WIDTH, 0, -1) * 6.0
     X = pd.DataFrame(np.hstack([values[None, :], ages[None, :]]), columns=VALUE_COLUMNS + AGE_COLUMNS)
     X.insert(0, "observed_day", 20_000.0)
@@ -183,6 +183,59 @@ def test_calibrated_threshold_holds_the_false_alarm_rate_on_fresh_null_series():
     assert 0.002 <= rate <= 0.05
     lax = detect.calibrate(train, MEASURES["delay_drift"], 0.2, draws=100, seed=1)
     assert (lax <= threshold).all() and (lax < threshold).any()
+
+
+def test_an_old_excursion_is_baseline_and_only_the_latest_events_are_monitored():
+    """Looked at every week, a series is monitored on its latest MONITORED events against all
+    before them: a slow patch a year back is part of the customer's baseline, not a new alarm at
+    each look (monitoring the whole window re-tested it against its first few events)."""
+    old = np.r_[np.full(10, 8.0), np.full(6, 18.0), np.full(40, 8.0)][None, :]
+    assert detect.cusum(old, MEASURES["delay_drift"], 5.0).alarm[0] == -1
+    recent = np.r_[np.full(50, 8.0), np.full(6, 18.0)][None, :]
+    assert detect.cusum(recent, MEASURES["delay_drift"], 5.0).alarm[0] >= 50
+
+
+def test_the_false_alarm_budget_is_read_off_the_tail_of_the_alerted_share():
+    """A budget of one customer in a thousand is read off the exponential tail fitted where
+    enough customers alert, not off the one or two customers alerted at the budget itself."""
+    share = 0.2 * np.exp(-3 * (model.INFLATIONS - model.INFLATIONS[0]))
+    factor = model._extrapolate(share, budget=0.001, customers=1000)
+    assert abs(factor - (model.INFLATIONS[0] + np.log(0.2 / 0.001) / 3)) < 0.05
+    few = np.where(model.INFLATIONS < 1.2, 0.002, 0.0)  # never three customers alerted
+    assert model._extrapolate(few, budget=0.001, customers=1000) == 1.2
+
+
+def _rate_rows(rng, sticky: float, customers: int = 300, instants: int = 4) -> tuple[pd.DataFrame, np.ndarray]:
+    """Dispute series of ``customers`` at monthly instants, each value repeating the one before
+    with probability ``sticky`` (0: independent draws at 30 %)."""
+    length = 40 + 3 * instants
+    values = np.zeros((customers, length))
+    values[:, 0] = rng.random(customers) < 0.3
+    for i in range(1, length):
+        values[:, i] = np.where(rng.random(customers) < sticky, values[:, i - 1], rng.random(customers) < 0.3)
+    frames = []
+    for k in range(instants):
+        window = np.full((customers, series.WIDTH), np.nan)
+        window[:, :40] = values[:, 3 * k : 3 * k + 40]
+        ages = np.where(np.isnan(window), np.nan, (40 - np.arange(series.WIDTH)) * 10.0)
+        frame = pd.DataFrame(np.hstack([window, ages]), columns=VALUE_COLUMNS + AGE_COLUMNS)
+        frame.insert(0, "observed_day", 20_000.0 + 30 * k)
+        frame.insert(0, "change_code", float(CHANGE_TYPES.index("serial_dispute")))
+        frames.append(frame[FEATURES])
+    return pd.concat(frames, ignore_index=True), np.tile(np.arange(customers), instants)
+
+
+def test_series_whose_events_come_in_runs_get_higher_thresholds_than_independent_ones():
+    """The simulated null takes events as independent; a customer's real events come in runs
+    (a slow quarter is slow throughout). The budget is then held on the real series, looked at
+    on every instant, so runs raise the thresholds instead of the false alarms."""
+    rng = np.random.default_rng(5)
+    factors = {}
+    for sticky in (0.0, 0.7):
+        X, groups = _rate_rows(rng, sticky)
+        fitted = ChangeDetector(false_alarms_per_year=0.005, draws=20).fit(X, groups=groups)
+        factors[sticky] = fitted.inflation_["serial_dispute"]
+    assert factors[0.7] > factors[0.0] + 0.3
 
 
 def test_the_vendor_ratio_rule_fires_on_one_slow_invoice_the_detector_ignores():

@@ -74,6 +74,28 @@ def test_behaviour_changes_start_at_their_onset(small_world):
     assert late.all_card.mean() > 0.9 and late.parts.mean() >= 2
 
 
+def test_a_customer_gone_silent_stops_opening_and_answering(small_world):
+    """ "Used to open and answer, now silent": from its onset a silent customer opens almost
+    nothing and writes no message at all (before the fix it kept sending remittance advice and
+    requests, so two thirds of its "replies" went on)."""
+    drop = small_world.drop_root / SMALL_WORLD_END.isoformat()
+    truth = pd.read_parquet(small_world.ground_truth_dir / "customers.parquet").set_index("customer_id")
+    silent = truth[truth.change_type == "goes_silent"].change_onset
+    senders = pd.read_csv(drop / "contacts.csv").drop_duplicates("email").set_index("email").customer_id
+    mail = pd.read_csv(drop / "inbound_messages.csv", parse_dates=["received_at"])
+    mail["received_at"] = mail.received_at.dt.tz_localize(None)
+    mail["sender"] = mail.from_email.map(senders)
+    mine = mail[mail.sender.isin(silent.index)]
+    after = mine.received_at >= silent.reindex(mine.sender).to_numpy()
+    assert len(silent) >= 5 and (~after).sum() > 0 and after.sum() == 0
+    sends = pd.read_csv(drop / "contact_history.csv", parse_dates=["sent_at"])
+    sends["sent_at"] = sends.sent_at.dt.tz_localize(None)
+    opens = pd.read_csv(drop / "email_events.csv").query("event == 'open'").message_id
+    sends = sends[sends.customer_id.isin(silent.index)].assign(opened=lambda f: f.message_id.isin(opens))
+    later = sends.sent_at >= silent.reindex(sends.customer_id).to_numpy()
+    assert sends.opened[later].mean() < 0.1 < sends.opened[~later].mean()
+
+
 def test_legacy_history_randomises_hour_and_incentive_and_holds_customers_out(small_world):
     drop = small_world.drop_root / SMALL_WORLD_END.isoformat()
     sends = pd.read_csv(drop / "contact_history.csv", parse_dates=["sent_at"])

@@ -3,6 +3,7 @@ several phrasings per category, greetings, sign-offs, reply prefixes, casing and
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 TEMPLATES = {
@@ -202,6 +203,15 @@ def inbound_messages(rng, triggers: pd.DataFrame, contacts: pd.DataFrame, custom
     out["category"] = out.category.where(labelled)
     out["customer_id"] = out.customer_id.where(rng.random(len(out)) < 0.8)
     return out
+
+
+def silenced(triggers: pd.DataFrame, customers: pd.DataFrame) -> np.ndarray:
+    """Which trigger rows a customer gone silent never writes: every message from its onset on
+    ("used to open and answer, now silent" — it stops answering as well as opening). Applied
+    after rendering, so every other draw of a world, the messages' texts included, is unchanged."""
+    c = customers.set_index("customer_id")
+    onset = c.change_onset.where(c.change_type.eq("goes_silent")).reindex(triggers.customer_id).to_numpy()
+    return (triggers.received_at.to_numpy() >= onset) & ~pd.isna(onset)
 
 
 def random_requests(rng, inv: pd.DataFrame, months: float) -> pd.DataFrame:

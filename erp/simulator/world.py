@@ -292,7 +292,8 @@ def _inbound(rng, inv, promises, payments, contacts, customers, months) -> pd.Da
     )
     triggers.append(inbound.random_requests(rng, inv, months))
     all_triggers = pd.concat([t for t in triggers if len(t)], ignore_index=True).sort_values(
-        "received_at", kind="stable"
+        "received_at", kind="stable", ignore_index=True
     )
     all_triggers["received_at"] = all_triggers.received_at.dt.floor("s")
-    return inbound.inbound_messages(rng, all_triggers.reset_index(drop=True), contacts, customers)
+    messages = inbound.inbound_messages(rng, all_triggers, contacts, customers)
+    return messages[~inbound.silenced(all_triggers, customers)].reset_index(drop=True) if len(messages) else messages

@@ -16,7 +16,9 @@ Two kinds of increments, chosen by the measure:
 
 PageHinkley and CUSUM were measured in ../shared/notes/published-results.md §5 as the fast and
 calibrated choices on series this short (ADWIN never fires on them); the threshold is not tuned
-by hand but calibrated by simulating each customer's null (``calibrate``).
+by hand: its shape across noise bins comes from simulating each customer's null (``calibrate``),
+its level from a false-alarm budget per customer-year held on the customers' real series
+(ml.alerts.model.ChangeDetector).
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ BASELINE_EVENTS = 8
 CLIP = 5.0
 ALLOWANCE = 1.0  # K: a shift of 2 baseline sds is the smallest worth an alert
 GUARD = 4  # events: the baseline takes in every event older than this, even during a run
+# Only a series' latest MONITORED events are monitored, against every event before them: looked at
+# every week, a series whose whole window were monitored would be re-tested against a baseline of
+# its first few events at every look, and those chances of a false alarm add up over a year.
+MONITORED = 24
 MIN_SCALE = 1.0  # days: the sd of a very regular payer is not taken below this
 
 
@@ -46,6 +52,7 @@ class Measure:
     prior: tuple[float, float] = (0.5, 4.5)
     shift: float = 0.5  # rates rising: p1 = min(0.95, p0 + shift); falling: p1 = p0 × fall
     fall: float = 0.25
+    guard: int = GUARD  # events of a run older than this join the baseline
 
 
 @dataclass(frozen=True)
@@ -75,26 +82,28 @@ def _step(
 
 
 def cusum(values: np.ndarray, measure: Measure, threshold: float | np.ndarray = np.inf) -> Detection:
-    """Self-starting CUSUM over every row, monitoring from event BASELINE_EVENTS on. The
+    """Self-starting CUSUM over every row, monitoring its latest MONITORED events (all after
+    the first BASELINE_EVENTS, for a short series) against every event before them. The
     baseline is every event before the current run (the events since S last stood at zero),
     and every event older than GUARD even within a run: a run that a badly estimated early
     baseline started cannot freeze that estimate, while a real change has GUARD events to
     raise the alarm before it leaks into its own baseline."""
     n, width = values.shape
+    first = monitored_from(values)
     filled = np.nan_to_num(values)
     zeros = np.zeros((n, 1))
     total = np.hstack([zeros, np.cumsum(filled, axis=1)])  # total[:, j]: sum of the first j events
     squares = np.hstack([zeros, np.cumsum(filled**2, axis=1)])
     rows = np.arange(n)
     s, peak = np.zeros(n), np.zeros(n)
-    run_start = np.full(n, BASELINE_EVENTS)
+    run_start = first.copy()
     alarm, onset = np.full(n, -1), np.full(n, -1)
     baseline = np.full(n, np.nan)
     h = np.broadcast_to(np.asarray(threshold, dtype=float), (n,))
     for i in range(BASELINE_EVENTS, width):
-        seen = ~np.isnan(values[:, i])
+        seen = ~np.isnan(values[:, i]) & (i >= first)
         start = np.minimum(run_start, i)
-        j = np.maximum(start, i - GUARD)
+        j = np.maximum(start, i - measure.guard)
         inc, figure = _step(values[:, i], total[rows, j], squares[rows, j], j.astype(float), measure)
         s = np.where(seen, np.maximum(0.0, s + inc), s)
         peak = np.maximum(peak, s)
@@ -104,6 +113,12 @@ def cusum(values: np.ndarray, measure: Measure, threshold: float | np.ndarray = 
         onset = np.where(fires, start, onset)
         baseline = np.where(fires, figure, baseline)
     return Detection(alarm, onset, baseline, peak)
+
+
+def monitored_from(values: np.ndarray) -> np.ndarray:
+    """Per row, the index of the first monitored event: the latest MONITORED events of a long
+    series, everything after the first BASELINE_EVENTS of a short one."""
+    return np.maximum(BASELINE_EVENTS, np.sum(~np.isnan(values), axis=1) - MONITORED)
 
 
 def null_series(values: np.ndarray, measure: Measure, draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -131,7 +146,7 @@ def noise_bin(values: np.ndarray, measure: Measure) -> np.ndarray:
     customer disputing half its invoices needs more evidence than one who never does), levels
     by how heavy the baseline's tails are (one who sometimes forgets an invoice for months needs
     more than a metronome). The change itself never moves a series to a laxer bin."""
-    head = values[:, :BASELINE_EVENTS]
+    head = np.where(np.arange(values.shape[1])[None, :] < monitored_from(values)[:, None], values, np.nan)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if measure.kind == "rate":

@@ -25,7 +25,7 @@ MEASURES = {
     "delay_drift": Measure("level", +1),
     "method_switch": Measure("rate", +1),
     "serial_dispute": Measure("rate", +1),
-    "goes_silent": Measure("rate", -1, prior=(1.0, 1.0)),
+    "goes_silent": Measure("rate", -1, prior=(1.0, 1.0), fall=0.1, guard=24),
 }
 WIDTH = 48  # events per series the detector sees
 RECENT = WIDTH // 2  # the latest events, never thinned
