@@ -8,7 +8,8 @@ simulation and the property tests all run the same code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -109,8 +110,24 @@ def done_steps(history: pd.DataFrame) -> set[tuple[str, str, str]]:
 
 
 def plan_day(
+    book: Book,
+    journeys: tuple[Journey, ...],
+    policy: Policy,
+    experiments: tuple[Experiment, ...] = (),
+    partitions: int = 1,
+) -> Plan:
+    """The day's plan, computed per hash-partition of customers (the same plan whatever
+    ``partitions``: engines.spark_compute runs ``plan_partition`` under Spark's applyInPandas)."""
+    return merge_plans([plan_partition(part, journeys, policy, experiments) for part in split_book(book, partitions)])
+
+
+def plan_partition(
     book: Book, journeys: tuple[Journey, ...], policy: Policy, experiments: tuple[Experiment, ...] = ()
 ) -> Plan:
+    """The plan of the customers ``book`` holds. Every rule reads one customer's rows only (its
+    invoices, contacts, touches, blocks, today's hand-overs); the one cross-customer input, the
+    experiments' evidence, is the day's whole table in every partition, and an allocation is a
+    function of it, the experiment, the segment and the day, so each partition decides the same."""
     send_day = send_day_of(book.as_of)
     history = book.history.assign(sent_at=pd.to_datetime(book.history.sent_at, utc=True).dt.tz_localize(None))
     candidates = due_steps(book.invoices, journeys, send_day, done_steps(history))
@@ -124,6 +141,47 @@ def plan_day(
     planned = pd.DataFrame(planner.planned, columns=PLAN_COLUMNS).assign(already_sent=False)
     blocked = pd.DataFrame(planner.blocked, columns=BLOCKED_COLUMNS)
     return keep_what_was_sent(Plan(planned, blocked, planner.allocations.decisions()), book.sent_today)
+
+
+def customer_partition(customer_ids: pd.Series, partitions: int) -> pd.Series:
+    """A stable hash-partition per customer (the same on every machine and run, unlike hash())."""
+    digest = customer_ids.astype(str).map(lambda c: int.from_bytes(hashlib.sha256(c.encode()).digest()[:8], "big"))
+    return (digest % partitions).astype(int)
+
+
+def split_book(book: Book, partitions: int) -> list[Book]:
+    """The book cut into customer partitions that have something to plan (open invoices or
+    today's hand-overs); each holds its customers' rows of every per-customer table and the whole
+    experiment evidence."""
+    per_customer = ("invoices", "contacts", "history", "blocks", "sent_today")
+    cut = {name: getattr(book, name) for name in per_customer}
+    cut = {name: frame.assign(_part=customer_partition(frame.customer_id, partitions)) for name, frame in cut.items()}
+    busy = sorted(set(cut["invoices"]._part) | set(cut["sent_today"]._part))
+    return [
+        replace(book, **{name: frame[frame._part == p].drop(columns="_part") for name, frame in cut.items()})
+        for p in busy
+    ]
+
+
+def merge_plans(plans: list[Plan]) -> Plan:
+    """The partitions' plans as one, in an order that does not depend on the partitioning: by
+    customer (each customer's rows as planned), allocations by experiment and segment, each
+    decided once."""
+
+    def concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+        rows = [f for f in frames if len(f)]
+        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
+
+    planned = concat([p.contact_list for p in plans], [*PLAN_COLUMNS])
+    blocked = concat([p.blocked for p in plans], BLOCKED_COLUMNS)
+    decided = concat([p.allocations for p in plans], DECISION_COLUMNS)
+    return Plan(
+        planned.sort_values("customer_id", kind="stable").reset_index(drop=True),
+        blocked.sort_values(["customer_id", "invoice_id"], kind="stable").reset_index(drop=True),
+        decided.drop_duplicates(["experiment", "segment", "variant"])
+        .sort_values(["experiment", "segment"], kind="stable")
+        .reset_index(drop=True),
+    )
 
 
 def keep_what_was_sent(plan: Plan, sent: pd.DataFrame) -> Plan:

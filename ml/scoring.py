@@ -58,9 +58,11 @@ def predict(champion: Champion, X: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(pred, copy=False).set_axis(X.index)
 
 
-def score(champion: Champion, data: dict, as_of: pd.Timestamp, computed: dict | None = None) -> Scored:
+def score(champion: Champion, data: dict, as_of: pd.Timestamp, computed: dict | None = None, apply=None) -> Scored:
     """Score the spec's rows for the day. ``computed`` (feature set -> features) lets a model
-    reuse the features another model of the same feature set computed for the same rows."""
+    reuse the features another model of the same feature set computed for the same rows.
+    ``apply(champion, keys, X)`` runs ``score_rows`` (by default here, in this process; or
+    spread over Spark: engines.spark_compute.score_on_spark)."""
     spec = champion.spec
     rows = spec.scoring_rows(data, as_of)
     cached = (computed or {}).get(spec.feature_set)
@@ -70,15 +72,22 @@ def score(champion: Champion, data: dict, as_of: pd.Timestamp, computed: dict | 
         X = spec.features(data, rows)
     if computed is not None and spec.feature_set not in computed:
         computed[spec.feature_set] = X
+    return Scored(spec, champion.version, (apply or score_rows)(champion, rows[list(spec.output.key)], X), X)
+
+
+def score_rows(champion: Champion, keys: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
+    """The output rows of ``keys`` (the output table's key columns) scored from their features
+    ``X`` (same index): the one scoring function, run on the whole book in one process or on
+    each batch of a Spark partition (engines.spark_compute.score_on_spark)."""
+    spec = champion.spec
     outputs = list(spec.score_columns)
     pred = predict(champion, X)[outputs] if len(X) else pd.DataFrame(columns=outputs, index=X.index, dtype=float)
-    scores = rows[list(spec.output.key)].join(pred.rename(columns=spec.score_columns))
-    return Scored(spec, champion.version, scores, X)
+    return keys.join(pred.rename(columns=spec.score_columns))
 
 
-def score_all(champions: dict[str, Champion | None], data: dict, as_of: pd.Timestamp) -> list[Scored]:
+def score_all(champions: dict[str, Champion | None], data: dict, as_of: pd.Timestamp, apply=None) -> list[Scored]:
     computed: dict = {}
-    return [score(c, data, as_of, computed) for c in champions.values() if c is not None]
+    return [score(c, data, as_of, computed, apply) for c in champions.values() if c is not None]
 
 
 def invoice_scores(scored: list[Scored], data: dict, specs) -> pd.DataFrame:

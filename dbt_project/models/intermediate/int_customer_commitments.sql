@@ -78,7 +78,7 @@ open_then as (
         -- an id of four characters or more found in the text (a shorter one matches too much)
         coalesce(
             length(candidates.covered_invoice_id) >= 4
-            and strpos(candidates.message_text, lower(candidates.covered_invoice_id)) > 0, false
+            and {{ dbt.position('lower(candidates.covered_invoice_id)', 'candidates.message_text') }} > 0, false
         ) as is_named
     from candidates
     left join settled_before using (source_ref, covered_invoice_id)

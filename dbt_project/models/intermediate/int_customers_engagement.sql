@@ -7,10 +7,11 @@ rates as (
     select
         customer_id,
         count(*) as emails_sent_365d,
-        avg(case when was_delivered then 1.0 else 0.0 end) as delivered_rate,
+        -- rates average integers: Spark keeps an average of the decimal 1.0 to 5 decimals only
+        avg(case when was_delivered then 1 else 0 end) as delivered_rate,
         sum(case when was_opened then 1.0 else 0.0 end) / nullif(sum(case when was_delivered then 1 else 0 end), 0) as open_rate,
         sum(case when was_clicked then 1.0 else 0.0 end) / nullif(sum(case when was_delivered then 1 else 0 end), 0) as click_rate,
-        avg(case when was_replied then 1.0 else 0.0 end) as reply_rate,
+        avg(case when was_replied then 1 else 0 end) as reply_rate,
         sum(case when was_bounced then 1 else 0 end) as bounces_365d,
         max(sent_at) as last_emailed_at,
         max(first_opened_at) as last_opened_at

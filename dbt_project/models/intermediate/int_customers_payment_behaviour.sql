@@ -20,13 +20,14 @@ lateness as (
         avg(case when settled_days_ago < {{ w }} then days_late_at_settlement end) as avg_days_late_{{ w }}d,
         sum(case when settled_days_ago < {{ w }} then days_late_at_settlement * invoice_amount end)
             / nullif(sum(case when settled_days_ago < {{ w }} then invoice_amount end), 0) as weighted_days_late_{{ w }}d,
-        avg(case when settled_days_ago < {{ w }} then case when days_late_at_settlement > 0 then 1.0 else 0.0 end end)
+        -- shares average integers: Spark keeps an average of the decimal 1.0 to 5 decimals only
+        avg(case when settled_days_ago < {{ w }} then case when days_late_at_settlement > 0 then 1 else 0 end end)
             as late_share_{{ w }}d,
         {% endfor %}
         stddev_samp(case when settled_days_ago < 365 then days_late_at_settlement end) as days_late_stddev_365d,
         -- of the invoices that went overdue, the share paid within two weeks of the due date
         avg(case when settled_days_ago < 365 and days_late_at_settlement > 0
-                 then case when days_late_at_settlement <= 14 then 1.0 else 0.0 end end) as self_cure_share_365d,
+                 then case when days_late_at_settlement <= 14 then 1 else 0 end end) as self_cure_share_365d,
         avg(case when settled_days_ago < 365 then days_to_pay end) as avg_days_to_pay_365d
     from settled
     group by 1

@@ -42,24 +42,24 @@ planned_items as (
         tasks.channel as item_type,
         tasks.customer_id,
         tasks.currency_code,
-        cast(tasks.amount_due as double precision) as amount_at_stake,
+        cast(tasks.amount_due as {{ sql_type('double precision') }}) as amount_at_stake,
         task_model_value.model_value,
         tasks.account_owner as suggested_owner,
-        cast(tasks.reason_now as varchar) as item_summary  -- the planner's reason starts with the step
+        cast(tasks.reason_now as {{ sql_type('varchar') }}) as item_summary  -- the planner's reason starts with the step
     from tasks
     left join task_model_value using (message_id)
 ),
 unplanned_calls as (  -- the model's calls that the day's plan does not already make
     select
-        cast('nba-call-' || model_calls.customer_id || '-' || model_calls.currency_code as varchar) as item_id,
+        cast('nba-call-' || model_calls.customer_id || '-' || model_calls.currency_code as {{ sql_type('varchar') }}) as item_id,
         'model_call' as item_type,
         model_calls.customer_id,
         model_calls.currency_code,
-        cast(sum(model_calls.open_amount) as double precision) as amount_at_stake,
+        cast(sum(model_calls.open_amount) as {{ sql_type('double precision') }}) as amount_at_stake,
         sum(model_calls.nba_expected_value) as model_value,
-        cast(null as varchar) as suggested_owner,
-        cast('the next-best-action model chose a collector''s call on ' || cast(count(*) as varchar)
-            || ' open invoice(s)' as varchar) as item_summary
+        cast(null as {{ sql_type('varchar') }}) as suggested_owner,
+        cast('the next-best-action model chose a collector''s call on ' || cast(count(*) as {{ sql_type('varchar') }})
+            || ' open invoice(s)' as {{ sql_type('varchar') }}) as item_summary
     from model_calls
     where not exists (
         select 1 from tasks
@@ -74,15 +74,15 @@ triage as (
 ),
 inbound_items as (
     select
-        cast('inbound-' || messages.inbound_id as varchar) as item_id,
+        cast('inbound-' || messages.inbound_id as {{ sql_type('varchar') }}) as item_id,
         'inbound_request' as item_type,
         messages.customer_id,
-        cast(null as varchar) as currency_code,
-        cast(null as double precision) as amount_at_stake,
-        cast(null as double precision) as model_value,
-        cast(null as varchar) as suggested_owner,
-        cast('e-mail of ' || cast(cast(messages.received_at as date) as varchar) || ' not answered automatically'
-            || coalesce(' (' || coalesce(triage.category, messages.category) || ')', '') as varchar) as item_summary
+        cast(null as {{ sql_type('varchar') }}) as currency_code,
+        cast(null as {{ sql_type('double precision') }}) as amount_at_stake,
+        cast(null as {{ sql_type('double precision') }}) as model_value,
+        cast(null as {{ sql_type('varchar') }}) as suggested_owner,
+        cast('e-mail of ' || cast(cast(messages.received_at as date) as {{ sql_type('varchar') }}) || ' not answered automatically'
+            || coalesce(' (' || coalesce(triage.category, messages.category) || ')', '') as {{ sql_type('varchar') }}) as item_summary
     from {{ ref('fct_inbound_messages') }} as messages
     left join triage using (inbound_id)
     left join {{ ref('fct_inbound_replies') }} as replies using (inbound_id)
@@ -104,40 +104,40 @@ awaiting_promises as (  -- promises read in e-mails: one per message, over the i
 ),
 promise_items as (
     select
-        cast('promise-' || promise_ref || '-' || currency_code as varchar) as item_id,
+        cast('promise-' || promise_ref || '-' || currency_code as {{ sql_type('varchar') }}) as item_id,
         'promise_to_confirm' as item_type,
         customer_id,
         currency_code,
-        cast(sum(promised_amount) as double precision) as amount_at_stake,
-        cast(null as double precision) as model_value,
-        cast(null as varchar) as suggested_owner,
-        cast('promise of ' || cast(sum(promised_amount) as varchar) || ' for '
-            || cast(min(promised_for) as varchar) || ' on ' || cast(count(*) as varchar)
-            || ' invoice(s) to confirm' as varchar) as item_summary
+        cast(sum(promised_amount) as {{ sql_type('double precision') }}) as amount_at_stake,
+        cast(null as {{ sql_type('double precision') }}) as model_value,
+        cast(null as {{ sql_type('varchar') }}) as suggested_owner,
+        cast('promise of ' || cast(sum(promised_amount) as {{ sql_type('varchar') }}) || ' for '
+            || cast(min(promised_for) as {{ sql_type('varchar') }}) || ' on ' || cast(count(*) as {{ sql_type('varchar') }})
+            || ' invoice(s) to confirm' as {{ sql_type('varchar') }}) as item_summary
     from awaiting_promises
     group by 1, 3, 4  -- the promise (item_id), its customer and currency
 ),
 alert_items as (
     select
-        cast('alert-' || customer_id || '-' || change_type as varchar) as item_id,
+        cast('alert-' || customer_id || '-' || change_type as {{ sql_type('varchar') }}) as item_id,
         'behaviour_alert' as item_type,
         customer_id,
-        cast(null as varchar) as currency_code,
-        cast(null as double precision) as amount_at_stake,
-        cast(null as double precision) as model_value,
+        cast(null as {{ sql_type('varchar') }}) as currency_code,
+        cast(null as {{ sql_type('double precision') }}) as amount_at_stake,
+        cast(null as {{ sql_type('double precision') }}) as model_value,
         case when route_to = 'sales' then account_owner end as suggested_owner,
-        cast(notice as varchar) as item_summary,
+        cast(notice as {{ sql_type('varchar') }}) as item_summary,
         route_to
     from {{ ref('mart_customer_alerts') }}
 ),
 items as (
-    select *, cast(null as varchar) as route_to from planned_items
+    select *, cast(null as {{ sql_type('varchar') }}) as route_to from planned_items
     union all
-    select *, cast(null as varchar) as route_to from unplanned_calls
+    select *, cast(null as {{ sql_type('varchar') }}) as route_to from unplanned_calls
     union all
-    select *, cast(null as varchar) as route_to from inbound_items
+    select *, cast(null as {{ sql_type('varchar') }}) as route_to from inbound_items
     union all
-    select *, cast(null as varchar) as route_to from promise_items
+    select *, cast(null as {{ sql_type('varchar') }}) as route_to from promise_items
     union all
     select * from alert_items
 )
@@ -147,7 +147,7 @@ select
     items.item_type,
     items.customer_id,
     coalesce(items.currency_code, customers.currency_code) as currency_code,
-    coalesce(items.amount_at_stake, cast(customers.open_balance as double precision), 0) as amount_at_stake,
+    coalesce(items.amount_at_stake, cast(customers.open_balance as {{ sql_type('double precision') }}), 0) as amount_at_stake,
     customers.payment_delay_risk,
     items.model_value,
     coalesce(items.suggested_owner, items.route_to, customers.account_owner, 'finance') as suggested_owner,

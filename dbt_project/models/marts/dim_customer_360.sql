@@ -131,7 +131,7 @@ send_times as (
     select customer_id, best_send_hour from (
         select
             contacts.customer_id,
-            cast(send_times.best_hour_local as integer) as best_send_hour,
+            cast(send_times.best_hour_local as {{ sql_type('integer') }}) as best_send_hour,
             row_number() over (
                 partition by contacts.customer_id
                 order by coalesce(contacts.is_primary, false) desc,

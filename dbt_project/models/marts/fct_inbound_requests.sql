@@ -15,20 +15,20 @@ with triage as (
 -- Explicit casts: before the triage's first champion the source is absent and its columns are
 -- typed nulls, which the contract check would otherwise see as NULL-typed.
 select
-    cast(triage.inbound_id as varchar) as inbound_id,
+    cast(triage.inbound_id as {{ sql_type('varchar') }}) as inbound_id,
     messages.customer_id,
     messages.contact_id,
     messages.received_at,
-    cast(triage.category as varchar) as category,
-    cast(triage.secondary_category as varchar) as secondary_category,
-    cast(triage.confidence as double precision) as confidence,
-    cast(triage.language as varchar) as language_code,
+    cast(triage.category as {{ sql_type('varchar') }}) as category,
+    cast(triage.secondary_category as {{ sql_type('varchar') }}) as secondary_category,
+    cast(triage.confidence as {{ sql_type('double precision') }}) as confidence,
+    cast(triage.language as {{ sql_type('varchar') }}) as language_code,
     cast(triage.language_mixed as boolean) as language_mixed,
     cast(triage.promise_date as date) as promise_date,
-    cast(triage.promise_amount as double precision) as promise_amount,
-    cast(triage.sentiment as double precision) as sentiment,
-    cast(triage.priority as double precision) as priority,
-    cast(triage.reason as varchar) as reason,
+    cast(triage.promise_amount as {{ sql_type('double precision') }}) as promise_amount,
+    cast(triage.sentiment as {{ sql_type('double precision') }}) as sentiment,
+    cast(triage.priority as {{ sql_type('double precision') }}) as priority,
+    cast(triage.reason as {{ sql_type('varchar') }}) as reason,
     {{ as_of_date() }} as as_of_date
 from triage
 join {{ ref('fct_inbound_messages') }} as messages on messages.inbound_id = triage.inbound_id

@@ -6,7 +6,7 @@ with requests as (
         event_id as request_id,
         customer_id,
         occurred_at as requested_at,
-        cast({{ json_text('payload', 'installments') }} as integer) as installments,
+        cast({{ json_text('payload', 'installments') }} as {{ sql_type('integer') }}) as installments,
         cast({{ json_text('payload', 'first_date') }} as date) as first_instalment_on
     from {{ ref('stg_journeys__portal_events') }}
     where kind = 'payment_plan' and occurred_at < {{ dbt.dateadd('day', 1, as_of_date()) }}

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='fail', tags=['after_scoring', 'after_journeys']) }}
+{{ config(**daily_slices(tags=['after_scoring', 'after_journeys'])) }}
 -- The collector worklist of the as-of date: one ranked list of what needs a person — the day's
 -- calls and tasks, the model's calls, unanswered customer e-mails, promises to confirm and
 -- behaviour-change alerts — ranked by expected incremental cash per minute of effort.
@@ -36,26 +35,26 @@ ranked as (
 )
 select
     cast(as_of_date as date) as as_of_date,
-    cast(row_number() over (order by cash_per_minute desc, expected_cash desc, item_id asc) as integer) as worklist_rank,
-    cast(item_id as varchar) as item_id,
-    cast(item_type as varchar) as item_type,
-    cast(customer_id as varchar) as customer_id,
-    cast(suggested_owner as varchar) as suggested_owner,
-    cast(currency_code as varchar) as currency_code,
+    cast(row_number() over (order by cash_per_minute desc, expected_cash desc, item_id asc) as {{ sql_type('integer') }}) as worklist_rank,
+    cast(item_id as {{ sql_type('varchar') }}) as item_id,
+    cast(item_type as {{ sql_type('varchar') }}) as item_type,
+    cast(customer_id as {{ sql_type('varchar') }}) as customer_id,
+    cast(suggested_owner as {{ sql_type('varchar') }}) as suggested_owner,
+    cast(currency_code as {{ sql_type('varchar') }}) as currency_code,
     {{ money('amount_at_stake') }} as amount_at_stake,
-    cast(risk_used as double precision) as risk_used,
-    cast(value_basis as varchar) as value_basis,
-    cast(expected_cash as double precision) as expected_cash,
-    cast(effort_minutes as integer) as effort_minutes,
-    cast(cash_per_minute as double precision) as cash_per_minute,
+    cast(risk_used as {{ sql_type('double precision') }}) as risk_used,
+    cast(value_basis as {{ sql_type('varchar') }}) as value_basis,
+    cast(expected_cash as {{ sql_type('double precision') }}) as expected_cash,
+    cast(effort_minutes as {{ sql_type('integer') }}) as effort_minutes,
+    cast(cash_per_minute as {{ sql_type('double precision') }}) as cash_per_minute,
     cast(
         case when value_basis = 'model'
-            then 'call value from the next-best-action model ' || cast(expected_cash as varchar)
-            else cast({{ money('amount_at_stake') }} as varchar) || ' at stake × risk '
-                || cast({{ rounded('risk_used', 2) }} as varchar)
+            then 'call value from the next-best-action model ' || cast(expected_cash as {{ sql_type('varchar') }})
+            else cast({{ money('amount_at_stake') }} as {{ sql_type('varchar') }}) || ' at stake × risk '
+                || cast({{ rounded('risk_used', 2) }} as {{ sql_type('varchar') }})
                 || case when payment_delay_risk is null then ' (not scored yet)' else '' end
-                || ' = ' || cast(expected_cash as varchar)
-        end || ' ' || coalesce(currency_code, '') || ' expected over ' || cast(effort_minutes as varchar)
-        || ' min = ' || cast(cash_per_minute as varchar) || ' per minute; ' || coalesce(item_summary, item_type)
-        as varchar) as reason
+                || ' = ' || cast(expected_cash as {{ sql_type('varchar') }})
+        end || ' ' || coalesce(currency_code, '') || ' expected over ' || cast(effort_minutes as {{ sql_type('varchar') }})
+        || ' min = ' || cast(cash_per_minute as {{ sql_type('varchar') }}) || ' per minute; ' || coalesce(item_summary, item_type)
+        as {{ sql_type('varchar') }}) as reason
 from ranked

@@ -45,7 +45,7 @@ select
     cast(routed.size as {{ sql_type('double precision') }}) as change_size,
     cast(routed.before_value as {{ sql_type('double precision') }}) as before_value,
     cast(routed.after_value as {{ sql_type('double precision') }}) as after_value,
-    cast(routed.events_after as integer) as events_after,
+    cast(routed.events_after as {{ sql_type('integer') }}) as events_after,
     cast(routed.evidence as {{ sql_type('varchar') }}) as evidence,
     cast(routed.main_reason as {{ sql_type('varchar') }}) as main_dispute_reason,
     routed.route_to,

@@ -65,7 +65,7 @@ final as (
         cast(arm.exposures_assigned as bigint) as exposures_assigned,
         cast(arm.exposures_matured as bigint) as exposures_matured,
         cast(arm.exposures_paid as bigint) as exposures_paid,
-        cast({{ window }} as integer) as outcome_window_days,
+        cast({{ window }} as {{ sql_type('integer') }}) as outcome_window_days,
         {{ rounded('arm.p') }} as paid_rate,
         {{ rounded('arm.low') }} as paid_rate_ci_low,
         {{ rounded('arm.high') }} as paid_rate_ci_high,
