@@ -4,10 +4,9 @@ an instant, whose features are the customer's own event series (ml.alerts.series
 The shape fits a detector with two liberties, both honest: ``fit`` learns no weights but
 calibrates the CUSUM thresholds on the training window for the false-alarm budget per
 customer-year in ``params`` (simulating each training customer's no-change series, then holding
-the budget on the customers' real series at every training instant),
-and the label is not ground
-truth but change evidence in hindsight (ml.alerts.labels), which is what the false-alarm rate
-is measured on — against the vendor's 2× rule as the named baseline.
+the budget on the customers' real series at every training instant), and the label is not
+ground truth but change evidence in hindsight (ml.alerts.labels), which is what the false-alarm
+rate is measured on — against the vendor's 2× rule as the named baseline.
 """
 
 from __future__ import annotations
