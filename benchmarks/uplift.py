@@ -46,6 +46,21 @@ def true_effects(customers: pd.DataFrame, window_days: int = 14, first_day: int 
     return pd.DataFrame(out, index=c.index).assign(paid_anyway=1 - not_anyway)
 
 
+def true_values(true_net: pd.DataFrame, chosen: pd.Series, single: str, m: dict) -> dict[str, float]:
+    """Mean true net gain over doing nothing per invoice of the model's pick, the single best
+    action, the legacy random mix (at its propensities) and the oracle (the truly best action):
+    what the off-policy estimates estimate, to tell a real gain from noise."""
+    v = true_net.assign(none=0.0)
+    legacy = sum(v[k.removeprefix("propensity_")] * e for k, e in m.items() if k.startswith("propensity_"))
+    picked = v.to_numpy()[np.arange(len(v)), v.columns.get_indexer(chosen)]
+    return {
+        "true_gain_nba": float(picked.mean()),
+        "true_gain_single_best": float(v[single].mean()),
+        "true_gain_legacy": float(legacy.mean()),
+        "true_gain_oracle": float(v.max(axis=1).mean()),
+    }
+
+
 def uplift_report(truth_dir: Path, data: dict, as_of: pd.Timestamp) -> dict[str, float]:
     from ml import training
     from ml.uplift import actions as act
@@ -61,11 +76,9 @@ def uplift_report(truth_dir: Path, data: dict, as_of: pd.Timestamp) -> dict[str,
     corr = {a: float(np.corrcoef(uplift[a], true_u[a])[0, 1]) for a in actions}
     # Best action at first contact: the simulator's actions only (it has no calls).
     amount = test.X.amount_due.to_numpy()
-    est = act.net_values(model.actions, uplift[actions], p[actions], amount)
     true_p = true_u.add(truth.paid_anyway.loc[test.groups.to_numpy()].to_numpy(), axis=0)
     true = act.net_values(model.actions, true_u, true_p, amount)
-    picked = model.predict(test.X).next_best_action  # a call (not simulated) counts as the best simulated action
-    chosen = picked.where(picked.isin([*actions, act.NO_ACTION]), act.choose(est)[0])
+    chosen = model.decide(test.X, among=actions)[0]  # the simulator has no calls: the pick among its actions
     truly = act.choose(true)[0]
     first = test.rows.assign(_i=np.arange(len(test))).sort_values("as_of").drop_duplicates("customer_id")._i
     hit = (chosen.to_numpy() == truly.to_numpy())[first.to_numpy()]
@@ -84,6 +97,7 @@ def uplift_report(truth_dir: Path, data: dict, as_of: pd.Timestamp) -> dict[str,
             "mean_regret": float(regret.mean()),
             "truly_best_share_none": float((truly == act.NO_ACTION).mean()),
         }
+        | true_values(true, chosen, single, m)
     )
     print(
         f"\nsimulator: incentive uplift — train {len(train):,} randomised first reminders before "
@@ -109,6 +123,11 @@ def uplift_report(truth_dir: Path, data: dict, as_of: pd.Timestamp) -> dict[str,
                 f"  NBA vs {other:<11} ({method.upper()}): {m[k]:+8.2f} per invoice, 95 % "
                 f"[{m[k + '_lo']:+.2f}, {m[k + '_hi']:+.2f}]{'  (excludes 0)' if m[k + '_lo'] > 0 else ''}"
             )
+    print(
+        "  true net gain over doing nothing (ground truth): "
+        + ", ".join(f"{k.removeprefix('true_gain_')} {v:.1f}" for k, v in figures.items() if k.startswith("true_gain_"))
+        + " per invoice"
+    )
     print(
         f"  net gain over doing nothing (DR): NBA {m['net_gain_dr']:.2f}, single best "
         f"{m['baseline_single_best_net_gain_dr']:.2f}, legacy {m['baseline_legacy_net_gain_dr']:.2f} per invoice"
