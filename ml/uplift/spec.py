@@ -75,6 +75,51 @@ def predicted_rewards(scores: pd.DataFrame, amount: pd.Series, arms: list[str], 
     return act.arm_rewards(actions, p, uplift, amount.to_numpy(), arms)
 
 
+def policy_terms(
+    model: UpliftModel, train: TrainingSet, test: TrainingSet, propensity: dict[str, float], actions: dict
+) -> tuple[dict[str, dict[str, np.ndarray]], np.ndarray, str]:
+    """({"dr"|"ips": {policy: per-row terms whose mean is its net value}}, the model's pick, the
+    single best action) on the randomised ``test`` rows, for the model's pick among the
+    randomised actions (one never randomised, a call, cannot be judged), the single best action
+    (on the training rows), the legacy policy and doing nothing. Doubly robust: every policy —
+    the legacy one too, whose arm probabilities are the propensities — is valued by the same
+    estimator, so the differences are paired and the outcome model's predictions cancel part of
+    the amounts' noise."""
+    arms = sorted(propensity)
+    r = act.reward(actions, test.rows.arm, test.y, test.X[AMOUNT])
+    predicted = predicted_rewards(model.predict(test.X), test.X[AMOUNT], arms, actions)
+    nba = model.decide(test.X, among=arms)[0].to_numpy()
+    single = act.single_best(actions, train.rows.arm, train.y, train.X[AMOUNT])
+    policies = {"nba": nba, "single_best": np.full(len(r), single), "none": np.full(len(r), act.NO_ACTION)}
+    arm = test.rows.arm.to_numpy()
+    own = predicted.to_numpy()[np.arange(len(r)), predicted.columns.get_indexer(arm)]
+    legacy = {"dr": predicted.mul(pd.Series(propensity)[arms]).sum(axis=1).to_numpy() + r - own, "ips": r}
+    terms = {
+        method: {k: ev.policy_terms(v, arm, propensity, r, pred) for k, v in policies.items()}
+        | {"legacy": legacy[method]}
+        for method, pred in (("dr", predicted), ("ips", None))
+    }
+    return terms, nba, single
+
+
+def summarise(terms: dict[str, dict[str, np.ndarray]], groups: np.ndarray) -> dict[str, float]:
+    """Net gains over doing nothing and the model's pick against the single best action and the
+    legacy policy, with 95 % intervals clustered by ``groups`` (customers)."""
+    metrics = {}
+    for method, t in terms.items():
+        metrics[f"net_gain_{method}"] = float((t["nba"] - t["none"]).mean())
+        metrics[f"baseline_single_best_net_gain_{method}"] = float((t["single_best"] - t["none"]).mean())
+        metrics[f"baseline_legacy_net_gain_{method}"] = float((t["legacy"] - t["none"]).mean())
+        for other in ("single_best", "legacy"):
+            mean, lo, hi = ev.mean_interval(t["nba"] - t[other], groups)
+            metrics |= {
+                f"nba_vs_{other}_{method}": mean,
+                f"nba_vs_{other}_{method}_lo": lo,
+                f"nba_vs_{other}_{method}_hi": hi,
+            }
+    return metrics
+
+
 @dataclass(frozen=True)
 class IncentiveUplift:
     """The incentive-uplift / next-best-action model as an ml.spec.ModelSpec."""
@@ -152,37 +197,11 @@ class IncentiveUplift:
         propensity: dict[str, float],
         actions: dict | None = None,
     ) -> dict[str, float]:
-        """Off-policy net gains of the model's pick among the randomised actions (one never
-        randomised, a call, cannot be judged), of the single best action (on the training rows)
-        and of the legacy policy, over doing nothing, with 95 % intervals of the differences.
-        Doubly robust: every policy — the legacy one too, whose arm probabilities are the
-        propensities — is valued by the same estimator, so the differences are paired and the
-        outcome model's predictions cancel most of the amounts' noise."""
-        actions = act.load() if actions is None else actions
-        arms = sorted(propensity)
-        r = act.reward(actions, test.rows.arm, test.y, test.X[AMOUNT])
-        predicted = predicted_rewards(model.predict(test.X), test.X[AMOUNT], arms, actions)
-        nba = model.decide(test.X, among=arms)[0].to_numpy()
-        single = act.single_best(actions, train.rows.arm, train.y, train.X[AMOUNT])
-        policies = {"nba": nba, "single_best": np.full(len(r), single), "none": np.full(len(r), act.NO_ACTION)}
-        arm, groups = test.rows.arm.to_numpy(), test.groups.to_numpy()
-        own = predicted.to_numpy()[np.arange(len(r)), predicted.columns.get_indexer(arm)]
-        legacy = {"dr": predicted.mul(pd.Series(propensity)[arms]).sum(axis=1).to_numpy() + r - own, "ips": r}
-        metrics = {f"nba_share_{a}": float((nba == a).mean()) for a in arms}
-        for method, pred in (("dr", predicted), ("ips", None)):
-            terms = {k: ev.policy_terms(v, arm, propensity, r, pred) for k, v in policies.items()}
-            terms["legacy"] = legacy[method]
-            metrics[f"net_gain_{method}"] = float((terms["nba"] - terms["none"]).mean())
-            metrics[f"baseline_single_best_net_gain_{method}"] = float((terms["single_best"] - terms["none"]).mean())
-            metrics[f"baseline_legacy_net_gain_{method}"] = float((terms["legacy"] - terms["none"]).mean())
-            for other in ("single_best", "legacy"):
-                mean, lo, hi = ev.mean_interval(terms["nba"] - terms[other], groups)
-                metrics |= {
-                    f"nba_vs_{other}_{method}": mean,
-                    f"nba_vs_{other}_{method}_lo": lo,
-                    f"nba_vs_{other}_{method}_hi": hi,
-                }
-        return metrics | {"single_best_is_" + single: 1.0}
+        """Off-policy net gains of the model's pick, the single best action and the legacy
+        policy over doing nothing, with 95 % intervals of the differences (see policy_terms)."""
+        terms, nba, single = policy_terms(model, train, test, propensity, act.load() if actions is None else actions)
+        shares = {f"nba_share_{a}": float((nba == a).mean()) for a in sorted(propensity)}
+        return shares | summarise(terms, test.groups.to_numpy()) | {"single_best_is_" + single: 1.0}
 
     def diagnostics(self, model, test: TrainingSet, folder: Path) -> tuple[list[Path], dict[str, float]]:
         from ml.uplift import plots  # matplotlib: only where plots are drawn
