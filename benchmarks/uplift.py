@@ -119,7 +119,7 @@ def uplift_report(truth_dir: Path, data: dict, as_of: pd.Timestamp) -> dict[str,
     amount = test.X.amount_due.to_numpy()
     true_p = true_u.add(truth.paid_anyway.loc[test.groups.to_numpy()].to_numpy(), axis=0)
     true = act.net_values(model.actions, true_u, true_p, amount)
-    chosen = model.decide(test.X, among=actions)[0]  # the simulator has no calls: the pick among its actions
+    chosen = model.predict(test.X).nba_measured  # the simulator has no calls: the pick among measured actions
     truly = act.choose(true)[0]
     first = test.rows.assign(_i=np.arange(len(test))).sort_values("as_of").drop_duplicates("customer_id")._i
     hit = (chosen.to_numpy() == truly.to_numpy())[first.to_numpy()]

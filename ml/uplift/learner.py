@@ -68,8 +68,9 @@ class ArmEnsemble(BaseEstimator):
 
 
 class PooledEnsemble(ArmEnsemble):
-    """S-learner: P(outcome | x, arm) from B bootstrap fits of one model over all rows, the arm a
-    categorical input (the last column)."""
+    """S-learner: P(outcome | x, arm) from B bootstrap fits of one model over all rows, the arm
+    one indicator column per arm (a native categorical input would store a function that the
+    model registry's safe loading refuses)."""
 
     @threadpool_limits.wrap(limits=THREADS)
     def fit(self, X: pd.DataFrame, y: pd.Series, arm: pd.Series):
@@ -79,15 +80,16 @@ class PooledEnsemble(ArmEnsemble):
         self.arms_ = sorted(set(arm))
         design = self._design(self.fill_.transform(X), arm)
         self.models_ = [
-            HistGradientBoostingClassifier(
-                random_state=self.seed + b, categorical_features=[design.shape[1] - 1], **(self.params or {})
-            ).fit(design.iloc[sample], y[sample])
+            HistGradientBoostingClassifier(random_state=self.seed + b, **(self.params or {})).fit(
+                design.iloc[sample], y[sample]
+            )
             for b, sample in enumerate(rng.choice(len(y), (self.n_models, len(y))))
         ]
         return self
 
     def _design(self, Xf: pd.DataFrame, arm) -> pd.DataFrame:
-        return Xf.assign(_arm=pd.Categorical(np.asarray(arm), categories=self.arms_).codes.astype(float))
+        arm = np.asarray(arm)
+        return Xf.assign(**{f"_arm_{a}": (arm == a).astype(float) for a in self.arms_})
 
     @threadpool_limits.wrap(limits=THREADS)
     def probabilities(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -156,18 +158,21 @@ class UpliftModel(BaseEstimator):
         names = [a for a in self.actions if a in uplift]
         return p, uplift[names], spread[names]
 
-    def decide(self, X: pd.DataFrame, among: list[str] | None = None) -> tuple[pd.Series, pd.Series]:
-        """(next best action, its expected net value) per row, choosing only ``among`` these
-        actions when given (an evaluation can judge only actions that were randomised)."""
-        p, uplift, spread = self.effects(X)
-        names = [a for a in uplift.columns if among is None or a in among]
-        amount = X[AMOUNT].to_numpy()
+    def decide(self, X: pd.DataFrame, measured_only: bool = False) -> tuple[pd.Series, pd.Series]:
+        """(next best action, its expected net value) per row; with ``measured_only``, among the
+        actions whose effect was measured (randomised in the history), the only ones an
+        off-policy evaluation or the simulator's ground truth can judge."""
+        return self._decide(X[AMOUNT].to_numpy(), *self.effects(X), measured_only)
+
+    def _decide(self, amount, p, uplift, spread, measured_only: bool) -> tuple[pd.Series, pd.Series]:
+        names = [a for a in uplift.columns if not (measured_only and "assumed_extra_uplift" in self.actions[a])]
         values = act.net_values(self.actions, uplift[names], p, amount)
         return act.choose(values, spread[names].mul(amount, axis=0), self.evidence_z)
 
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         p, uplift, spread = self.effects(X)
-        choice, value = self.decide(X)
+        amount = X[AMOUNT].to_numpy()
+        choice, value = self._decide(amount, p, uplift, spread, measured_only=False)
         out = uplift.add_prefix("uplift_")
         out["p_paid_no_action"] = p[act.NO_ACTION].to_numpy()
         out["next_best_action"] = choice.astype(object)
@@ -175,4 +180,6 @@ class UpliftModel(BaseEstimator):
         out["nba_reason"] = act.reasons(choice, value, uplift, spread, self.actions)
         # what the journeys' `incentive: best` sends (a call or no action: an e-mail without offer)
         out["nba_incentive"] = choice.map({a: v["incentive"] for a, v in self.actions.items()}).fillna("none")
+        # for evaluation only (not a score column): the pick among the measured actions
+        out["nba_measured"] = self._decide(amount, p, uplift, spread, measured_only=True)[0].astype(object).to_numpy()
         return out

@@ -87,8 +87,9 @@ def policy_terms(
     the amounts' noise."""
     arms = sorted(propensity)
     r = act.reward(actions, test.rows.arm, test.y, test.X[AMOUNT])
-    predicted = predicted_rewards(model.predict(test.X), test.X[AMOUNT], arms, actions)
-    nba = model.decide(test.X, among=arms)[0].to_numpy()
+    scores = model.predict(test.X)  # a champion loaded through pyfunc is judged on what it returns
+    predicted = predicted_rewards(scores, test.X[AMOUNT], arms, actions)
+    nba = scores.nba_measured.to_numpy()
     single = act.single_best(actions, train.rows.arm, train.y, train.X[AMOUNT])
     policies = {"nba": nba, "single_best": np.full(len(r), single), "none": np.full(len(r), act.NO_ACTION)}
     arm = test.rows.arm.to_numpy()
