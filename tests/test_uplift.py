@@ -49,9 +49,12 @@ PLANTED = {
 }
 
 
-def test_planted_effects_are_recovered_with_their_sign_and_order():
+@pytest.mark.parametrize("learner", ["T-learner", "shipped T+S ensemble"])
+def test_planted_effects_are_recovered_with_their_sign_and_order(learner):
     train = randomised_set(12000, 1, PLANTED)
-    _, uplift, spread = fit(train).effects(train.X)
+    members = ArmEnsemble(PARAMS, 3, 0) if learner == "T-learner" else ensemble(0)
+    model = UpliftModel(members, COSTLESS, evidence_z=1.0).fit(train.X, train.y, train.rows.arm)
+    _, uplift, spread = model.effects(train.X)
     mean = uplift.mean()
     assert mean.early_pay_discount > mean.reminder > abs(mean.payment_plan)
     assert mean.late_fee_warning < 0
