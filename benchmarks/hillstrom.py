@@ -39,8 +39,8 @@ def evaluate(path: Path = CSV, seed: int = 42) -> dict[str, dict[str, float]]:
     from sklearn.model_selection import train_test_split
 
     from ml.uplift import evaluation as ev
-    from ml.uplift.learner import ArmEnsemble, effects
-    from ml.uplift.spec import N_MODELS, PARAMS
+    from ml.uplift.learner import effects
+    from ml.uplift.spec import ensemble
 
     frame = pd.read_csv(path)
     arm = frame.segment.map(ARMS)
@@ -51,7 +51,7 @@ def evaluate(path: Path = CSV, seed: int = 42) -> dict[str, dict[str, float]]:
         train, test = train_test_split(
             np.arange(len(frame)), test_size=0.3, random_state=seed, stratify=arm + y.astype(str)
         )
-        model = ArmEnsemble(PARAMS, N_MODELS, seed).fit(X.iloc[train], y.iloc[train], arm.iloc[train])
+        model = ensemble(seed).fit(X.iloc[train], y.iloc[train], arm.iloc[train])
         _, uplift, _ = effects(model.probabilities(X.iloc[test]), "none", X.index[test])
         yt, at = y.iloc[test].to_numpy(), arm.iloc[test].to_numpy()
         figures = {}
@@ -77,7 +77,9 @@ def evaluate(path: Path = CSV, seed: int = 42) -> dict[str, dict[str, float]]:
 
 
 def report(results: dict[str, dict]) -> None:
-    print("\nHillstrom e-mail experiment: T-learner (per arm) on a 70/30 stratified split")
+    print(
+        "\nHillstrom e-mail experiment: T- and S-learner ensemble (ml.uplift.spec.ensemble) on a 70/30 stratified split"
+    )
     print(f"  {'outcome':<11}{'arm':<8}{'Qini':>7}{'uplift@30%':>12}")
     for outcome, f in results.items():
         for a in ("womens", "mens"):

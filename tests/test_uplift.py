@@ -14,7 +14,7 @@ from ml.spec import TrainingSet
 from ml.uplift import actions as act
 from ml.uplift import evaluation as ev
 from ml.uplift.learner import AMOUNT, ArmEnsemble, UpliftModel
-from ml.uplift.spec import PARAMS, SPEC
+from ml.uplift.spec import PARAMS, SPEC, ensemble
 
 # the legacy policy's design: 15 % held out, then "none" twice as likely as each incentive
 ARMS = ["none", "reminder", "early_pay_discount", "late_fee_warning", "payment_plan", "card_payment_link"]
@@ -49,9 +49,12 @@ PLANTED = {
 }
 
 
-def test_planted_effects_are_recovered_with_their_sign_and_order():
+@pytest.mark.parametrize("learner", ["T-learner", "shipped T+S ensemble"])
+def test_planted_effects_are_recovered_with_their_sign_and_order(learner):
     train = randomised_set(12000, 1, PLANTED)
-    _, uplift, spread = fit(train).effects(train.X)
+    members = ArmEnsemble(PARAMS, 3, 0) if learner == "T-learner" else ensemble(0)
+    model = UpliftModel(members, COSTLESS, evidence_z=1.0).fit(train.X, train.y, train.rows.arm)
+    _, uplift, spread = model.effects(train.X)
     mean = uplift.mean()
     assert mean.early_pay_discount > mean.reminder > abs(mean.payment_plan)
     assert mean.late_fee_warning < 0
@@ -73,6 +76,31 @@ def test_no_action_is_recommended_when_every_action_costs_more_than_it_brings():
     assert choice.tolist() == ["none", "payment_plan"] and value.tolist() == [0.0, 5.0]
 
 
+def test_an_action_is_recommended_only_when_its_net_value_clears_its_uncertainty():
+    """Positive but within noise is not enough; among the confident ones the highest value wins."""
+    values = pd.DataFrame({"reminder": [2.0, 2.0, 2.0], "payment_plan": [9.0, 9.0, 30.0]})
+    spread = pd.DataFrame({"reminder": [5.0, 0.5, 0.5], "payment_plan": [10.0, 10.0, 10.0]})
+    choice, value = act.choose(values, spread, z=2.0)
+    # row 0: nothing clears 2 sd; row 1: only the reminder does; row 2: both, the plan is worth more
+    assert choice.tolist() == ["none", "reminder", "payment_plan"] and value.tolist() == [0.0, 2.0, 30.0]
+
+
+def test_customers_who_pay_anyway_get_no_action_and_no_call():
+    """A segment paid within the window whatever is done: every action's true uplift is zero, so
+    a cost of ten cents (or a collector's quarter hour) is never worth it, while the others still
+    get the action that works for them."""
+    effects = {"reminder": lambda X: 0.10 * (X.x >= 0.5), "early_pay_discount": lambda X: 0.30 * (X.x >= 0.5)}
+    train = randomised_set(12000, 7, effects)
+    pays_anyway = train.X.x < 0.5
+    train.y[pays_anyway] = 1
+    actions = {a: {"cost": 0.1, "cost_share": 0.0, "incentive": "none"} for a in ARMS[1:]}
+    actions["collector_call"] = {"cost": 15.0, "cost_share": 0.0, "incentive": "none", "assumed_extra_uplift": 0.1}
+    model = UpliftModel(ensemble(0), actions, evidence_z=1.0).fit(train.X, train.y, train.rows.arm)
+    picks = model.predict(train.X).next_best_action
+    assert (picks[pays_anyway] == act.NO_ACTION).mean() > 0.95
+    assert picks[~pays_anyway].isin(["early_pay_discount", "collector_call"]).mean() > 0.9
+
+
 def test_a_costly_discount_loses_to_a_cheaper_action_with_a_smaller_effect():
     train = randomised_set(6000, 3, PLANTED)
     actions = COSTLESS | {"early_pay_discount": {"cost": 0.0, "cost_share": 0.5, "incentive": "early_pay_discount"}}
@@ -92,7 +120,7 @@ def test_the_personalised_pick_beats_everyone_getting_the_single_best_action():
     train, test = randomised_set(12000, 4, effects), randomised_set(12000, 5, effects)
     actions = COSTLESS | {"early_pay_discount": {"cost": 0.0, "cost_share": 0.02, "incentive": "early_pay_discount"}}
     model = fit(train, actions)
-    m = SPEC.policy_metrics(model.predict(test.X), train, test, dict(zip(ARMS, SHARES, strict=True)), actions)
+    m = SPEC.policy_metrics(model, train, test, dict(zip(ARMS, SHARES, strict=True)), actions)
     assert m["nba_vs_single_best_dr_lo"] > 0 and m["nba_vs_single_best_ips_lo"] > 0
     assert m["net_gain_dr"] > m["baseline_single_best_net_gain_dr"] > 0
     assert m["nba_vs_legacy_dr_lo"] > 0

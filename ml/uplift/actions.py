@@ -96,34 +96,27 @@ def arm_rewards(
     return net_values(actions, uplift[treated], p[treated], amount).add(base, axis=0).assign(**{NO_ACTION: base})[arms]
 
 
-def _at(frame: pd.DataFrame, names: pd.Series) -> np.ndarray:
-    return frame.to_numpy()[np.arange(len(frame)), frame.columns.get_indexer(names)]
-
-
-def choose(
-    values: pd.DataFrame, default: str | None = None, spread: pd.DataFrame | None = None, z: float = 0.0
-) -> tuple[pd.Series, pd.Series]:
-    """The action of highest net value per row and that value; "none" (worth 0) when no action's
-    net value is positive. With a ``default`` (the best action on average), another action is
-    chosen only where it beats the default by more than ``z`` standard deviations of the
-    difference (``spread``: each action's value uncertainty per row)."""
-    v = values.assign(**{NO_ACTION: 0.0})
-    best = v.idxmax(axis=1)
-    if default is not None:
-        s = spread.assign(**{NO_ACTION: 0.0})
-        gain = _at(v, best) - v[default].to_numpy()
-        best = best.where(gain > z * np.sqrt(_at(s, best) ** 2 + s[default].to_numpy() ** 2), default)
-    value = pd.Series(_at(v, best), index=values.index)
-    return best.where(value > 0, NO_ACTION), value.clip(lower=0.0)
+def choose(values: pd.DataFrame, spread: pd.DataFrame | None = None, z: float = 0.0) -> tuple[pd.Series, pd.Series]:
+    """The action of highest net value per row among those whose net value is confidently
+    positive — more than ``z`` standard deviations (``spread``: each value's uncertainty per
+    row) above zero — and that value; "none" (worth 0) when no action clears that bar. Most
+    invoices' actions are worth a few cents more or less than doing nothing (the invoice is paid
+    anyway), and the effect is estimated with an error of several units: without the bar, an
+    action's estimation noise decides, and every invoice gets something."""
+    lower = values if spread is None else values - z * spread[values.columns]
+    eligible = (lower > 0).to_numpy()
+    masked = np.where(eligible, values.to_numpy(float), -np.inf)
+    best = np.asarray(values.columns, dtype=object)[masked.argmax(axis=1)] if values.shape[1] else []
+    confident = eligible.any(axis=1)
+    value = np.where(confident, masked.max(axis=1, initial=-np.inf), 0.0)
+    return (
+        pd.Series(np.where(confident, best, NO_ACTION), index=values.index, dtype=object),
+        pd.Series(value, index=values.index),
+    )
 
 
 def reasons(
-    choice: pd.Series,
-    value: pd.Series,
-    uplift: pd.DataFrame,
-    spread: pd.DataFrame,
-    actions: dict[str, dict],
-    default: str | None = None,
+    choice: pd.Series, value: pd.Series, uplift: pd.DataFrame, spread: pd.DataFrame, actions: dict[str, dict]
 ) -> pd.Series:
     """One line per row for people: what is recommended, its effect with its uncertainty, and why."""
     lines = []
@@ -131,17 +124,11 @@ def reasons(
         if action == NO_ACTION:
             top = uplift.loc[i].idxmax()
             lines.append(
-                f"no action pays for itself (best: {LABELS[top]}, {uplift.at[i, top]:+.1%} "
-                "P(paid in 14 d), worth less than its cost)"
+                f"no action pays for itself with confidence (best: {LABELS[top]}, {uplift.at[i, top]:+.1%} "
+                f"±{spread.at[i, top]:.1%} P(paid in 14 d), not clearly worth its cost)"
             )
             continue
-        why = (
-            " (call effect assumed, not yet measured)"
-            if "assumed_extra_uplift" in actions[action]
-            else " (best on average; nothing clearly better here)"
-            if action == default
-            else ""
-        )
+        why = " (call effect assumed, not yet measured)" if "assumed_extra_uplift" in actions[action] else ""
         lines.append(
             f"{LABELS[action]}: {uplift.at[i, action]:+.1%} ±{spread.at[i, action]:.1%} P(paid in 14 d), "
             f"expected net {value[i]:,.0f}{why}"
