@@ -64,6 +64,12 @@ def result_file(workdir: Path, seed: int, policy: str) -> Path:
 
 def report(runs: dict, seeds: list[int]) -> None:
     names = list(closed_loop.POLICIES)
+    print(f"\n{'seed':<6}{'policy':<8}{'days due → paid':>17}{'reminders':>11}{'net cash':>14}{'seconds':>9}")
+    for (seed, policy), f in sorted(runs.items()):
+        print(
+            f"{seed:<6}{policy:<8}{f[DAYS]:>17.2f}{f['reminders']:>11,}{f['net_cash']:>14,.0f}"
+            f"{f.get('wall_seconds', float('nan')):>9.0f}"
+        )
     print(f"\nMeans over {len(seeds)} seeds ({', '.join(map(str, seeds))})")
     print(f"{'':<45}" + "".join(f"{n:>12}" for n in names))
     for label, key, fmt in closed_loop.ROWS:
