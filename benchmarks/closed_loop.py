@@ -139,6 +139,10 @@ def train_models(defs, instance, seconds: dict) -> None:
         instance=instance, run_config=QUIET, raise_on_error=False
     )
     seconds["training_job"] += time.time() - t0
+    for event in (e for e in result.all_events if e.is_step_failure):  # the model keeps its champion, if any
+        error = event.step_failure_data.error
+        reason = (error.cause or error).message.strip().splitlines()[-1] if error else "unknown"
+        print(f"  training {event.step_key} FAILED: {reason[:200]}", flush=True)
     for event in result.get_asset_materialization_events():
         meta = event.materialization.metadata
         print(
