@@ -68,10 +68,10 @@ lock: install
 simulate: install
 	$(PY) -m erp.simulator $(ARGS)
 
-# make simulate-days N=90: Relance against a static dunning schedule, closed loop on one simulated company:
-# the daily job of `make run` once per simulated day, with the models trained first as `make run` does.
+# make simulate-days N=90: static dunning, Relance's rules, Relance with its models and the ground-truth
+# oracle, closed loop on one simulated company: the daily job of `make run` once per simulated day.
 simulate-days: install dbt-manifest
-	$(PY) benchmarks/closed_loop.py --days $(or $(N),90) --train
+	$(PY) benchmarks/closed_loop.py --days $(or $(N),90)
 
 # The SendGrid Event Webhook receiver (needs SENDGRID_WEBHOOK_PUBLIC_KEY).
 webhook: install

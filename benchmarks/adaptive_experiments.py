@@ -98,7 +98,7 @@ def run_loop(home: Path, days: int, customers: int, seed: int) -> None:
     for setting in closed_loop.USER_SETTINGS:
         os.environ.pop(setting, None)
     os.environ["RELANCE_HOME"] = str(home)
-    figures = closed_loop.run_policy(home, "relance", end + timedelta(days=1), days, train=True)
+    figures = closed_loop.run_policy(home, "models", end + timedelta(days=1), days)
     print(
         f"closed loop: {days} days, {customers} customers, seed {seed}; mean days due → paid "
         f"{figures['mean_days_due_to_paid']:.1f}, reminders {figures['reminders']:,}"

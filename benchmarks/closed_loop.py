@@ -1,23 +1,27 @@
-"""Closed loop: Relance's journeys against a static one-size-fits-all dunning schedule, each
-run day after day on its own copy of the same simulated customers.
+"""Closed loop: four dunning policies, each run day after day on its own copy of the same
+simulated customers, one at a time, each in its own process.
 
 Every simulated day, for each policy, the daily Dagster job of `make run` runs in process for
 that day's partition, with every asset and check: the world applies the reminders sent so far
 and emits the day's drop → ingestion and its Great Expectations checks → dbt build (staging →
-marts, with the dbt tests) → scoring by the champion models → the day's plan under the contact
-rules → dry-run delivery → the next day. The two policies differ only in resource settings:
-the journeys file (journeys/config/static_schedule.yaml for the static one, which sends at one
-fixed hour and offers nothing) and, for both, a delivery clock set to the simulated day.
-`--train` first trains the models on the world's history, as `make run` does on its first run.
+marts, with the dbt tests) → scoring → the day's plan under the contact rules → dry-run
+delivery → the next day. The policies differ only in resource settings and training:
 
-Printed for invoices due in the simulated period: share of the amount collected within 30 days
-of the due date, mean days from due date to payment (unpaid ones counted at the horizon), DSO
-and CEI over the period, reminders sent and reminders per 1,000 collected; then the days and
-reminders per simulated archetype, the ground truth neither policy sees, which shows where a
-difference comes from (punctual payers and self-curers pay on their own under any policy);
-then where the time went, per step of the daily job.
+- static: journeys/config/static_schedule.yaml, one fixed hour, no offer, for everyone;
+- rules: Relance's journeys with no champion model (the planner's documented fallbacks);
+- models: Relance's journeys with the champions, trained as `make run` does on its first run
+  (on the first day's marts, before that day is planned) and retrained every week;
+- oracle: Relance's journeys fed the simulator's ground truth in place of the models' scores
+  (benchmarks/oracle.py, the scoring asset's ``scores`` resource): the ceiling of the family.
 
-    python benchmarks/closed_loop.py --days 90 [--customers 400] [--workdir DIR] [--train]
+Printed for invoices due in the simulated period (benchmarks/loop_outcomes.py): share of the
+amount collected within 30 days of the due date, mean days from due date to payment (unpaid
+ones counted at the horizon), DSO and CEI over the period, reminders, discounts taken and
+action costs, net cash after them; then the days per simulated archetype, the ground truth no
+policy sees; then where the time went, per step of the daily job.
+benchmarks/closed_loop_seeds.py repeats it over seeds with intervals.
+
+    python benchmarks/closed_loop.py --days 90 [--customers 400] [--workdir DIR] [--policies static models]
 """
 
 from __future__ import annotations
@@ -32,13 +36,28 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-POLICIES = {"relance": "journeys.yaml", "static": "static_schedule.yaml"}
+
+@dataclass(frozen=True)
+class Policy:
+    journeys_file: str
+    models: bool = False  # champions trained on the history before the first plan, retrained weekly
+    oracle: bool = False  # the simulator's ground truth in place of scores (benchmarks/oracle.py)
+
+
+POLICIES = {
+    "static": Policy("static_schedule.yaml"),
+    "rules": Policy("journeys.yaml"),  # no champion: the planner's documented fallbacks
+    "models": Policy("journeys.yaml", models=True),
+    "oracle": Policy("journeys.yaml", oracle=True),
+}
+RETRAIN_DAYS = 7  # the weekly training of the product's schedule
 RETENTION_DAYS = 3  # raw partitions and drops kept: the loop only ever reads the latest day
 # A user's own source, MLflow store or SendGrid key must not leak into the simulation (dry-run only).
 USER_SETTINGS = ("RELANCE_ERP_DROP", "RELANCE_ERP_ADAPTER", "MLFLOW_TRACKING_URI", "SENDGRID_API_KEY")
@@ -46,56 +65,84 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 def policy_definitions(policy: str):
-    """`make run`'s definitions, with the policy's journeys file and the simulated clock."""
+    """`make run`'s definitions, with the policy's journeys file, the simulated clock and, for
+    the oracle, the ground-truth scores resource (the same assets and job otherwise)."""
     from journeys.catalog import CONFIG_DIR
+    from orchestration import settings
     from orchestration.definitions import definitions
     from orchestration.resources import ErpSourceResource, JourneysConfigResource, SendGridResource
 
+    chosen = POLICIES[policy]
+    extra = {}
+    if chosen.oracle:
+        from benchmarks.oracle import OracleScores
+
+        extra["scores"] = OracleScores(simulator_root=str(settings.simulator_root()))
     return definitions(
-        journeys_config=JourneysConfigResource(journeys_file=str(CONFIG_DIR / POLICIES[policy])),
+        journeys_config=JourneysConfigResource(journeys_file=str(CONFIG_DIR / chosen.journeys_file)),
         sendgrid=SendGridResource(simulated_clock=True),
         erp_source=ErpSourceResource(retention_days=RETENTION_DAYS),
+        **extra,
     )
 
 
-def run_policy(home: Path, policy: str, first: date, days: int, train: bool = False) -> dict:
+def run_policy(home: Path, policy: str, first: date, days: int) -> dict:
     """The daily job, one partition per simulated day, on the policy's RELANCE_HOME (the caller
-    sets it: each policy runs in its own process); returns its outcome figures and step times."""
+    sets it: each policy runs in its own process); returns its outcome figures and step times.
+    A policy with models trains them as `make run` does on its first run — on the marts of the
+    first day, before that day is planned — and again every RETRAIN_DAYS days."""
     import dagster as dg
 
+    from benchmarks.loop_outcomes import outcomes
     from erp.simulator import World
     from orchestration import settings
+    from orchestration.run import without_planning
 
     assert settings.home() == home.resolve(), f"RELANCE_HOME must be {home} for this policy"
-    defs = policy_definitions(policy)
+    defs, models = policy_definitions(policy), POLICIES[policy].models
     job, seconds, started = defs.resolve_job_def("daily_job"), defaultdict(float), time.time()
     with dg.DagsterInstance.ephemeral() as instance:
         for offset in range(days):
             day = (first + timedelta(days=offset)).isoformat()
-            with open(home / "daily_job.log", "a") as log, contextlib.redirect_stdout(log):  # dbt's own log lines
-                result = job.execute_in_process(
-                    partition_key=day, instance=instance, run_config=QUIET, raise_on_error=False
-                )
-            if not result.success:
-                failed = [e.step_key for e in result.all_events if e.is_step_failure]
-                raise RuntimeError(f"{policy} {day}: step(s) failed: {', '.join(failed)}")
-            for step, duration in step_seconds(instance, result.run_id).items():
-                seconds[step] += duration
-            if offset == 0 and train:
-                train_models(defs, instance)
+            if models and offset == 0:
+                run_day(job, day, instance, seconds, policy, without_planning(defs))
+            if models and offset % RETRAIN_DAYS == 0:
+                train_models(defs, instance, seconds)
+            run_day(job, day, instance, seconds, policy)
             if offset % 10 == 9:
                 print(f"  {policy}: day {offset + 1}/{days} ({time.time() - started:.0f} s)", flush=True)
     figures = outcomes(
         World(settings.simulator_root()), settings.warehouse_path(), first, first + timedelta(days=days - 1)
     )
-    return figures | {"step_seconds": dict(seconds)}
+    return figures | {"step_seconds": dict(seconds), "seconds": time.time() - started}
 
 
-def train_models(defs, instance) -> None:
-    """What `make run` does when no champion exists yet; the next days are scored."""
+def run_day(job, day: str, instance, seconds: dict, policy: str, selection=None) -> None:
+    """One partition of the daily job (``selection``: a subset of its assets); adds step times."""
+    from orchestration import settings
+
+    with open(settings.home() / "daily_job.log", "a") as log, contextlib.redirect_stdout(log):  # dbt's own log lines
+        result = job.execute_in_process(
+            partition_key=day, instance=instance, run_config=QUIET, raise_on_error=False, asset_selection=selection
+        )
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        raise RuntimeError(f"{policy} {day}: step(s) failed: {', '.join(failed)}")
+    for step, duration in step_seconds(instance, result.run_id).items():
+        seconds[step] += duration
+
+
+def train_models(defs, instance, seconds: dict) -> None:
+    """The training job (what `make run` does when no champion exists, then weekly)."""
+    t0 = time.time()
     result = defs.resolve_job_def("training_job").execute_in_process(
         instance=instance, run_config=QUIET, raise_on_error=False
     )
+    seconds["training_job"] += time.time() - t0
+    for event in (e for e in result.all_events if e.is_step_failure):  # the model keeps its champion, if any
+        error = event.step_failure_data.error
+        reason = (error.cause or error).message.strip().splitlines()[-1] if error else "unknown"
+        print(f"  training {event.step_key} FAILED: {reason[:200]}", flush=True)
     for event in result.get_asset_materialization_events():
         meta = event.materialization.metadata
         print(
@@ -121,74 +168,43 @@ def step_seconds(instance, run_id: str) -> dict[str, float]:
     return spent
 
 
-def outcomes(world, warehouse: Path, first: date, last: date) -> dict:
-    """Collections figures of the period from the world's ground truth (its invoices and
-    payments), pooled across currencies: both policies face the same invoices."""
-    import duckdb
-    import pandas as pd
+ROWS = [  # (label, key of the outcome figures, format)
+    ("share collected within 30 days of due (%)", "collected_within_30d_pct", "{:.1f}"),
+    ("mean days from due date to payment", "mean_days_due_to_paid", "{:.2f}"),
+    ("DSO over the period (days)", "dso", "{:.1f}"),
+    ("CEI over the period (%)", "cei_pct", "{:.1f}"),
+    ("reminders sent (e-mails + calls)", "reminders", "{:,.0f}"),
+    ("reminders per 1,000 collected", "reminders_per_1000_collected", "{:.3f}"),
+    ("early-pay discounts taken", "discounts_given", "{:,.0f}"),
+    ("offer costs (discounts, fees' shares)", "offer_costs", "{:,.0f}"),
+    ("fixed action costs (e-mails, calls, ...)", "fixed_costs", "{:,.0f}"),
+    ("cash collected in the period", "cash_collected", "{:,.0f}"),
+    ("net cash after action costs", "net_cash", "{:,.0f}"),
+]
 
-    with world._connect(read_only=True) as con:
-        inv = con.execute(
-            """select i.invoice_id, i.issue_date, i.due_date, i.settled_on, c.archetype,
-                                    i.amount::DOUBLE - i.credit_amount::DOUBLE as amount
-                             from invoices i join customers c using (customer_id)
-                             where i.amount > i.credit_amount and i.issue_date <= ?""",
-            [last],
-        ).df()
-        pay = con.execute(
-            "select invoice_id, payment_date, amount::DOUBLE as amount from payments where payment_date <= ?", [last]
-        ).df()
-        sent_to = (
-            con.execute(
-                """select c.archetype, count(*) as reminders from contact_history h
-                                 join customers c using (customer_id)
-                                 where h.sent_at >= ? and h.channel in ('email', 'call') group by 1""",
-                [first],
-            )
-            .df()
-            .set_index("archetype")
-            .reminders
-        )
-    for column in ("issue_date", "due_date", "settled_on"):
-        inv[column] = pd.to_datetime(inv[column])
-    pay["payment_date"] = pd.to_datetime(pay.payment_date)
-    start, end = pd.Timestamp(first), pd.Timestamp(last)
 
-    def receivables(day: pd.Timestamp, current_only: bool = False) -> float:
-        issued = inv[(inv.issue_date <= day) & ((inv.due_date >= day) if current_only else True)]
-        paid = pay[(pay.payment_date <= day) & pay.invoice_id.isin(issued.invoice_id)].amount.sum()
-        return issued.amount.sum() - paid
+def create_world(root: Path, seed: int, customers: int, days: int) -> date:
+    """The simulated company every policy starts from (12 months of history); its first loop day."""
+    from erp.simulator import SimulationConfig, World
 
-    due = inv[(inv.due_date >= start) & (inv.due_date <= end - pd.Timedelta(days=30))]
-    paid_on = due.settled_on.where(due.settled_on <= end)
-    within_30 = due.amount[paid_on.notna() & ((paid_on - due.due_date).dt.days <= 30)].sum()
-    days_late = (paid_on.fillna(end) - due.due_date).dt.days.clip(lower=0)
-    # the ground-truth archetype says where a difference comes from (Relance never sees it)
-    by_archetype = pd.DataFrame(
-        {
-            "mean_days": days_late.groupby(due.archetype).mean(),
-            "invoices": due.groupby("archetype").size(),
-            "reminders": sent_to,
-        }
-    ).fillna(0)
-    begin_ar, end_ar, end_current = receivables(start), receivables(end), receivables(end, current_only=True)
-    sales = inv.amount[(inv.issue_date > start) & (inv.issue_date <= end)].sum()
-    with duckdb.connect(str(warehouse)) as con:  # dbt's in-process connection is read-write: same config
-        reminders = con.execute(
-            "select count(*) from journeys.outbox where channel in ('email', 'call') "
-            "and status in ('dry_run', 'assigned', 'sent')"
-        ).fetchone()[0]
-    collected = begin_ar + sales - end_ar
-    return {
-        "invoices_due": len(due),
-        "collected_within_30d_pct": 100 * within_30 / due.amount.sum(),
-        "mean_days_due_to_paid": float(days_late.mean()),
-        "by_archetype": by_archetype.to_dict("index"),
-        "dso": end_ar / sales * (end - start).days,
-        "cei_pct": 100 * collected / (begin_ar + sales - end_current),
-        "reminders": int(reminders),
-        "reminders_per_1000_collected": reminders / collected * 1000,
-    }
+    end = date(2026, 3, 31)
+    World.create(root, SimulationConfig(end=end, customers=customers, months=12, seed=seed, future_days=days + 60))
+    return end + timedelta(days=1)
+
+
+def run_child(origin: Path, home: Path, policy: str, first: date, days: int) -> dict:
+    """One policy on its own copy of the world, in its own process (its own RELANCE_HOME and
+    Dagster definitions); its figures, or RuntimeError with its exit code."""
+    shutil.rmtree(home, ignore_errors=True)  # an interrupted earlier attempt starts over
+    shutil.copytree(origin, home)
+    command = [sys.executable, __file__, "--policy", policy, "--workdir", str(home), "--days", str(days)]
+    command += ["--first", first.isoformat()]
+    env = {k: v for k, v in os.environ.items() if k not in USER_SETTINGS} | {"RELANCE_HOME": str(home)}
+    child = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=env)
+    print("\n".join(line for line in child.stdout.splitlines() if not line.startswith("RESULT ")), flush=True)
+    if child.returncode:
+        raise RuntimeError(f"{policy} failed (exit {child.returncode})")
+    return json.loads(next(line for line in child.stdout.splitlines() if line.startswith("RESULT "))[7:])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,96 +213,53 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=400)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workdir", type=Path)
-    parser.add_argument("--train", action="store_true", help="train the models on the history first")
+    parser.add_argument("--policies", nargs="+", choices=sorted(POLICIES), default=list(POLICIES))
     parser.add_argument("--policy", choices=sorted(POLICIES), help=argparse.SUPPRESS)  # one child process
     parser.add_argument("--first", type=date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.policy:  # a child: run one policy, print its figures as JSON
-        home = args.workdir / args.policy
-        print("RESULT " + json.dumps(run_policy(home, args.policy, args.first, args.days, args.train)))
+    if args.policy:  # a child: run one policy in its RELANCE_HOME, print its figures as JSON
+        print("RESULT " + json.dumps(run_policy(args.workdir, args.policy, args.first, args.days)))
         return 0
-    from erp.simulator import SimulationConfig, World
-
     workdir = (args.workdir or Path(tempfile.mkdtemp(prefix="relance-closed-loop-"))).resolve()
-    end = date(2026, 3, 31)
     t0 = time.time()
-    World.create(
-        workdir / "origin" / "simulator",
-        SimulationConfig(end=end, customers=args.customers, months=12, seed=args.seed, future_days=args.days + 60),
-    )
-    print(
-        f"world: {args.customers} customers, 12 months of history to {end} ({time.time() - t0:.0f} s); "
-        f"simulating {args.days} days in {workdir}"
-    )
-    children = {}
-    for policy in POLICIES:  # the same customers for both: identical copies of the world, one RELANCE_HOME each
-        shutil.copytree(workdir / "origin", workdir / policy)
-        command = [
-            sys.executable,
-            __file__,
-            "--policy",
-            policy,
-            "--workdir",
-            str(workdir),
-            "--days",
-            str(args.days),
-            "--first",
-            (end + timedelta(days=1)).isoformat(),
-            *(["--train"] if args.train else []),
-        ]
-        env = {k: v for k, v in os.environ.items() if k not in USER_SETTINGS} | {"RELANCE_HOME": str(workdir / policy)}
-        children[policy] = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
-    results = {}
-    for policy, child in children.items():
-        output = child.communicate()[0]
-        print("\n".join(line for line in output.splitlines() if not line.startswith("RESULT ")))
-        if child.returncode:
-            print(f"{policy} failed (exit {child.returncode})")
-            return 1
-        results[policy] = json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
+    first = create_world(workdir / "origin" / "simulator", args.seed, args.customers, args.days)
+    print(f"world: {args.customers} customers, 12 months of history ({time.time() - t0:.0f} s); {workdir}")
+    try:  # one policy at a time, each on an identical copy of the world: the same customers for all
+        results = {p: run_child(workdir / "origin", workdir / p, p, first, args.days) for p in args.policies}
+    except RuntimeError as err:
+        print(err)
+        return 1
     report(results, args.days, time.time() - t0)
     report_time(results, args.days)
     return 0
 
 
 def report(results: dict, days: int, seconds: float) -> None:
-    relance, static = results["relance"], results["static"]
-    rows = [
-        ("share collected within 30 days of due (%)", "collected_within_30d_pct", "{:.1f}"),
-        ("mean days from due date to payment", "mean_days_due_to_paid", "{:.1f}"),
-        ("DSO over the period (days)", "dso", "{:.1f}"),
-        ("CEI over the period (%)", "cei_pct", "{:.1f}"),
-        ("reminders sent (e-mails + calls)", "reminders", "{:,}"),
-        ("reminders per 1,000 collected", "reminders_per_1000_collected", "{:.3f}"),
-    ]
-    print(f"\nClosed loop over {days} simulated days ({relance['invoices_due']:,} invoices due; {seconds:.0f} s)")
-    print(f"{'':<45}{'Relance':>12}{'static':>12}")
-    for label, key, fmt in rows:
-        print(f"{label:<45}{fmt.format(relance[key]):>12}{fmt.format(static[key]):>12}")
-    earlier = 100 * (1 - relance["mean_days_due_to_paid"] / static["mean_days_due_to_paid"])
-    print(
-        f"Relance collects {earlier:.1f} % earlier (mean days from due to payment) with "
-        f"{relance['reminders'] - static['reminders']:+,} reminders."
-    )
-    print(f"\n{'by simulated archetype':<31}{'mean days due → paid':>24}{'reminders sent':>20}")
-    print(f"{'(ground truth, unseen)':<23}{'invoices':>8}{'Relance':>12}{'static':>12}{'Relance':>10}{'static':>10}")
-    for archetype, mine in sorted(relance["by_archetype"].items()):
-        theirs = static["by_archetype"].get(archetype, {"mean_days": 0, "reminders": 0})
-        print(
-            f"{archetype:<23}{mine['invoices']:>8.0f}{mine['mean_days']:>12.1f}{theirs['mean_days']:>12.1f}"
-            f"{mine['reminders']:>10.0f}{theirs['reminders']:>10.0f}"
-        )
+    names = list(results)
+    due = results[names[0]]["invoices_due"]
+    print(f"\nClosed loop over {days} simulated days ({due:,} invoices due; {seconds:.0f} s)")
+    print(f"{'':<45}" + "".join(f"{n:>12}" for n in names))
+    for label, key, fmt in ROWS:
+        print(f"{label:<45}" + "".join(f"{fmt.format(results[n][key]):>12}" for n in names))
+    print(f"\n{'mean days due → paid by simulated archetype (ground truth, unseen)':<45}")
+    archetypes = sorted(results[names[0]]["by_archetype"])
+    print(f"{'':<23}{'invoices':>8}" + "".join(f"{n:>12}" for n in names))
+    for archetype in archetypes:
+        row = [results[n]["by_archetype"].get(archetype, {}).get("mean_days", float("nan")) for n in names]
+        count = results[names[0]]["by_archetype"][archetype]["invoices"]
+        print(f"{archetype:<23}{count:>8.0f}" + "".join(f"{v:>12.2f}" for v in row))
 
 
 def report_time(results: dict, days: int) -> None:
     """Seconds per simulated day of each step of the daily job (checks are steps of their own)."""
-    steps = sorted(results["relance"]["step_seconds"], key=lambda k: -results["relance"]["step_seconds"][k])
-    print(f"\n{'seconds per simulated day, by step':<52}{'Relance':>10}{'static':>10}")
+    names = list(results)
+    every = {step for n in names for step in results[n]["step_seconds"]}
+    steps = sorted(every, key=lambda k: -max(results[n]["step_seconds"].get(k, 0) for n in names))
+    print(f"\n{'seconds per simulated day, by step':<52}" + "".join(f"{n:>10}" for n in names))
     for step in steps:
-        mine, theirs = (results[p]["step_seconds"].get(step, 0) / days for p in ("relance", "static"))
-        print(f"{step[:51]:<52}{mine:>10.2f}{theirs:>10.2f}")
-    total = [sum(results[p]["step_seconds"].values()) / days for p in ("relance", "static")]
-    print(f"{'all steps':<52}{total[0]:>10.2f}{total[1]:>10.2f}")
+        print(f"{step[:51]:<52}" + "".join(f"{results[n]['step_seconds'].get(step, 0) / days:>10.2f}" for n in names))
+    totals = [sum(results[n]["step_seconds"].values()) / days for n in names]
+    print(f"{'all steps':<52}" + "".join(f"{t:>10.2f}" for t in totals))
 
 
 if __name__ == "__main__":

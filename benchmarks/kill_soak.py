@@ -64,7 +64,7 @@ def run_day(home: Path, day: str, kill_after: str | None) -> dict:
     from orchestration.abandoned_runs import fail_abandoned_runs, launch_tags
     from orchestration.run import instance_of_home
 
-    job = policy_definitions("relance").resolve_job_def("daily_job")
+    job = policy_definitions("models").resolve_job_def("daily_job")
     with instance_of_home() as instance:
         fail_abandoned_runs(instance)
         run_id = make_new_run_id()

@@ -187,6 +187,19 @@ class JourneysConfigResource(dg.ConfigurableResource):
         return (Path(value),) if value else ()
 
 
+class ScoresResource(dg.ConfigurableResource):
+    """Who computes the day's ml.* scores: the champion models, always, in the product. The
+    closed-loop benchmark alone hands the scoring asset a subclass (benchmarks/oracle.py) that
+    fills the same tables from the simulator's ground truth, so its ceiling runs through the very
+    job, marts and planner the models do."""
+
+    def score(self, champions: dict, data: dict, as_of) -> list:
+        """Each champion's scores of today's rows (ml.scoring.Scored), for ml.scores.write."""
+        from ml import scoring
+
+        return scoring.score_all(champions, data, as_of)
+
+
 def default_resources() -> dict:
     return {
         "warehouse": WarehouseResource(),
@@ -194,4 +207,5 @@ def default_resources() -> dict:
         "mlflow": MlflowResource(),
         "sendgrid": SendGridResource(),
         "journeys_config": JourneysConfigResource(),
+        "scores": ScoresResource(),
     }

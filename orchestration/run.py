@@ -48,10 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_partition(partition: str, source_kind: str, plan: bool = True) -> bool:
     """The daily job for one extraction date; ``plan=False`` stops before the contact list (and
     what follows it), for the first run's data that the models are trained on."""
-    import dagster as dg
-
     from orchestration.definitions import defs
-    from orchestration.journeys.assets import PLANNING
     from orchestration.resources import WarehouseResource
 
     print(
@@ -59,11 +56,7 @@ def run_partition(partition: str, source_kind: str, plan: bool = True) -> bool:
         + ("" if plan else ", without planning or sending")
     )
     job = defs.resolve_job_def("daily_job")
-    selection = None
-    if not plan:
-        graph = defs.resolve_asset_graph()
-        every = job.asset_layer.selected_asset_keys
-        selection = list(every - dg.AssetSelection.assets(*PLANNING).downstream().resolve(graph))
+    selection = None if plan else without_planning(defs)
     with instance_of_home() as instance:
         result = job.execute_in_process(
             partition_key=partition,
@@ -84,6 +77,17 @@ def run_partition(partition: str, source_kind: str, plan: bool = True) -> bool:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         print(f"step(s) failed: {', '.join(failed)}")
     return result.success
+
+
+def without_planning(defs) -> list:
+    """The daily job's assets but the contact list and what follows it: the marts the first
+    training reads, built before anything is planned on fallbacks."""
+    import dagster as dg
+
+    from orchestration.journeys.assets import PLANNING
+
+    every = defs.resolve_job_def("daily_job").asset_layer.selected_asset_keys
+    return list(every - dg.AssetSelection.assets(*PLANNING).downstream().resolve(defs.resolve_asset_graph()))
 
 
 def instance_of_home():

@@ -9,7 +9,7 @@ from ml.specs import SPECS
 from orchestration import settings
 from orchestration.marts.assets import relance_dbt_models
 from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
-from orchestration.resources import MlflowResource, WarehouseResource
+from orchestration.resources import MlflowResource, ScoresResource, WarehouseResource
 
 TRAINING_INPUTS = [
     get_asset_key_for_model([relance_dbt_models], m)
@@ -121,23 +121,26 @@ training_assets = [build_training_asset(spec) for spec in SPECS]
     backfill_policy=ONE_RUN_PER_DAY,
     compute_kind="scikit-learn",
 )
-def ml_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource, mlflow: MlflowResource):
-    from ml import drift, registry, scores, scoring
+def ml_scores(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, mlflow: MlflowResource, scores: ScoresResource
+):
+    from ml import drift, registry, scoring
+    from ml import scores as score_tables
 
     mlflow.connect()
     data, as_of = _load(warehouse)
     champions = scoring.load_champions(SPECS)
     for name in (n for n, c in champions.items() if c is None):
         context.log.warning(f"no {name} champion yet: run training_job (make run does on its first run)")
-    scored = scoring.score_all(champions, data, as_of)
+    scored = scores.score(champions, data, as_of)
     invoice_scores = scoring.invoice_scores(scored, data, SPECS)
     folder = settings.home() / "reports" / "drift" / context.partition_key
     drifts = {s.spec.name: drift.monitor(s.spec.name, s.features, context.partition_key, folder) for s in scored}
     with warehouse.connect() as con:
-        written = scores.write(con, context.partition_key, invoice_scores, scoring.other_tables(scored, SPECS))
+        written = score_tables.write(con, context.partition_key, invoice_scores, scoring.other_tables(scored, SPECS))
         for name, result in drifts.items():
             if result is not None:
-                scores.record_drift(con, context.partition_key, name, result)
+                score_tables.record_drift(con, context.partition_key, name, result)
     versions = {f"{name}_version": str(c.version if c else None) for name, c in champions.items()}
     ui = settings.mlflow_ui_url()
     links = {
