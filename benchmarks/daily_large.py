@@ -100,7 +100,7 @@ def run_job(job_name: str, day: str | None, plan: bool = True) -> dict:
     from orchestration.journeys.assets import PLANNING
     from orchestration.run import instance_of_home
 
-    defs = policy_definitions("relance")
+    defs = policy_definitions("models")
     job = defs.resolve_job_def(job_name)
     selection = None
     if not plan:
