@@ -87,7 +87,7 @@ def test_make_run_materializes_everything_and_is_idempotent(relance_home, capsys
     with duckdb.connect(str(relance_home / "published" / "warehouse.duckdb"), read_only=True) as published:
         assert published.execute("select count(*) from marts.fct_invoices").fetchone()[0] > 1000
     assert first["invoices"] > 1000 and first["rejects"] == 0
-    # every table the simulated ERP exports lands (it has no exchange rates: one currency per world)
+    # every table the simulated ERP exports lands (it exports no exchange_rates, an optional table)
     assert all(n > 0 for t, n in first.items() if t not in ("rejects", "exchange_rates"))
     assert_materialisations_follow_the_conventions(relance_home)
 
