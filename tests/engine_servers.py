@@ -117,7 +117,11 @@ def spark_thrift_server(timeout: float = 180.0):
         yield {"RELANCE_SPARK_HOST": "127.0.0.1", "RELANCE_SPARK_PORT": str(port)}
     finally:
         os.killpg(process.pid, 15)
-        process.wait(timeout=60)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a JVM slow to shut down on a loaded machine: no need to wait
+            os.killpg(process.pid, 9)
+            process.wait()
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
 

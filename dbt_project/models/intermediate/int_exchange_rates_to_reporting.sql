@@ -3,6 +3,7 @@
 -- when the export only states the other direction, inverted; a rate of the same day read
 -- directly wins. Empty without a reporting currency (var reporting_currency) or without an
 -- exported rate for a currency: Relance converts only with the ERP's own rates, never guesses.
+-- depends_on: {{ ref('stg_erp__exchange_rates') }} (also without a reporting currency: the unit test sets one)
 {%- set reporting = var('reporting_currency') %}
 {%- if reporting and not modules.re.fullmatch('[A-Z]{3}', reporting) %}
     {{ exceptions.raise_compiler_error("var reporting_currency must be an ISO 4217 code such as EUR, not " ~ reporting) }}
