@@ -172,7 +172,7 @@ class Planner:
         elif msg["channel"] != "letter":  # a letter goes to the customer's postal address
             return "no_reachable_contact", "every contact opted out, unsubscribed, bounced or has no address"
         already_sent = msg["message_id"] in self.delivered_today
-        if not already_sent and (customer_id in self.planned_touches or customer_id in self.reached_today):
+        if not already_sent and customer_id in self.planned_touches:
             return "one_touch_per_day", "another message to this customer is planned for the same day"
         touches = self._touch_times(customer_id)
         spacing = self.send_day - pd.Timedelta(days=self.policy.min_days_between_reminders - 1)
@@ -182,6 +182,11 @@ class Planner:
         week = [t for t in touches if t >= self.send_day - pd.Timedelta(days=6)]
         if len(week) >= self.policy.weekly_cap:
             return "weekly_cap", f"{len(week)} touches in the last 7 days"
+        # What an earlier run of the day sent is checked after the history's rules: a re-run then
+        # records the same reason as the first run for a message those rules block anyway (the
+        # first run had not yet planned what it sent when it judged that message).
+        if not already_sent and customer_id in self.reached_today:
+            return "one_touch_per_day", "another message to this customer is planned for the same day"
         if msg["tone"] in FIRM_TONES and not self._owner_told(customer_id):
             self._owner_notice(msg, f"before the {msg['tone']} message {lead.step}")
             return "owner_notice_pending", "account owner notified today"

@@ -128,6 +128,20 @@ def test_a_rerun_sends_nothing_new_to_a_customer_an_earlier_run_of_the_day_reach
     assert set(plan.blocked.rule) == {"one_touch_per_day"}
 
 
+def test_a_rerun_records_the_reason_the_first_run_gave_for_a_message_the_history_blocks():
+    """The kill soak's finding: re-run after a call went out, a reminder the spacing rule blocks
+    was recorded as blocked by the call instead (the first run judged it before planning the call)."""
+    earlier = pd.DataFrame(
+        [["M0", "C1", "I1", "email", MONDAY - pd.Timedelta(days=2), "standard", "first_reminder", "neutral"]],
+        columns=HISTORY_COLUMNS,
+    )
+    first = plan_day(Book(MONDAY, one_invoice(20), ONE_CONTACT, earlier), JOURNEYS, POLICIES[0])
+    assert set(first.blocked.rule) == {"min_spacing"}
+    called = pd.DataFrame([{"message_id": "rl-call-of-the-first-run", "customer_id": "C1", "channel": "call"}])
+    rerun = plan_day(Book(MONDAY, one_invoice(20), ONE_CONTACT, earlier, sent_today=called), JOURNEYS, POLICIES[0])
+    assert set(rerun.blocked.rule) == {"min_spacing"}
+
+
 @pytest.mark.parametrize(
     "profile, offer",
     [
