@@ -25,7 +25,8 @@ install: $(VENV)/.installed
 # Bytecode is compiled once here: every dbt step of a run is a new Python process, which would
 # otherwise compile dbt's modules again (about a second each; PYTHONDONTWRITEBYTECODE is set).
 $(VENV)/.installed: pyproject.toml requirements.lock
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# A venv whose interpreter is missing (moved checkout, dangling link) is rebuilt from scratch.
+	test -x $(PY) || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
