@@ -54,12 +54,12 @@ class OracleScores(ScoresResource):
 
     simulator_root: str
 
-    def score(self, champions: dict, data: dict, as_of) -> list:
+    def score(self, champions: dict, data: dict, as_of, apply=None) -> list:
         customers, invoices = load_truth(Path(self.simulator_root))
         truth = truth_scores(data, pd.Timestamp(as_of), customers, invoices)
         known = {s.spec.name for s in truth}
         rest = {name: c for name, c in champions.items() if name not in known}
-        return truth + super().score(rest, data, as_of)
+        return truth + super().score(rest, data, as_of, apply)
 
 
 def load_truth(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

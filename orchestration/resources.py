@@ -193,11 +193,53 @@ class ScoresResource(dg.ConfigurableResource):
     fills the same tables from the simulator's ground truth, so its ceiling runs through the very
     job, marts and planner the models do."""
 
-    def score(self, champions: dict, data: dict, as_of) -> list:
-        """Each champion's scores of today's rows (ml.scoring.Scored), for ml.scores.write."""
+    def score(self, champions: dict, data: dict, as_of, apply=None) -> list:
+        """Each champion's scores of today's rows (ml.scoring.Scored), for ml.scores.write;
+        ``apply`` runs the model on the rows (ComputeResource.score_apply)."""
         from ml import scoring
 
-        return scoring.score_all(champions, data, as_of)
+        return scoring.score_all(champions, data, as_of, apply=apply)
+
+
+class ComputeResource(dg.ConfigurableResource):
+    """Where the Python stages after dbt run: in this process, or spread over Spark when a master
+    is set (RELANCE_SPARK_MASTER): the champions applied by ``mapInPandas``, the plan computed per
+    hash-partition of customers by ``applyInPandas`` (engines/spark_compute.py). The functions,
+    and so the results, are the single process's; only this resource knows the difference, so
+    the assets and jobs are the same for every engine."""
+
+    spark_master: str | None = None
+    plan_partitions: int | None = None
+
+    def master(self) -> str | None:
+        return self.spark_master or settings.spark_master()
+
+    def score_apply(self):
+        """What ``ml.scoring.score`` applies a champion with: None (in process) or Spark's."""
+        if not self.master():
+            return None
+        from functools import partial
+
+        from engines import spark_compute
+
+        return partial(spark_compute.score_on_spark, self._session())
+
+    def plan_day(self, day, journeys: tuple, policy, experiments: tuple):
+        """``journeys.contact_list.plan_day``, in process or per customer partition on Spark."""
+        if not self.master():
+            from journeys.contact_list import plan_day
+
+            return plan_day(day, journeys, policy, experiments)
+        from engines import spark_compute
+
+        spark = self._session()
+        partitions = self.plan_partitions or settings.plan_partitions() or spark.sparkContext.defaultParallelism
+        return spark_compute.plan_on_spark(spark, day, journeys, policy, experiments, partitions=partitions)
+
+    def _session(self):
+        from engines import spark_compute
+
+        return spark_compute.session(self.master())
 
 
 def default_resources() -> dict:
@@ -208,4 +250,5 @@ def default_resources() -> dict:
         "sendgrid": SendGridResource(),
         "journeys_config": JourneysConfigResource(),
         "scores": ScoresResource(),
+        "compute": ComputeResource(),
     }

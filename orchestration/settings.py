@@ -24,6 +24,8 @@ functions for every field left unset; domain packages receive the values as para
 | RELANCE_LAKE_LOCATION | how a Spark cluster reaches RELANCE_LAKE (e.g. `s3a://bucket/lake`) | the local path |
 | RELANCE_PG_HOST / _PORT / _USER / _PASSWORD / _DATABASE | the PostgreSQL warehouse | 127.0.0.1 / 5432 / relance |
 | RELANCE_SPARK_HOST / _PORT / _USER | the Spark Thrift Server (profiles.yml too) | 127.0.0.1 / 10000 / relance |
+| RELANCE_SPARK_MASTER | scoring and the plan on Spark (`local[2]`, `spark://host:7077`, `yarn`) | unset: in process |
+| RELANCE_PLAN_PARTITIONS | customer partitions the plan is split into under Spark | the session's parallelism |
 """
 
 from __future__ import annotations
@@ -241,6 +243,16 @@ def lake_dir() -> Path | None:
 
 def lake_location() -> str | None:
     return os.environ.get("RELANCE_LAKE_LOCATION") or None
+
+
+def spark_master() -> str | None:
+    """The Spark master scoring and the plan run on; None keeps them in this process."""
+    return os.environ.get("RELANCE_SPARK_MASTER") or None
+
+
+def plan_partitions() -> int | None:
+    value = os.environ.get("RELANCE_PLAN_PARTITIONS")
+    return int(value) if value else None
 
 
 def engine_connection(name: str) -> dict:

@@ -1,14 +1,17 @@
 """Scoring and the daily plan under Spark (a local session of the pyspark wheel, two cores) equal
 the single process's: the payment-delay champion applied with mapInPandas over the open invoices
 (ids exact, values to float precision), and the plan computed per hash-partition of customers
-under applyInPandas, row for row. One small world, one model and one Spark session for the module."""
+under applyInPandas, row for row; and the daily assets themselves run both on Spark when the compute
+resource names a master. One small world, one model and one Spark session for the module."""
 
 from __future__ import annotations
 
 import sys
 from datetime import date
 from functools import partial
+from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
@@ -86,3 +89,49 @@ def test_the_plan_under_spark_equals_the_single_process_plan(world, spark):
     pd.testing.assert_frame_equal(spread.contact_list, planned)
     pd.testing.assert_frame_equal(spread.blocked, alone.blocked)
     pd.testing.assert_frame_equal(spread.allocations, alone.allocations)
+
+
+def _materialize(asset, world: Path, compute) -> None:
+    """One daily asset of the product's graph, run by Dagster on the world's day."""
+    from orchestration.resources import JourneysConfigResource, MlflowResource, ScoresResource, WarehouseResource
+
+    resources = {
+        "warehouse": WarehouseResource(path=str(world / "warehouse.duckdb")),
+        "mlflow": MlflowResource(tracking_uri=f"sqlite:///{world / 'mlflow.db'}"),
+        "scores": ScoresResource(),
+        "journeys_config": JourneysConfigResource(policy_profile="b2b"),
+        "compute": compute,
+    }
+    assert dg.materialize([asset], partition_key=str(END), resources=resources).success
+
+
+def _table(world: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(world / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def _spark_jobs(spark) -> int:
+    return len(spark.sparkContext.statusTracker().getJobIdsForGroup())
+
+
+def test_the_daily_assets_score_and_plan_on_spark_when_a_master_is_set(world, champion, spark, monkeypatch):
+    """ml_scores and contact_list, as the daily job runs them, with the compute resource in
+    process and then on a Spark master: the same score and plan tables, and Spark did the work."""
+    from orchestration.journeys.assets import contact_list
+    from orchestration.models.assets import ml_scores
+    from orchestration.resources import ComputeResource
+
+    monkeypatch.setenv("RELANCE_HOME", str(world))
+    scores_sql = "select * from ml.invoice_scores order by invoice_id"
+    plan_sql = "select * from journeys.contact_list order by message_id"
+    results = []
+    for compute in (ComputeResource(), ComputeResource(spark_master="local[2]", plan_partitions=PARTITIONS)):
+        jobs = _spark_jobs(spark)
+        _materialize(ml_scores, world, compute)
+        _materialize(contact_list, world, compute)
+        results.append((_table(world, scores_sql), _table(world, plan_sql), _spark_jobs(spark) - jobs))
+    (scores_alone, plan_alone, jobs_alone), (scores_spread, plan_spread, jobs_spread) = results
+    assert len(scores_alone) > 100 and len(plan_alone) > 10
+    assert jobs_alone == 0 and jobs_spread >= 2  # at least one scoring job and the plan's
+    pd.testing.assert_frame_equal(scores_spread, scores_alone, check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(plan_spread, plan_alone)

@@ -9,7 +9,12 @@ from orchestration.journeys.replies import INBOUND_REPLIES
 from orchestration.marts.assets import relance_dbt_models, relance_dbt_scored_models
 from orchestration.marts.parquet_export import export_slice
 from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions, is_backfill
-from orchestration.resources import JourneysConfigResource, SendGridResource, WarehouseResource
+from orchestration.resources import (
+    ComputeResource,
+    JourneysConfigResource,
+    SendGridResource,
+    WarehouseResource,
+)
 
 SENDGRID_EVENTS = dg.AssetKey(["journeys", "sendgrid_events"])
 PORTAL_EVENTS = dg.AssetKey(["journeys", "portal_events"])
@@ -100,10 +105,13 @@ def portal_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     ],
 )
 def contact_list(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, journeys_config: JourneysConfigResource
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    journeys_config: JourneysConfigResource,
+    compute: ComputeResource,
 ):
     from journeys import audit, book, store
-    from journeys.contact_list import blocked_summary, plan_day
+    from journeys.contact_list import blocked_summary
     from journeys.csv_export import write_csv
     from journeys.policy import quarantine_summary
 
@@ -115,7 +123,7 @@ def contact_list(
                 "materialize the day's dbt models first"
             )
         policy = journeys_config.policy()
-        plan = plan_day(day, journeys_config.journeys(), policy, journeys_config.experiments())
+        plan = compute.plan_day(day, journeys_config.journeys(), policy, journeys_config.experiments())
         counts = store.save_plan(con, plan, day.as_of)
         exports = settings.home() / "exports"
         export_slice(con, "journeys.contact_list", exports / "contact_list", context.partition_key)

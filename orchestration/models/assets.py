@@ -9,7 +9,7 @@ from ml.specs import SPECS
 from orchestration import settings
 from orchestration.marts.assets import relance_dbt_models
 from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
-from orchestration.resources import MlflowResource, ScoresResource, WarehouseResource
+from orchestration.resources import ComputeResource, MlflowResource, ScoresResource, WarehouseResource
 
 TRAINING_INPUTS = [
     get_asset_key_for_model([relance_dbt_models], m)
@@ -122,7 +122,11 @@ training_assets = [build_training_asset(spec) for spec in SPECS]
     compute_kind="scikit-learn",
 )
 def ml_scores(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, mlflow: MlflowResource, scores: ScoresResource
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    mlflow: MlflowResource,
+    scores: ScoresResource,
+    compute: ComputeResource,
 ):
     from ml import drift, registry, scoring
     from ml import scores as score_tables
@@ -132,7 +136,7 @@ def ml_scores(
     champions = scoring.load_champions(SPECS)
     for name in (n for n, c in champions.items() if c is None):
         context.log.warning(f"no {name} champion yet: run training_job (make run does on its first run)")
-    scored = scores.score(champions, data, as_of)
+    scored = scores.score(champions, data, as_of, apply=compute.score_apply())
     invoice_scores = scoring.invoice_scores(scored, data, SPECS)
     folder = settings.home() / "reports" / "drift" / context.partition_key
     drifts = {s.spec.name: drift.monitor(s.spec.name, s.features, context.partition_key, folder) for s in scored}
