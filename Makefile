@@ -24,8 +24,8 @@ install: $(VENV)/.installed
 # The venv is rebuilt whenever the dependency set changes; uv installs the locked set in seconds.
 # Bytecode is compiled once here: every dbt step of a run is a new Python process, which would
 # otherwise compile dbt's modules again (about a second each; PYTHONDONTWRITEBYTECODE is set).
+# A venv whose interpreter is missing (moved checkout, dangling link) is rebuilt from scratch.
 $(VENV)/.installed: pyproject.toml requirements.lock
-	# A venv whose interpreter is missing (moved checkout, dangling link) is rebuilt from scratch.
 	test -x $(PY) || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
