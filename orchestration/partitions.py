@@ -53,3 +53,23 @@ def is_backfill(partition_key: str, warehouse) -> bool:
     with warehouse.connect(read_only=True) as con:
         latest = latest_partition(con)
     return latest is not None and partition_key < latest
+
+
+def require_marts_of(partition_key: str, marts_as_of, warehouse) -> None:
+    """Stop a stage that reads the marts when they hold another day than its partition (the
+    day's dbt models not built, or built on another engine): scores or a plan made from another
+    day's marts would be stored under this day as if they were its own. ``marts_as_of``: a
+    timestamp, NaT when the marts are empty."""
+    held = None if marts_as_of is None or marts_as_of != marts_as_of else str(marts_as_of.date())  # NaT != NaT
+    if held == partition_key:
+        return
+    engine = warehouse.engine_name
+    remote = (
+        f"; RELANCE_ENGINE={engine} builds them there, and the stages after dbt read DuckDB's"
+        if engine != "duckdb"
+        else ""
+    )
+    raise ValueError(
+        f"the marts hold {held or 'no day'}, not partition {partition_key}: "
+        f"materialize the day's dbt models first{remote}"
+    )

@@ -8,7 +8,7 @@ from orchestration.ingestion.assets import ERP_DROP
 from orchestration.journeys.replies import INBOUND_REPLIES
 from orchestration.marts.assets import relance_dbt_models, relance_dbt_scored_models
 from orchestration.marts.parquet_export import export_slice
-from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions, is_backfill
+from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions, is_backfill, require_marts_of
 from orchestration.resources import (
     ComputeResource,
     JourneysConfigResource,
@@ -117,11 +117,7 @@ def contact_list(
 
     with warehouse.connect() as con:
         day = book.load(con)
-        if str(day.as_of.date()) != context.partition_key:
-            raise ValueError(
-                f"the marts hold {day.as_of.date()}, not partition {context.partition_key}: "
-                "materialize the day's dbt models first"
-            )
+        require_marts_of(context.partition_key, day.as_of, warehouse)
         policy = journeys_config.policy()
         plan = compute.plan_day(day, journeys_config.journeys(), policy, journeys_config.experiments())
         counts = store.save_plan(con, plan, day.as_of)

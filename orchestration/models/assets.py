@@ -8,7 +8,7 @@ from dagster_dbt import get_asset_key_for_model
 from ml.specs import SPECS
 from orchestration import settings
 from orchestration.marts.assets import relance_dbt_models
-from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions
+from orchestration.partitions import ONE_RUN_PER_DAY, daily_partitions, require_marts_of
 from orchestration.resources import ComputeResource, MlflowResource, ScoresResource, WarehouseResource
 
 TRAINING_INPUTS = [
@@ -32,11 +32,15 @@ def training_asset_name(model_name: str) -> str:
     return f"{model_name}_model"
 
 
-def _load(warehouse: WarehouseResource):
+def _load(warehouse: WarehouseResource, partition_key: str | None = None):
+    """The marts the models read, and their day (checked against the scoring partition's)."""
     from ml import data
 
     with warehouse.connect(read_only=True) as con:
-        return data.load(con), data.as_of_date(con)
+        as_of = data.as_of_date(con)
+        if partition_key is not None:
+            require_marts_of(partition_key, as_of, warehouse)
+        return data.load(con), as_of
 
 
 def _training_result(model_name: str, result: dict) -> dg.MaterializeResult:
@@ -132,7 +136,7 @@ def ml_scores(
     from ml import scores as score_tables
 
     mlflow.connect()
-    data, as_of = _load(warehouse)
+    data, as_of = _load(warehouse, context.partition_key)
     champions = scoring.load_champions(SPECS)
     for name in (n for n, c in champions.items() if c is None):
         context.log.warning(f"no {name} champion yet: run training_job (make run does on its first run)")
