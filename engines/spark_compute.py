@@ -9,9 +9,7 @@ configuration): ``session()`` builds one from a master URL.
 
 from __future__ import annotations
 
-import os
 import pickle
-import sys
 
 import pandas as pd
 from pyspark.sql import SparkSession
@@ -26,10 +24,7 @@ SPARK_TYPES = {"f": T.DoubleType(), "i": T.LongType(), "u": T.LongType(), "b": T
 def session(master: str = "local[2]", app: str = "relance") -> SparkSession:
     """A Spark session on ``master`` with the settings the results depend on (UTC, Arrow). Its
     Python workers run PYSPARK_PYTHON, which must hold this project and its lock (locally: this
-    interpreter; on a cluster: an archived environment, Spark's "Python package management").
-    A local master's workers default to this very interpreter, which holds the project."""
-    if master.startswith("local"):
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    interpreter; on a cluster: an archived environment, Spark's "Python package management")."""
     return (
         SparkSession.builder.master(master)
         .appName(app)

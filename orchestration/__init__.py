@@ -4,7 +4,7 @@ journeys); this package only turns it into assets, checks, resources, schedules 
 import os
 
 # Telemetry off also when Dagster is started without the Makefile (which exports the same
-# switches). Dagster's is off in the instance's dagster.yaml (settings.DAGSTER_YAML; ephemeral
+# switches). Dagster's is off in the instance's dagster.yaml (orchestration/dagster.yaml; ephemeral
 # instances never send), dbt's in dbt_project.yml; these three libraries read only the
 # environment, when the assets import them, so the switch has to be in it first. setdefault:
 # a user's own value wins.

@@ -2,7 +2,7 @@
 running for good and the one-run-at-a-time queue would wait behind them.
 
 Runs the daemon launches (schedules, sensors, UI backfills) are watched by Dagster's run
-monitoring (settings.DAGSTER_YAML). Runs `make run` executes in its own process carry that
+monitoring (orchestration/dagster.yaml). Runs `make run` executes in its own process carry that
 process's id and host; the next `make run` marks those whose process is no longer alive failed.
 """
 

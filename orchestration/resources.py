@@ -4,6 +4,8 @@ set fields instead."""
 
 from __future__ import annotations
 
+import os
+import sys
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -239,7 +241,10 @@ class ComputeResource(dg.ConfigurableResource):
     def _session(self):
         from engines import spark_compute
 
-        return spark_compute.session(self.master())
+        master = self.master()
+        if master.startswith("local"):  # a local master's workers are this interpreter, which holds the project
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        return spark_compute.session(master)
 
 
 def default_resources() -> dict:

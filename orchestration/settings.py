@@ -274,21 +274,8 @@ def engine_connection(name: str) -> dict:
     }
 
 
-DAGSTER_YAML = """\
-# Written by Relance (orchestration/settings.py).
-telemetry:
-  enabled: false
-concurrency:
-  runs:
-    # DuckDB takes one writer at a time: queued runs (schedules, sensors, UI backfills) go one by one.
-    max_concurrent_runs: 1
-# The daemon fails a launched run that never starts or whose worker died, instead of leaving it
-# STARTED for good (runs `make run` executes in process: orchestration/abandoned_runs.py).
-run_monitoring:
-  enabled: true
-  start_timeout_seconds: 300
-  max_resume_run_attempts: 0
-"""
+# The instance configuration every Dagster home of Relance gets (telemetry off, one run at a time).
+DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
 
 
 def dagster_home() -> Path:
@@ -296,9 +283,9 @@ def dagster_home() -> Path:
     telemetry off, one run at a time."""
     path = Path(os.environ.get("DAGSTER_HOME") or home() / "dagster")
     path.mkdir(parents=True, exist_ok=True)
-    config = path / "dagster.yaml"
-    if not config.exists() or config.read_text() != DAGSTER_YAML:
-        config.write_text(DAGSTER_YAML)
+    config, wanted = path / "dagster.yaml", DAGSTER_YAML.read_text()
+    if not config.exists() or config.read_text() != wanted:
+        config.write_text(wanted)
     return path
 
 
