@@ -60,6 +60,7 @@ class WarehouseResource(dg.ConfigurableResource):
         con = duckdb.connect(str(self.file), read_only=read_only)
         try:
             con.execute("set TimeZone = 'UTC'")
+            con.execute(f"set memory_limit = '{settings.duckdb_memory_limit()}'")  # validated: a size
             yield con
         finally:
             con.close()

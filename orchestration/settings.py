@@ -16,6 +16,7 @@ functions for every field left unset; domain packages receive the values as para
 | RELANCE_AUTO_ACCEPT_TEXT_PROMISES | a promise read in an e-mail counts without a person's confirmation | off |
 | RELANCE_BRAND_<KEY> | overrides a key of journeys/config/branding.yaml (e.g. RELANCE_BRAND_COMPANY_NAME) | the file |
 | RELANCE_HISTORY_START | first day of the daily partitions (read as Dagster loads the definitions) | the data's |
+| RELANCE_DUCKDB_MEMORY_LIMIT | memory DuckDB may use before it spills to disk (warehouse connections, dbt) | 3GB |
 | RELANCE_RETENTION_DAYS | raw partitions and simulator drops kept behind the newest | 35 |
 | RELANCE_SCHEDULE_TIMEZONE | time zone of the 06:00 daily schedule (read when Dagster loads the definitions) | UTC |
 | RELANCE_SIM_CUSTOMERS / _MONTHS / _SEED | size of the simulated world created on first run | 1000 / 24 / 42 |
@@ -129,15 +130,12 @@ def policy_profile() -> str:
 
 
 def auto_accept_text_promises() -> bool:
-    """RELANCE_AUTO_ACCEPT_TEXT_PROMISES: a promise to pay read in a customer's e-mail counts at
-    once (as the ERP's and the portal's do) instead of awaiting a person's confirmation in the
-    cockpit. Off by default: the date and amount are read by rules a person should check."""
+    """A promise read in an e-mail counts at once, unconfirmed. Off by default: rules read its date."""
     return os.environ.get("RELANCE_AUTO_ACCEPT_TEXT_PROMISES", "").lower() in ("1", "true", "yes", "on")
 
 
 def reporting_currency() -> str | None:
-    """RELANCE_REPORTING_CURRENCY (an ISO 4217 code): the currency fct_customer_balances also
-    states balances in, converted with the ERP's own exchange_rates only. Unset: never converted."""
+    """The ISO 4217 code fct_customer_balances also adds balances up in (with the ERP's own rates)."""
     value = (os.environ.get("RELANCE_REPORTING_CURRENCY") or "").strip().upper()
     if value and not re.fullmatch(r"[A-Z]{3}", value):
         raise ValueError(f"RELANCE_REPORTING_CURRENCY must be a three-letter currency code such as EUR, not {value!r}")
@@ -155,9 +153,8 @@ def brand_overrides() -> dict[str, str]:
 
 
 def portal_secret() -> str:
-    """The key that signs the customer portal's links: RELANCE_PORTAL_SECRET, else a random key
-    made once under RELANCE_HOME (readable by its owner only), never a guessable default: a known
-    key would let anyone forge a link."""
+    """RELANCE_PORTAL_SECRET, else a random key made once under RELANCE_HOME (owner-only): never a
+    guessable default, with which anyone could forge a portal link."""
     value = os.environ.get("RELANCE_PORTAL_SECRET")
     if value:
         return value
@@ -180,14 +177,12 @@ def portal_events_dir() -> Path:
 
 
 def cockpit_warehouse() -> Path:
-    """What the cockpit reads (COCKPIT_WAREHOUSE): a DuckDB file, opened read-only, or the Parquet
-    exports folder; by default the published copy, never the file the pipeline writes."""
+    """A DuckDB file (read-only) or the Parquet exports; by default the published copy, never the live file."""
     return Path(os.environ.get("COCKPIT_WAREHOUSE") or published_path()).resolve()
 
 
 def cockpit_state_dir() -> Path:
-    """The cockpit's own files (COCKPIT_STATE_DIR): people's decisions and the password file,
-    apart from the warehouse the pipeline writes."""
+    """The cockpit's own files (people's decisions, passwords), apart from the pipeline's warehouse."""
     return Path(os.environ.get("COCKPIT_STATE_DIR") or home() / "cockpit").resolve()
 
 
@@ -195,6 +190,17 @@ def cockpit_secrets() -> Path | None:
     """A Streamlit secrets.toml whose [auth] section signs people in through OIDC (COCKPIT_SECRETS)."""
     value = os.environ.get("COCKPIT_SECRETS")
     return Path(value).resolve() if value else None
+
+
+def duckdb_memory_limit() -> str:
+    """Past it DuckDB spills to disk; its own default, 80 % of RAM, let 100k customers' ingestion take 8.5 GB."""
+    value = (os.environ.get("RELANCE_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT).strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value, flags=re.IGNORECASE):
+        raise ValueError(f"RELANCE_DUCKDB_MEMORY_LIMIT={value!r}: expected a size such as 3GB or 512MB")
+    return value
+
+
+DUCKDB_MEMORY_LIMIT = "3GB"  # dbt_project/profiles.yml has the same default for dbt run by hand
 
 
 def retention_days() -> int:

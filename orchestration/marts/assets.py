@@ -46,6 +46,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     in full whenever the vars change, i.e. once per partition). dbt's unit tests check the SQL
     against fixed rows, not the day's data: CI runs them (tests/test_marts.py), daily runs don't."""
     dbt_vars = {"as_of_date": context.partition_key, "warehouse": str(warehouse.file)}
+    dbt_vars |= {"memory_limit": settings.duckdb_memory_limit()}
     dbt_vars |= {"reporting_currency": settings.reporting_currency()} if settings.reporting_currency() else {}
     args = ["build", "--target", warehouse.engine_name, "--vars", json.dumps(dbt_vars)]
     args += ["--exclude-resource-type", "unit_test"]
