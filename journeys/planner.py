@@ -19,6 +19,7 @@ from journeys.schedule import not_before, slot_for
 if TYPE_CHECKING:  # the book is contact_list's, which drives this module
     from journeys.contact_list import Book
 
+ONE_TOUCH_DETAIL = "another message to this customer is planned for the same day"
 INTERNAL_TASKS = ("dispute_routing", "payment_plan_review", "owner_notice")  # internal work: no block stops it
 
 
@@ -154,6 +155,11 @@ class Planner:
                 f"{msg['experiment']}: holdout arm",
                 keep_in_list=True,
             )
+        # What an earlier run of the day sent stops only a message that would go: a re-run then
+        # records the first run's reason for one any other rule blocks (the first run judged it
+        # before planning what it sent), and still never reaches a customer twice in a day.
+        if msg["message_id"] not in self.delivered_today and msg["customer_id"] in self.reached_today:
+            return self._block_message(msg, group, "one_touch_per_day", ONE_TOUCH_DETAIL)
         self._accept(msg | {"action": "send"})
         if lead.touchpoint == "account_owner" and msg["tone"] not in FIRM_TONES:
             self._owner_notice(msg, "sent with this step")
@@ -173,7 +179,7 @@ class Planner:
             return "no_reachable_contact", "every contact opted out, unsubscribed, bounced or has no address"
         already_sent = msg["message_id"] in self.delivered_today
         if not already_sent and customer_id in self.planned_touches:
-            return "one_touch_per_day", "another message to this customer is planned for the same day"
+            return "one_touch_per_day", ONE_TOUCH_DETAIL
         touches = self._touch_times(customer_id)
         spacing = self.send_day - pd.Timedelta(days=self.policy.min_days_between_reminders - 1)
         recent = [t for t in touches if t >= spacing]
@@ -182,11 +188,6 @@ class Planner:
         week = [t for t in touches if t >= self.send_day - pd.Timedelta(days=6)]
         if len(week) >= self.policy.weekly_cap:
             return "weekly_cap", f"{len(week)} touches in the last 7 days"
-        # What an earlier run of the day sent is checked after the history's rules: a re-run then
-        # records the same reason as the first run for a message those rules block anyway (the
-        # first run had not yet planned what it sent when it judged that message).
-        if not already_sent and customer_id in self.reached_today:
-            return "one_touch_per_day", "another message to this customer is planned for the same day"
         if msg["tone"] in FIRM_TONES and not self._owner_told(customer_id):
             self._owner_notice(msg, f"before the {msg['tone']} message {lead.step}")
             return "owner_notice_pending", "account owner notified today"

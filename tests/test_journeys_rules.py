@@ -142,6 +142,28 @@ def test_a_rerun_records_the_reason_the_first_run_gave_for_a_message_the_history
     assert set(rerun.blocked.rule) == {"min_spacing"}
 
 
+def test_a_rerun_records_the_owner_notice_the_first_run_waited_for_and_sends_nothing_more():
+    """The 30-day soak's second finding: a firm message waiting for the owner's notice was
+    recorded, on the re-run after a letter had gone, as blocked by the letter."""
+    history = pd.DataFrame(columns=HISTORY_COLUMNS)
+    first = plan_day(Book(MONDAY, one_invoice(64), ONE_CONTACT, history), JOURNEYS, POLICIES[0])
+    assert set(first.blocked.rule) == {"owner_notice_pending"}
+    lettered = pd.DataFrame([{"message_id": "rl-letter-of-the-first-run", "customer_id": "C1", "channel": "letter"}])
+    rerun = plan_day(Book(MONDAY, one_invoice(64), ONE_CONTACT, history, sent_today=lettered), JOURNEYS, POLICIES[0])
+    assert set(rerun.blocked.rule) == {"owner_notice_pending"}
+    assert not rerun.contact_list.action.eq("send").any()
+
+
+def test_a_message_that_would_go_to_a_customer_an_earlier_run_reached_is_blocked():
+    called = pd.DataFrame([{"message_id": "rl-call-of-the-first-run", "customer_id": "C1", "channel": "call"}])
+    history = pd.DataFrame(columns=HISTORY_COLUMNS)
+    alone = plan_day(Book(MONDAY, one_invoice(20), ONE_CONTACT, history), JOURNEYS, POLICIES[0])
+    assert alone.contact_list.action.eq("send").any()
+    rerun = plan_day(Book(MONDAY, one_invoice(20), ONE_CONTACT, history, sent_today=called), JOURNEYS, POLICIES[0])
+    assert set(rerun.blocked.rule) == {"one_touch_per_day"}
+    assert not rerun.contact_list.action.eq("send").any()
+
+
 @pytest.mark.parametrize(
     "profile, offer",
     [
