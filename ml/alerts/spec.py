@@ -61,6 +61,21 @@ def training_sample(customer_ids: pd.Series, size: int, seed: int) -> pd.Index:
     return pd.Index(np.random.default_rng(seed).choice(ids.to_numpy(), size=size, replace=False))
 
 
+def _only(data: dict, customers: pd.Index) -> dict:
+    """``data`` cut to the rows of ``customers`` when they are a small part of the book (a
+    training sample: each series is then computed on their events only); else ``data`` as it is
+    (scoring every customer: no copy)."""
+    if len(customers) > SMALL_PART * data["invoices"].customer_id.nunique():
+        return data
+    return {
+        name: frame[frame.customer_id.isin(customers)] if "customer_id" in frame else frame
+        for name, frame in data.items()
+    }
+
+
+SMALL_PART = 0.5
+
+
 @dataclass(frozen=True)
 class BehaviourChange:
     """The behaviour-change detector as an ml.spec.ModelSpec."""
@@ -89,12 +104,12 @@ class BehaviourChange:
         """Every monitorable series once a month, labelled by the hindsight evidence known
         LABEL_WAIT later (instants whose label is not known by ``known_until`` are left out)."""
         frames = []
-        sample = training_sample(data["invoices"].customer_id, TRAINING_CUSTOMERS, PARAMS["seed"])
-        for at in _instants(data, known_until - labels.LABEL_WAIT):
+        instants = _instants(data, known_until - labels.LABEL_WAIT)
+        data = _only(data, training_sample(data["invoices"].customer_id, TRAINING_CUSTOMERS, PARAMS["seed"]))
+        for at in instants:
             later = at + labels.LABEL_WAIT
             for change_type in series.CHANGE_TYPES:
                 customers, _ = _series(data, change_type, at)
-                customers = customers[customers.isin(sample)]
                 _, seen_later = _series(data, change_type, later, customers)
                 label = labels.hindsight(seen_later["value"], _ages(seen_later, later), change_type)
                 frames.append(
@@ -112,6 +127,7 @@ class BehaviourChange:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
     def features(self, data: dict, rows: pd.DataFrame) -> pd.DataFrame:
+        data = _only(data, pd.Index(rows.customer_id.unique()))
         parts = []
         for (at, change_type), group in rows.groupby(["as_of", "change_type"], sort=False):
             _, grid = _series(data, change_type, at, pd.Index(group.customer_id))
