@@ -118,8 +118,8 @@ def spark_thrift_server(timeout: float = 180.0):
     finally:
         os.killpg(process.pid, 15)
         try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:  # a JVM slow to shut down on a loaded machine: no need to wait
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # its shutdown hooks often take a minute; its folder goes anyway
             os.killpg(process.pid, 9)
             process.wait()
         log.close()
