@@ -286,32 +286,3 @@ def test_a_day_without_a_champion_then_a_scored_day_write_the_alerts_table():
     )
     assert scores.write(con, "2026-06-30", no_invoices, {"customer_alerts": day})["customer_alerts"] == 1
     assert con.execute("select customer_id, size from ml.customer_alerts").fetchall() == [("C1", 6.0)]
-
-
-def test_training_uses_every_customer_of_a_small_book_and_a_reproducible_sample_of_a_large_one():
-    from ml.alerts.spec import training_sample
-
-    small = pd.Series(["C3", "C1", "C2", "C1"])
-    assert list(training_sample(small, size=5, seed=1)) == ["C1", "C2", "C3"]
-    large = pd.Series([f"C{i:05d}" for i in range(2_000)])
-    drawn = training_sample(large, size=300, seed=1)
-    assert len(drawn) == 300 and drawn.is_unique and drawn.isin(large).all()
-    assert drawn.equals(training_sample(large.sample(frac=1, random_state=3), size=300, seed=1))  # order-free
-    assert not drawn.equals(training_sample(large, size=300, seed=2))
-
-
-def test_the_training_rows_of_a_book_above_the_cap_come_from_the_sample_only(monkeypatch):
-    from ml.alerts import spec as alert_spec
-
-    data = world(1)
-    every = SPEC.observations(data, AS_OF)
-    monkeypatch.setattr(alert_spec, "TRAINING_CUSTOMERS", 3)
-    sampled = SPEC.observations(data, AS_OF)
-    sample = alert_spec.training_sample(data["invoices"].customer_id, 3, 42)
-    assert every.customer_id.nunique() > 3 and 0 < sampled.customer_id.nunique() <= 3
-    # the sample's own rows, labels and features are what the whole book gives them
-    theirs = every[every.customer_id.isin(sample)].reset_index(drop=True)
-    pd.testing.assert_frame_equal(sampled, theirs)
-    cut = SPEC.features(data, sampled)
-    monkeypatch.setattr(alert_spec, "SMALL_PART", -1)  # every customer's events, as scoring sees them
-    pd.testing.assert_frame_equal(cut, SPEC.features(data, theirs))
