@@ -30,6 +30,7 @@ PARAMS = {"false_alarms_per_year": 0.002, "draws": 50, "seed": 42}
 # (customers × monthly instants × change types, 48 columns each) grow with the book; at 100,000
 # customers the whole book took over 9 GB. Scoring still covers every customer.
 TRAINING_CUSTOMERS = 10_000
+SMALL_PART = 0.5  # below this share of the book, the sample's series are computed on its events alone
 TEST_DAYS = 120
 GRID = pd.Timedelta(days=30)  # observation instants: one a month per customer series
 WARM_UP = pd.Timedelta(days=180)  # the first instant: half a year into the export
@@ -71,9 +72,6 @@ def _only(data: dict, customers: pd.Index) -> dict:
         name: frame[frame.customer_id.isin(customers)] if "customer_id" in frame else frame
         for name, frame in data.items()
     }
-
-
-SMALL_PART = 0.5
 
 
 @dataclass(frozen=True)
