@@ -39,12 +39,14 @@ def session(master: str = "local[2]", app: str = "relance") -> SparkSession:
 def score_on_spark(spark: SparkSession, champion: Champion, keys: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
     """``ml.scoring.score_rows(champion, keys, X)`` with the rows spread over Spark's partitions:
     each batch gets back the features' own dtypes (Arrow widens some), then is scored by the same
-    function. The model travels in the closure; rows come back in no particular order."""
+    function. The model travels in the closure; rows come back in no particular order, with the
+    in-process result's dtypes (Spark hands text back as Python objects)."""
     clash = set(keys.columns) & set(X.columns)
     if clash:
         raise ValueError(f"key columns are also features: {sorted(clash)}")
     key_columns, dtypes = list(keys.columns), X.dtypes
-    schema = _schema(score_rows(champion, keys.head(1), X.head(1)))
+    sample = score_rows(champion, keys.head(1), X.head(1))
+    schema = _schema(sample)
 
     def batches(frames):
         for frame in frames:
@@ -52,7 +54,7 @@ def score_on_spark(spark: SparkSession, champion: Champion, keys: pd.DataFrame, 
 
     rows = spark.createDataFrame(keys.join(X).reset_index(drop=True))
     scored = rows.repartition(spark.sparkContext.defaultParallelism).mapInPandas(batches, schema)
-    return scored.toPandas()
+    return scored.toPandas().astype(sample.dtypes)
 
 
 def plan_on_spark(
