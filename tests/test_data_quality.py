@@ -54,6 +54,7 @@ def test_a_clean_drop_passes_every_check(con, tmp_path):
         ("1890-05-01", "1890-05-31", {"dates(issue_date)": 1, "dates(due_date)": 1}),
         ("2025-02-10", "2099-03-12", {"dates(due_date)": 1}),
         ("2025-03-02", "2025-04-01", {"dates(issue_date)": 1}),  # issued after its extraction
+        ("0001-01-01", "9999-12-31", {"dates(issue_date)": 1, "dates(due_date)": 1}),  # beyond datetime64[ns]
     ],
 )
 def test_implausible_dates_that_ingestion_accepts_fail_a_blocking_check(con, tmp_path, issued, due, failing):
