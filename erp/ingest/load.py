@@ -18,7 +18,7 @@ import duckdb
 
 from erp.contract import TABLES, Table
 from erp.ingest import rules
-from erp.ingest.check import check_rows, extra_columns, reason_counts
+from erp.ingest.check import check_rows, extra_columns, raw_row, reason_counts
 from erp.ingest.files import DropFileError, find_table_file, inspect_file
 from erp.ingest.rules import literal, quote
 from erp.ingest.stage import Staged, stage_file
@@ -168,9 +168,9 @@ def _insert(con, table: Table, staged: Staged, partition: str, report: LoadRepor
         from checked where len(_reasons) = 0 order by _line""")
     con.execute(f"""
         insert into raw.rejects
-        select {literal(table.name)}, {part}::DATE, {source}, _line, _raw, array_to_string(_reasons, '; '),
-               now()::TIMESTAMP
-        from checked where len(_reasons) > 0""")
+        select {literal(table.name)}, {part}::DATE, {source}, c._line, {raw_row(staged)},
+               array_to_string(c._reasons, '; '), now()::TIMESTAMP
+        from checked c join {staged.name} s on s._line = c._line where len(c._reasons) > 0""")
     unparsed = _insert_unparsed(con, staged, table.name, part, source)
     loaded, rejected = con.execute(
         "select count(*) filter (where len(_reasons) = 0), count(*) filter (where len(_reasons) > 0) from checked"
