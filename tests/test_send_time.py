@@ -177,3 +177,26 @@ def test_a_day_scored_before_the_first_champion_leaves_no_untyped_table_behind()
     day = pd.DataFrame({"contact_id": ["K1"], "best_hour_local": [9]})
     scores.write(con, "2026-03-02", pd.DataFrame(), {"contact_send_times": day})
     assert con.execute("select contact_id, best_hour_local from ml.contact_send_times").fetchall() == [("K1", 9)]
+
+
+def test_counts_computed_by_groups_of_contacts_equal_each_rows_own_emails_before_it(monkeypatch):
+    """The counts are computed a group of contacts at a time (memory); every row must still get
+    exactly its own contact's e-mails known strictly before its instant, whatever the grouping."""
+    from ml.send_time import features
+
+    log = features.send_log(world(segments(per_segment=6, emails=25), seed=3))
+    rng = np.random.default_rng(5)
+    rows = pd.DataFrame(
+        {
+            "contact_id": rng.choice([*log.contact_id.unique(), "nobody"], 300),
+            "as_of": START + pd.to_timedelta(rng.integers(0, 420, 300), unit="D"),
+        }
+    )
+    one_hot = pd.DataFrame(features.one_hot_counts(log), columns=features.COUNTS)
+    expected = np.array(
+        [one_hot[(log.contact_id == c).to_numpy() & (log.known_at < t).to_numpy()].sum() for c, t in rows.to_numpy()]
+    )
+    for chunk in (10_000, 40, 1):  # one group, a few, one per e-mail
+        monkeypatch.setattr(features, "LOG_CHUNK", chunk)
+        np.testing.assert_array_equal(features.counts_before(rows, log).to_numpy(), expected)
+    assert expected[:, :24].sum() > 100  # rows do see e-mails
