@@ -142,6 +142,16 @@ def test_drift_report_fires_on_a_shifted_batch_only(tmp_path):
     assert alarm.report_path.stat().st_size > 100_000  # the self-contained HTML report
 
 
+def test_a_large_days_rows_are_compared_as_a_seeded_sample_and_a_shift_still_fires(tmp_path):
+    rng = np.random.default_rng(1)
+    reference = pd.DataFrame({f"f{i}": rng.normal(size=3000) for i in range(3)})
+    big = pd.DataFrame({f"f{i}": rng.normal(size=200_000) for i in range(3)})
+    sample = drift.current_sample(big)
+    assert len(sample) == drift.CURRENT_ROWS and sample.index.equals(drift.current_sample(big).index)
+    assert drift.current_sample(big.head(10)).equals(big.head(10))  # a small day is compared whole
+    assert drift.drift_report(reference, big.assign(f0=big.f0 + 0.3), tmp_path / "big.html").drifted_features == ["f0"]
+
+
 def test_scoring_shortcut_gives_the_same_features_as_the_as_of_join():
     """Rows observed at one instant take a lookup instead of merge_asof: same numbers."""
     from ml.history import events_before
