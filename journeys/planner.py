@@ -19,6 +19,7 @@ from journeys.schedule import not_before, slot_for
 if TYPE_CHECKING:  # the book is contact_list's, which drives this module
     from journeys.contact_list import Book
 
+LOOKBACK = pd.Timedelta(days=30)  # the longest any contact rule looks back (spacing, weekly cap, owner notice)
 ONE_TOUCH_DETAIL = "another message to this customer is planned for the same day"
 INTERNAL_TASKS = ("dispute_routing", "payment_plan_review", "owner_notice")  # internal work: no block stops it
 
@@ -57,7 +58,11 @@ class Planner:
         fixed_hour_journeys: set[str],
     ):
         self.book, self.policy, self.experiments, self.send_day = book, policy, experiments, send_day
-        self.history, self.fixed_hour_journeys = history, fixed_hour_journeys  # the latter at the default hour
+        self.fixed_hour_journeys = fixed_hour_journeys  # at the default hour
+        # the last LOOKBACK of touches, by customer: the rules read one customer's at a time, and
+        # filtering the whole history for each (O(customers x touches)) took minutes at 100,000
+        self.recent = history[history.sent_at >= send_day - LOOKBACK].reset_index(drop=True)
+        self.recent_rows = self.recent.groupby("customer_id", sort=False).indices
         self.not_before = not_before(send_day)
         self.customer_blocks, self.invoice_blocks = rules.active_blocks(book.blocks, send_day)
         self.emailable = rules.reachable_contact(book.contacts)
@@ -205,16 +210,17 @@ class Planner:
         )
         msg["reason_now"] += "; by letter: no contact can be e-mailed"
 
+    def _history_of(self, customer_id: str) -> pd.DataFrame:
+        return self.recent.iloc[self.recent_rows.get(customer_id, [])]
+
     def _touch_times(self, customer_id: str) -> list[pd.Timestamp]:
-        past = rules.recent_touches(self.history, customer_id, self.send_day - pd.Timedelta(days=30))
+        past = rules.recent_touches(self._history_of(customer_id), self.send_day - LOOKBACK)
         return [t.normalize() for t in past.sent_at] + self.planned_touches.get(customer_id, [])
 
     def _owner_told(self, customer_id: str) -> bool:
-        h = self.history
+        h = self._history_of(customer_id)
         told = h[
-            (h.customer_id == customer_id)
-            & (h.step == "owner_notice")
-            & (h.sent_at >= self.send_day - pd.Timedelta(days=30))
+            (h.step == "owner_notice")
             & (h.sent_at < self.send_day - pd.Timedelta(days=self.policy.owner_notice_days - 1))
         ]
         return len(told) > 0

@@ -116,8 +116,9 @@ def firm_tone_allowed(policy: Policy, max_days_past_due: int) -> bool:
     return max_days_past_due >= policy.firm_tone_from_dpd
 
 
-def recent_touches(history: pd.DataFrame, customer_id: str, since: pd.Timestamp) -> pd.DataFrame:
-    h = history[(history.customer_id == customer_id) & (history.sent_at >= since)]
+def recent_touches(history: pd.DataFrame, since: pd.Timestamp) -> pd.DataFrame:
+    """The customer-facing touches of ``history`` (one customer's) sent since ``since``."""
+    h = history[history.sent_at >= since]
     return h[h.channel.isin(CUSTOMER_FACING)].drop_duplicates("message_id")
 
 
