@@ -1,11 +1,13 @@
 """Behaviour-change training on a sample of the book (ml.alerts.spec.TRAINING_CUSTOMERS): every
 customer of a small book, a reproducible sample of a large one, and for the sampled customers
-exactly the rows, labels and features the whole book gives them."""
+exactly the rows, labels and features the whole book gives them; and the per-customer figures
+the series need, computed for every customer at once."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from ml.alerts import series
 from ml.alerts.spec import SPEC
 from tests.test_alerts import AS_OF, world
 
@@ -37,3 +39,14 @@ def test_the_training_rows_of_a_book_above_the_cap_come_from_the_sample_only(mon
     cut = SPEC.features(data, sampled)
     monkeypatch.setattr(alert_spec, "SMALL_PART", -1)  # every customer's events, as scoring sees them
     pd.testing.assert_frame_equal(cut, SPEC.features(data, theirs))
+
+
+def test_a_customers_usual_method_is_its_most_frequent_the_first_alphabetically_on_a_tie():
+    baseline = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "A", "B", "B", "C", "C", "D"],
+            "method": ["wire", "card", "wire", "wire", "check", None, "card", None],
+        }
+    )
+    usual = series.usual_method(baseline)
+    assert usual.to_dict() == {"A": "wire", "B": "check", "C": "card"}  # D: no method known, no usual one

@@ -67,9 +67,17 @@ def _methods(data: dict, at: pd.Timestamp) -> pd.DataFrame:
     )
     per = per.sort_values(["customer_id", "known_at"], kind="stable")
     rank = per.groupby("customer_id").cumcount()
-    usual = per[rank < BASELINE_EVENTS].groupby("customer_id").method.agg(lambda m: m.mode().iloc[0])
-    unusual = per.method.ne(per.customer_id.map(usual))
+    unusual = per.method.ne(per.customer_id.map(usual_method(per[rank < BASELINE_EVENTS])))
     return per.assign(value=((per.parts > 1) | unusual).astype(float))
+
+
+def usual_method(baseline: pd.DataFrame) -> pd.Series:
+    """Each customer's most frequent method over its baseline (the first in alphabetical order
+    on a tie, as Series.mode gives it), computed for all customers at once: a mode per customer
+    group took minutes at 100,000 customers."""
+    counts = baseline.groupby(["customer_id", "method"]).size().rename("n").reset_index()
+    top = counts.sort_values(["customer_id", "n", "method"], ascending=[True, False, True], kind="stable")
+    return top.drop_duplicates("customer_id").set_index("customer_id").method
 
 
 def _disputes(data: dict, at: pd.Timestamp) -> pd.DataFrame:
