@@ -71,6 +71,7 @@ class Planner:
         week = history[(history.sent_at >= send_day - pd.Timedelta(days=6)) & (history.channel == "call")]
         self.calls_7d = week.dropna(subset=["invoice_id"]).groupby("invoice_id").message_id.nunique().to_dict()
         self.planned: list[dict] = []
+        self.planned_ids: set[str] = set()  # message ids in self.planned: one lookup per owner notice
         self.blocked: list[dict] = []
         self.planned_touches: dict[str, list[pd.Timestamp]] = {}
         self.delivered_today = book.delivered_today  # by an earlier run of this day
@@ -243,9 +244,9 @@ class Planner:
         notice_id = message_id(
             msg["customer_id"], self.send_day, msg["journey"], "owner_notice", "task", msg["currency_code"]
         )
-        if any(p["message_id"] == notice_id for p in self.planned):
+        if notice_id in self.planned_ids:
             return
-        self.planned.append(
+        self._add(
             msg
             | {
                 "message_id": notice_id,
@@ -263,8 +264,12 @@ class Planner:
             }
         )
 
-    def _accept(self, msg: dict) -> None:
+    def _add(self, msg: dict) -> None:
         self.planned.append(msg)
+        self.planned_ids.add(msg["message_id"])
+
+    def _accept(self, msg: dict) -> None:
+        self._add(msg)
         if msg["channel"] in CUSTOMER_FACING:
             self.planned_touches.setdefault(msg["customer_id"], []).append(self.send_day)
 
@@ -272,7 +277,7 @@ class Planner:
         self, msg: dict, group: pd.DataFrame, rule: str, detail: str, keep_in_list: bool = False
     ) -> None:
         if keep_in_list:
-            self.planned.append(msg)
+            self._add(msg)
         for invoice_id in group.invoice_id:
             self._block(
                 msg["customer_id"],

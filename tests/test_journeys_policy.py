@@ -178,6 +178,7 @@ def test_no_planned_send_breaks_a_contact_rule(book, policy):
     invoices = book.invoices.set_index("invoice_id")
     contacts = book.contacts.set_index("contact_id")
     sends = sends_of(plan)
+    assert plan.contact_list.message_id.is_unique, "one message (or owner notice) planned twice"
     earliest = pd.Timestamp(not_before(send_day)).tz_localize(None)
     for msg in sends.itertuples():
         covered = invoices.loc[msg.invoice_ids]

@@ -191,3 +191,16 @@ def test_send_hour_prefers_the_model_then_the_customers_reading_habit(model, rea
     assert hour == expected and (
         "model" in reason if model else "usually reads" in reason if reading else "default" in reason
     )
+
+
+def test_the_account_owner_is_told_once_however_many_firm_messages_ask_for_it():
+    from journeys.planner import Planner
+
+    book = Book(MONDAY, one_invoice(64), ONE_CONTACT, pd.DataFrame(columns=HISTORY_COLUMNS))
+    send_day = MONDAY + pd.Timedelta(days=1)
+    planner = Planner(book, POLICIES[0], (), send_day, book.history.assign(sent_at=pd.NaT), set())
+    msg = {"customer_id": "C1", "journey": "standard", "currency_code": "EUR", "reason_now": "64 days past due"}
+    for channel in ("email", "call"):
+        planner._owner_notice(msg | {"channel": channel}, "before a firm reminder")
+    notices = [p for p in planner.planned if p["step"] == "owner_notice"]
+    assert len(notices) == 1 and notices[0]["channel"] == "task"
