@@ -40,24 +40,19 @@ LARGE_RATE = 0.95  # invoices per customer-month of the simulator's --large size
 
 
 def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc (Linux)."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            parents[int(entry.name)] = int(fields[1])
-            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):  # a process that ended while we looked
-            continue
-    tree, frontier = {pid}, [pid]
+    """Resident memory of a process and all its descendants, from /proc (Linux). The tree is
+    walked through each thread's ``children`` file: scanning every /proc entry five times a
+    second took a fifth of the measured process's GIL time (py-spy)."""
+    total, frontier = 0, [pid]
     while frontier:
-        children = [child for child, parent in parents.items() if parent in frontier and child not in tree]
-        tree.update(children)
-        frontier = children
-    return sum(rss.get(p, 0) for p in tree) / 2**20
+        proc = frontier.pop()
+        try:
+            total += int((Path("/proc") / str(proc) / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            for children in (Path("/proc") / str(proc) / "task").glob("*/children"):
+                frontier.extend(int(child) for child in children.read_text().split())
+        except (OSError, ValueError):  # a process that ended while we looked
+            continue
+    return total / 2**20
 
 
 class StepMemory:
