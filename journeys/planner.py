@@ -15,11 +15,11 @@ from journeys import policy as rules
 from journeys.catalog import Policy
 from journeys.offers import offer_for, preferred_hour, why_customer
 from journeys.schedule import not_before, slot_for
+from journeys.touches import RecentTouches
 
 if TYPE_CHECKING:  # the book is contact_list's, which drives this module
     from journeys.contact_list import Book
 
-LOOKBACK = pd.Timedelta(days=30)  # the longest any contact rule looks back (spacing, weekly cap, owner notice)
 ONE_TOUCH_DETAIL = "another message to this customer is planned for the same day"
 INTERNAL_TASKS = ("dispute_routing", "payment_plan_review", "owner_notice")  # internal work: no block stops it
 
@@ -59,17 +59,12 @@ class Planner:
     ):
         self.book, self.policy, self.experiments, self.send_day = book, policy, experiments, send_day
         self.fixed_hour_journeys = fixed_hour_journeys  # at the default hour
-        # the last LOOKBACK of touches, by customer: the rules read one customer's at a time, and
-        # filtering the whole history for each (O(customers x touches)) took minutes at 100,000
-        self.recent = history[history.sent_at >= send_day - LOOKBACK].reset_index(drop=True)
-        self.recent_rows = self.recent.groupby("customer_id", sort=False).indices
+        self.touches = RecentTouches(history, send_day)
         self.not_before = not_before(send_day)
         self.customer_blocks, self.invoice_blocks = rules.active_blocks(book.blocks, send_day)
         self.emailable = rules.reachable_contact(book.contacts)
         self.callable = rules.reachable_contact(book.contacts, channel="call")
         self.asked_to_stop = set() if policy.letters_after_opt_out else rules.asked_to_stop(book.contacts)
-        week = history[(history.sent_at >= send_day - pd.Timedelta(days=6)) & (history.channel == "call")]
-        self.calls_7d = week.dropna(subset=["invoice_id"]).groupby("invoice_id").message_id.nunique().to_dict()
         self.planned: list[dict] = []
         self.planned_ids: set[str] = set()  # message ids in self.planned: one lookup per owner notice
         self.blocked: list[dict] = []
@@ -92,7 +87,7 @@ class Planner:
                     self.policy,
                     self.send_day,
                     self.invoice_blocks,
-                    self.calls_7d,
+                    self.touches.calls_7d,
                 )
             )
             if verdict:
@@ -186,7 +181,7 @@ class Planner:
         already_sent = msg["message_id"] in self.delivered_today
         if not already_sent and customer_id in self.planned_touches:
             return "one_touch_per_day", ONE_TOUCH_DETAIL
-        touches = self._touch_times(customer_id)
+        touches = self.touches.days(customer_id) + self.planned_touches.get(customer_id, [])
         spacing = self.send_day - pd.Timedelta(days=self.policy.min_days_between_reminders - 1)
         recent = [t for t in touches if t >= spacing]
         if recent and msg["max_days_past_due"] <= self.policy.spacing_until_dpd:
@@ -194,7 +189,7 @@ class Planner:
         week = [t for t in touches if t >= self.send_day - pd.Timedelta(days=6)]
         if len(week) >= self.policy.weekly_cap:
             return "weekly_cap", f"{len(week)} touches in the last 7 days"
-        if msg["tone"] in FIRM_TONES and not self._owner_told(customer_id):
+        if msg["tone"] in FIRM_TONES and not self.touches.owner_told(customer_id, self.policy.owner_notice_days):
             self._owner_notice(msg, f"before the {msg['tone']} message {lead.step}")
             return "owner_notice_pending", "account owner notified today"
         return None
@@ -210,21 +205,6 @@ class Planner:
             msg["customer_id"], self.send_day, msg["journey"], msg["step"], "letter", msg["currency_code"]
         )
         msg["reason_now"] += "; by letter: no contact can be e-mailed"
-
-    def _history_of(self, customer_id: str) -> pd.DataFrame:
-        return self.recent.iloc[self.recent_rows.get(customer_id, [])]
-
-    def _touch_times(self, customer_id: str) -> list[pd.Timestamp]:
-        past = rules.recent_touches(self._history_of(customer_id), self.send_day - LOOKBACK)
-        return [t.normalize() for t in past.sent_at] + self.planned_touches.get(customer_id, [])
-
-    def _owner_told(self, customer_id: str) -> bool:
-        h = self._history_of(customer_id)
-        told = h[
-            (h.step == "owner_notice")
-            & (h.sent_at < self.send_day - pd.Timedelta(days=self.policy.owner_notice_days - 1))
-        ]
-        return len(told) > 0
 
     def _held_out(self, msg: dict) -> bool:
         experiment = exp.experiment_for(self.experiments, msg["journey"], self.send_day)
