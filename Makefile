@@ -48,8 +48,10 @@ run: install dbt-manifest
 backfill: install dbt-manifest
 	$(PY) -m orchestration.run --from $(FROM) $(if $(TO),--to $(TO))
 
+# One worker per core (at most 4: each end-to-end module holds a warehouse, Dagster and MLflow), a
+# module per worker at a time, so a module's fixtures are built once. `pytest -n 0` runs serially.
 test: install dbt-manifest
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 # Python (ruff: lint and format) and the dbt models (sqlfluff, rendered by dbt itself against a
 # scratch warehouse, so the lint never touches the real one).

@@ -34,7 +34,10 @@ SHARED = ROOT.parent / "shared"
 
 def pytest_sessionstart(session):
     """The dbt manifest the definitions load, fresh also when pytest runs without `make test`
-    (a no-op unless a file of the dbt project changed since the last parse)."""
+    (a no-op unless a file of the dbt project changed since the last parse). Only the controller
+    parses: pytest-xdist's workers start once it has, and would race each other for the target folder."""
+    if hasattr(session.config, "workerinput"):
+        return
     subprocess.run(["make", "--no-print-directory", "-s", "dbt-manifest"], cwd=ROOT, check=True)
 
 
