@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,12 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 # The suite runs days of many sources (the IBM sample's 2014, hand-made drops, simulated worlds) in
 # one process, where the definitions load once: their partitions start early enough for all.
 os.environ.setdefault("RELANCE_HISTORY_START", "2010-01-01")
+
+# pytest-xdist's workers run under `python -c`, whose __main__ has neither __spec__ nor __file__:
+# pyspark.sql.connect (which Great Expectations imports whenever pyspark is installed) then takes
+# the process for one of its doctest runs and calls sys.exit(0). Name the worker's main module.
+if getattr(sys.modules["__main__"], "__spec__", None) is None and not hasattr(sys.modules["__main__"], "__file__"):
+    sys.modules["__main__"].__file__ = "pytest-xdist-worker"
 
 # CI (CI=true, set by .ci/run) replays the same examples on every run, so a property test fails
 # or passes for the code, not for the draw; elsewhere Hypothesis explores new examples each time.
