@@ -13,6 +13,7 @@ observed (ml.survival), so no quantile says an open invoice was paid in the past
 
 from __future__ import annotations
 
+from collections import ChainMap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -247,7 +248,8 @@ class PaymentDelay:
         if not self.options.floor_at_zero:
             return data
         floored = data["invoices"].assign(days_late=data["invoices"].days_late.clip(lower=0))
-        return data | {"invoices": floored, "history": settled_history(floored)}  # history floored too
+        # history floored too; the other tables looked up in ``data`` (read when asked: ml.data.Marts)
+        return ChainMap({"invoices": floored, "history": settled_history(floored)}, data)
 
     def observations(self, data: dict, known_until: pd.Timestamp) -> pd.DataFrame:
         """Invoices observed while open, labelled with their days late as known on ``known_until``

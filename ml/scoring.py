@@ -4,10 +4,12 @@ another type stops scoring with a clear error instead of scoring the book with g
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
+from ml.data import Marts
 from ml.spec import INVOICE_SCORES, ModelSpec
 
 BOOK_COLUMNS = ["invoice_id", "customer_id", "currency_code", "due_date", "open_amount"]
@@ -85,9 +87,16 @@ def score_rows(champion: Champion, keys: pd.DataFrame, X: pd.DataFrame) -> pd.Da
     return keys.join(pred.rename(columns=spec.score_columns))
 
 
-def score_all(champions: dict[str, Champion | None], data: dict, as_of: pd.Timestamp, apply=None) -> list[Scored]:
+def score_all(champions: dict[str, Champion | None], data: Mapping, as_of: pd.Timestamp, apply=None) -> list[Scored]:
+    """Every champion's scores, one model after the other; from ``ml.data.Marts``, each model's
+    own tables are let go once it is scored (memory holds one model's tables at a time)."""
     computed: dict = {}
-    return [score(c, data, as_of, computed, apply) for c in champions.values() if c is not None]
+    scored = []
+    for champion in (c for c in champions.values() if c is not None):
+        scored.append(score(champion, data, as_of, computed, apply))
+        if isinstance(data, Marts):
+            data.release()
+    return scored
 
 
 def invoice_scores(scored: list[Scored], data: dict, specs) -> pd.DataFrame:

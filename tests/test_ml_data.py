@@ -7,6 +7,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
+import pytest
 
 from ml import data
 
@@ -53,3 +54,56 @@ def test_the_marts_day_then_the_frames_on_one_connection(tmp_path):
         assert data.as_of_date(con) == pd.Timestamp("2026-03-31")
         frame = data.frame_of(con.sql("select invoice_id from marts.fct_invoices").to_arrow_table())
         assert frame.invoice_id[0] == "INV-1"
+
+
+def marts_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """The two marts the invoices and their settlement history come from, one settled invoice."""
+    con.execute("create schema marts")
+    con.execute(
+        """create table marts.fct_invoices as select 'INV-1' as invoice_id, 'C-1' as customer_id,
+             'EUR' as currency_code, date '2026-01-01' as issue_date, date '2026-01-31' as due_date,
+             100.0 as invoice_amount, 0.0 as open_amount, date '2026-02-05' as settled_on,
+             5 as days_late_at_settlement, 'paid' as invoice_status, 0 as dispute_count,
+             date '2026-03-31' as as_of_date"""
+    )
+
+
+class CountingConnection:
+    """A DuckDB connection that records the SQL it is asked to run."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con, self.queries = con, []
+
+    def sql(self, query: str):
+        self.queries.append(query)
+        return self.con.sql(query)
+
+
+def test_marts_read_a_table_only_when_a_model_asks_and_once():
+    with duckdb.connect() as con:
+        marts_warehouse(con)
+        counting = CountingConnection(con)
+        marts = data.Marts(counting)
+        assert "payments" in marts and "nonsense" not in marts and not counting.queries  # nothing read to answer
+        history = marts["history"]  # derived from the invoices, which are read on the way
+        assert history.hist_invoices.tolist() == [1] and len(counting.queries) == 1
+        assert marts["invoices"].invoice_id.tolist() == ["INV-1"] and len(counting.queries) == 1
+
+
+def test_releasing_the_marts_keeps_only_what_every_model_reads():
+    with duckdb.connect() as con:
+        marts_warehouse(con)
+        con.execute("create table marts.fct_disputes as select 'INV-1' as invoice_id, null::date as opened_on, "
+                    "null::date as resolved_on")  # fmt: skip
+        counting = CountingConnection(con)
+        marts = data.Marts(counting)
+        invoices, _ = marts["invoices"], marts["disputes"]
+        marts.release()
+        assert marts["invoices"] is invoices and len(counting.queries) == 2  # kept: not read again
+        marts["disputes"]
+        assert len(counting.queries) == 3  # let go: read again when the next model asks
+
+
+def test_an_unknown_table_is_a_key_error_naming_it():
+    with duckdb.connect() as con, pytest.raises(KeyError, match="fct_nothing"):
+        data.Marts(con)["fct_nothing"]

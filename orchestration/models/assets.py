@@ -1,6 +1,8 @@
 """Model training (weekly and on demand) and daily scoring with drift monitoring, one training
 asset per model spec (ml.specs.SPECS) and one scoring asset for all of them."""
 
+from contextlib import contextmanager
+
 import dagster as dg
 import pandas as pd
 from dagster_dbt import get_asset_key_for_model
@@ -32,15 +34,17 @@ def training_asset_name(model_name: str) -> str:
     return f"{model_name}_model"
 
 
-def _load(warehouse: WarehouseResource, partition_key: str | None = None):
-    """The marts the models read, and their day (checked against the scoring partition's)."""
+@contextmanager
+def _marts(warehouse: WarehouseResource, partition_key: str | None = None):
+    """The marts the models read (each table read when a model first asks: ml.data.Marts), and
+    their day, checked against the scoring partition's. The warehouse is open read-only inside."""
     from ml import data
 
     with warehouse.connect(read_only=True) as con:
         as_of = data.as_of_date(con)
         if partition_key is not None:
             require_marts_of(partition_key, as_of, warehouse)
-        return data.load(con), as_of
+        yield data.Marts(con), as_of
 
 
 def _training_result(model_name: str, result: dict) -> dg.MaterializeResult:
@@ -82,8 +86,9 @@ def build_training_asset(spec) -> dg.AssetsDefinition:
         from ml import training
 
         mlflow.connect()
-        data, as_of = _load(warehouse)
-        return _training_result(spec.name, training.run_training(spec, data, as_of))
+        with _marts(warehouse) as (data, as_of):
+            result = training.run_training(spec, data, as_of)
+        return _training_result(spec.name, result)
 
     return _train
 
@@ -136,12 +141,12 @@ def ml_scores(
     from ml import scores as score_tables
 
     mlflow.connect()
-    data, as_of = _load(warehouse, context.partition_key)
     champions = scoring.load_champions(SPECS)
     for name in (n for n, c in champions.items() if c is None):
         context.log.warning(f"no {name} champion yet: run training_job (make run does on its first run)")
-    scored = scores.score(champions, data, as_of, apply=compute.score_apply())
-    invoice_scores = scoring.invoice_scores(scored, data, SPECS)
+    with _marts(warehouse, context.partition_key) as (data, as_of):  # closed before the scores are written
+        scored = scores.score(champions, data, as_of, apply=compute.score_apply())
+        invoice_scores = scoring.invoice_scores(scored, data, SPECS)
     folder = settings.home() / "reports" / "drift" / context.partition_key
     drifts = {s.spec.name: drift.monitor(s.spec.name, s.features, context.partition_key, folder) for s in scored}
     with warehouse.connect() as con:
