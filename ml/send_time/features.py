@@ -38,12 +38,18 @@ def utc_offset(zone: str, day: pd.Timestamp) -> float:
 def segment_of(zones: pd.Series) -> pd.Series:
     """Contacts in the same standard-time offset (a region: similar working hours and habits)
     form a segment; the January offset keeps a zone in one segment across daylight saving."""
-    return zones.map(lambda z: utc_offset(z, pd.Timestamp("2001-01-15")) if isinstance(z, str) else np.nan)
+    january = pd.Timestamp("2001-01-15")
+    return zones.map({zone: utc_offset(zone, january) for zone in zones.dropna().unique()})  # per zone, not e-mail
 
 
 def send_log(data: dict) -> pd.DataFrame:
-    """One row per e-mail to a contact: local hour and weekday, opened, first read hour, acted."""
-    s = data["sends"].dropna(subset=["sent_at_local"]).copy()
+    """One row per e-mail to a contact: local hour and weekday, opened, first read hour, acted;
+    in the order their outcomes became known (sent_at, then message_id). The e-mails are put in
+    that order first and copied once: at 100,000 customers a copy of the log is about 650 MB."""
+    sends = data["sends"]
+    keys = sends[["sent_at", "message_id"]].reset_index(drop=True)[sends.sent_at_local.notna().to_numpy()]
+    s = sends.iloc[keys.sort_values(["sent_at", "message_id"], kind="stable").index].reset_index(drop=True)
+    del keys
     s["local_hour"] = s.sent_at_local.dt.hour
     s["weekday"] = s.sent_at_local.dt.weekday
     s["opened"] = s.was_opened
@@ -51,7 +57,7 @@ def send_log(data: dict) -> pd.DataFrame:
     s["segment"] = segment_of(s.timezone)
     s["utc_offset_hours"] = (s.sent_at_local - s.sent_at).dt.total_seconds() / 3600
     s["known_at"] = s.sent_at + OUTCOME_WAIT
-    return s.sort_values(["known_at", "message_id"], kind="stable").reset_index(drop=True)
+    return s
 
 
 def one_hot_counts(log: pd.DataFrame) -> np.ndarray:
