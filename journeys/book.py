@@ -1,6 +1,7 @@
 """Read the day's book from the marts: the dunning book (mart_dunning_book: open invoices with
 their customer's profile and scores), the contacts and whether each can be e-mailed
-(dim_contacts), every past touch (fct_contacts and Relance's own outbox) and the dunning blocks.
+(dim_contacts), the past touches that still decide something (fct_contacts and Relance's own
+outbox) and the dunning blocks.
 
 What the book holds is defined in dbt, with contracts and tests; this module only reads it and
 gives the columns the dtypes a journey condition expects (journeys.catalog.INVOICE_COLUMNS).
@@ -14,6 +15,9 @@ import pandas as pd
 from journeys import store
 from journeys.catalog import INVOICE_COLUMNS
 from journeys.contact_list import EVIDENCE_COLUMNS, Book
+from journeys.schedule import send_day_of
+from journeys.touches import LOOKBACK
+from ml.data import frame_of
 
 CUSTOMER_COLUMNS = ["country_code", "timezone", "language_code", "account_owner", "customer_name"]
 CONTACT_COLUMNS = [
@@ -50,14 +54,29 @@ def contacts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def history(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Every touch: one row per (message, invoice). The outbox's own rows count from the moment
-    they are planned, so a message scheduled but not yet sent is never planned again."""
-    erp = con.execute("""
-        select message_id, customer_id, invoice_id, channel, sent_at, journey, journey_step as step, tone
-        from marts.fct_contacts""").df()
+    """The touches a contact rule or a journey can still see, one row per (message, invoice):
+    every one sent within the rules' longest look-back (journeys.touches.LOOKBACK) and every one
+    of an invoice still open (a journey step done on it is never planned again). Older touches of
+    settled invoices decide nothing; at 100,000 customers the whole history was 7 M rows. The
+    outbox's own rows count from the moment they are planned, so a message scheduled but not
+    yet sent is never planned again."""
+    since = send_day_of(as_of) - LOOKBACK - pd.Timedelta(days=1)  # a day's margin: sent_at is UTC
+    relevant = "sent_at >= $since or invoice_id in (select invoice_id from marts.mart_dunning_book)"
+    erp = frame_of(
+        con.execute(
+            f"""select message_id, customer_id, invoice_id, channel, sent_at, journey, journey_step as step, tone
+                from marts.fct_contacts where {relevant}""",
+            {"since": since},
+        ).to_arrow_table()
+    )
     own = store.touches(con, before=as_of.date())
+    own = own[(own.sent_at >= since) | own.invoice_id.isin(open_ids(con))]
     # Relance's own record wins: it knows every invoice a statement covered and the step.
     return pd.concat([erp[~erp.message_id.isin(own.message_id)], own], ignore_index=True) if len(own) else erp
+
+
+def open_ids(con: duckdb.DuckDBPyConnection) -> pd.Series:
+    return con.execute("select invoice_id from marts.mart_dunning_book").df().invoice_id
 
 
 def experiment_evidence(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -149,6 +150,24 @@ def test_no_email_goes_to_a_customer_the_360_calls_unreachable(day):
     assert len(emails) > 0 and not set(emails.customer_id) & unreachable
     stopped = set(plan.blocked[plan.blocked.rule == "no_reachable_contact"].customer_id)
     assert stopped <= unreachable
+
+
+def test_the_book_keeps_only_the_touches_that_decide_and_plans_as_from_the_whole_history(day):
+    """Touches older than the rules' look-back, of invoices settled since, are left out of the
+    book; the plan is the one the whole contact history gives."""
+    with duckdb.connect(str(day["warehouse"])) as con:
+        today = book.load(con)
+        whole = con.execute("""select message_id, customer_id, invoice_id, channel, sent_at, journey,
+                                      journey_step as step, tone from marts.fct_contacts""").df()
+    assert 0 < len(today.history) < len(whole)
+    since = send_day_of(today.as_of) - pd.Timedelta(days=30)
+    old_of_open = whole[whole.invoice_id.isin(today.invoices.invoice_id) & (whole.sent_at < since)]
+    assert len(old_of_open) > 0 and set(old_of_open.message_id) <= set(today.history.message_id)
+    args = catalog.load_journeys(), catalog.load_policy("b2b"), catalog.load_experiments()
+    cut, full = plan_day(today, *args), plan_day(replace(today, history=whole), *args)
+    assert len(cut.contact_list) > 0
+    pd.testing.assert_frame_equal(cut.contact_list, full.contact_list, check_dtype=False)
+    pd.testing.assert_frame_equal(cut.blocked, full.blocked, check_dtype=False)
 
 
 def test_journeys_audit_and_delivery_read_marts_only(day):
