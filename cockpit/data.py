@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from erp.warehouse import has_table
+
 AGING_ORDER = ["current", "1_30", "31_60", "61_90", "91_120", "120_plus"]  # macros/aging.sql
 KPI_COLUMNS = [
     "dso_standard",
@@ -61,15 +63,6 @@ def _connect(source: Path) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(source), read_only=True)
     except duckdb.IOException as error:
         raise WarehouseBusy(f"the warehouse is being written by a run, try again shortly ({error})") from error
-
-
-def has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, name = qualified.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-        ).fetchone()[0]
-    )
 
 
 def query(source: Path, sql: str, params: list | None = None, needs: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from erp.warehouse import has_table
 from journeys import store
 from journeys.catalog import INVOICE_COLUMNS
 from journeys.contact_list import EVIDENCE_COLUMNS, Book
@@ -82,9 +83,7 @@ def open_ids(con: duckdb.DuckDBPyConnection) -> pd.Series:
 def experiment_evidence(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame:
     """The latest experiment results computed before ``as_of``: what adaptive experiments
     allocate from. Strictly before, so a re-run of the day decides from the same evidence."""
-    known = con.execute("""select count(*) from information_schema.tables
-                           where table_schema = 'marts' and table_name = 'mart_experiment_results'""").fetchall()
-    if not known[0][0]:
+    if not has_table(con, "marts.mart_experiment_results"):
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     return con.execute(
         f"""select {", ".join(EVIDENCE_COLUMNS)} from marts.mart_experiment_results

@@ -20,6 +20,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from erp.warehouse import has_table
 from ml.inbound.extract import DEFAULT_PROMISE_DAYS
 
 INBOUND_DDL = """create table if not exists journeys.inbound_commitments (
@@ -52,18 +53,13 @@ where read.nth = 1 and read.inbound_id not in (select inbound_id from journeys.i
 """
 
 
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    query = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
-    return con.execute(query, [schema, table]).fetchone()[0] > 0
-
-
 def land_inbound(con: duckdb.DuckDBPyConnection, as_of: date | str, auto_accept: bool) -> int:
     """Land the commitments earlier runs' triage read (before ``as_of``); returns how many are new.
     A promise without a stated date stands for the received day + DEFAULT_PROMISE_DAYS, marked
     as not stated so the person confirming it sees that."""
     con.execute("create schema if not exists journeys")
     con.execute(INBOUND_DDL)
-    if not (_exists(con, "ml", "inbound_triage") and _exists(con, "marts", "fct_inbound_messages")):
+    if not (has_table(con, "ml.inbound_triage") and has_table(con, "marts.fct_inbound_messages")):
         return 0  # no triage yet (a fresh warehouse, or before the model's first champion)
     found = con.execute(FIRST_READ, [pd.Timestamp(as_of).date()]).df()
     if found.empty:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from erp.warehouse import has_table
 from ml.history import settled_history
 
 QUERIES = {
@@ -139,11 +140,7 @@ def frame_of(table: pa.Table) -> pd.DataFrame:
 
 def _last_build(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     mart, columns = LAST_BUILD[name]
-    schema, table = mart.split(".")
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchall()[0][0]  # fetchall, as in as_of_date
-    return frame_of(con.sql(QUERIES[name]).to_arrow_table()) if exists else pd.DataFrame(columns=columns)
+    return frame_of(con.sql(QUERIES[name]).to_arrow_table()) if has_table(con, mart) else pd.DataFrame(columns=columns)
 
 
 def as_of_date(con: duckdb.DuckDBPyConnection) -> pd.Timestamp:

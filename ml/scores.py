@@ -6,6 +6,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from erp.warehouse import has_table
+
 INVOICE_SCORES_DDL = """
 create table if not exists ml.invoice_scores (
     as_of_date DATE, invoice_id VARCHAR, customer_id VARCHAR, currency_code VARCHAR, due_date DATE,
@@ -99,10 +101,7 @@ def _replace_slice(con: duckdb.DuckDBPyConnection, table: str, as_of: str, frame
     with no rows (a model with no champion yet) has no types: a table created from it would
     type its columns NULL and refuse every later row, so it only clears the day's slice."""
     if frame.empty:
-        # fetchall: a result left open by fetchone makes DuckDB refuse the next register()
-        if con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'ml' and table_name = ?", [table]
-        ).fetchall()[0][0]:
+        if has_table(con, f"ml.{table}"):
             con.execute(f"delete from ml.{table} where as_of_date = ?", [as_of])
         return
     con.register("scored", frame.assign(as_of_date=pd.Timestamp(as_of)))

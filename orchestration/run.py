@@ -11,6 +11,7 @@ import argparse
 import sys
 from datetime import date, timedelta
 
+from erp.warehouse import has_table
 from orchestration import settings
 from orchestration.abandoned_runs import fail_abandoned_runs, launch_tags
 
@@ -160,11 +161,7 @@ def print_summary(con, partition: str, checks: list[tuple]) -> None:
 
 
 def print_headline_kpis(con, partition: str) -> None:
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'marts' "
-        "and table_name = 'mart_collections_kpis_daily'"
-    ).fetchone()[0]
-    if not exists:
+    if not has_table(con, "marts.mart_collections_kpis_daily"):
         return
     rows = con.execute(
         """select currency_code, ending_ar, ending_overdue_ar, dso_countback,
@@ -186,10 +183,7 @@ def print_headline_kpis(con, partition: str) -> None:
 
 def print_contact_list(con, partition: str) -> None:
     """Tomorrow's plan in a few lines: actions, channels, and what the rules stopped."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'journeys' and table_name = 'contact_list'"
-    ).fetchone()[0]
-    if not exists:
+    if not has_table(con, "journeys.contact_list"):
         return
     actions = con.execute(
         """select action, channel, count(*) from journeys.contact_list where as_of_date = ?

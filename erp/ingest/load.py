@@ -22,6 +22,7 @@ from erp.ingest.check import check_rows, extra_columns, raw_row, reason_counts
 from erp.ingest.files import DropFileError, find_table_file, inspect_file
 from erp.ingest.rules import literal, quote
 from erp.ingest.stage import Staged, stage_file
+from erp.warehouse import has_table
 
 LINEAGE_COLUMNS = (
     "_partition DATE NOT NULL, _source_file VARCHAR NOT NULL, _source_line BIGINT NOT NULL, "
@@ -122,9 +123,7 @@ def commit_table(
 def latest_partition(con: duckdb.DuckDBPyConnection) -> str | None:
     """The newest extraction date loaded (None before any): a run for an older one is a backfill
     of history, which must neither contact anyone nor rewind the latest-state tables."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'load_log'"
-    ).fetchall()[0][0]
+    exists = has_table(con, "raw.load_log")
     latest = con.execute("select max(partition_date) from raw.load_log").fetchall()[0][0] if exists else None
     return latest.isoformat() if latest else None
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from erp.warehouse import has_table
+
 
 def append(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> None:
     if df is None or df.empty:
         return
-    # fetchall, not fetchone: DuckDB 2 refuses register() while a result is partly fetched.
-    exists = con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchall()[0][0]
+    exists = has_table(con, f"main.{name}")
     con.register("chunk_df", df)
     if exists:
         con.execute(f"insert into {name} by name select * from chunk_df")

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from erp.warehouse import has_table
 from ml.specs import SPECS
 from orchestration.models.assets import training_asset_name, training_assets
 from orchestration.resources import WarehouseResource
@@ -32,16 +33,14 @@ def retrain_on_drift(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
     if not warehouse.file.exists():
         return dg.SkipReason("no warehouse yet")
     with warehouse.connect(read_only=True) as con:
-        has_table = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'ml' and table_name = 'drift_reports'"
-        ).fetchone()[0]
+        drift_reports = has_table(con, "ml.drift_reports")
         rows = (
             con.execute(
                 "select as_of_date, model, drifted_share from ml.drift_reports where drifted "
                 "and cast(as_of_date as varchar) > ? order by as_of_date",
                 [context.cursor or ""],
             ).fetchall()
-            if has_table
+            if drift_reports
             else []
         )
     models = sorted({model for _, model, _ in rows} & {spec.name for spec in SPECS})
