@@ -1,6 +1,6 @@
 """The whole daily run at the large size, measured per asset: time and peak memory.
 
-    nice -n 10 python benchmarks/daily_large.py --workdir DIR [--customers 100000] [--months 24]
+    nice -n 10 python benchmarks/daily_large.py --workdir DIR [--customers 100000] [--months 24] [--days 2]
 
 In DIR/home (its own RELANCE_HOME, Dagster instance and MLflow store) a simulated company of
 ``--customers`` is made once; then, each in a process of its own so that each peak is its own:
@@ -9,7 +9,8 @@ In DIR/home (its own RELANCE_HOME, Dagster instance and MLflow store) a simulate
    dbt), then the training job — what `make run` does once, before anything is planned;
 2. *day 1*: the next day's whole daily job as every morning runs it (ingestion, checks, dbt,
    scoring, contact list, dry-run delivery, the published copy and exports), champions in place;
-3. *day 2*: the day after, which shows what a day costs when only one day's drop changed.
+3. *day 2*: the day after, which shows what a day costs when only one day's drop changed (and
+   ``--days N`` more days, each a fresh drop, plan and delivery).
 
 Each phase prints every step's wall time and peak resident memory (the process and its children,
 such as dbt, sampled every 0.2 s while the step runs), then its total. Re-running with the same
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.closed_loop import QUIET, USER_SETTINGS  # noqa: E402
 
 HISTORY_END = date(2026, 3, 31)
-PHASES = {"first_run": HISTORY_END, "day_1": HISTORY_END + timedelta(days=1), "day_2": HISTORY_END + timedelta(days=2)}
+FUTURE_DAYS = 10  # days the world is simulated past its history: the most --days can run
 SAMPLE_SECONDS = 0.2
 LARGE_RATE = 0.95  # invoices per customer-month of the simulator's --large size: 2M+ invoices at 100k customers
 
@@ -119,10 +120,18 @@ def run_job(job_name: str, day: str | None, plan: bool = True) -> dict:
 
 def phase(name: str) -> dict:
     """The child's work for one phase (see the module's docstring)."""
-    day = PHASES[name].isoformat()
     if name != "first_run":
-        return {name: run_job("daily_job", day)}
-    return {"first_run": run_job("daily_job", day, plan=False), "training": run_job("training_job", None)}
+        return {name: run_job("daily_job", phase_day(name).isoformat())}
+    first = run_job("daily_job", HISTORY_END.isoformat(), plan=False)
+    return {"first_run": first, "training": run_job("training_job", None)}
+
+
+def phase_names(days: int) -> list[str]:
+    return ["first_run", *(f"day_{n}" for n in range(1, days + 1))]
+
+
+def phase_day(name: str) -> date:
+    return HISTORY_END + timedelta(days=int(name.removeprefix("day_")))
 
 
 def make_world(home: Path, customers: int, months: int) -> float:
@@ -130,7 +139,7 @@ def make_world(home: Path, customers: int, months: int) -> float:
 
     started = time.perf_counter()
     config = SimulationConfig(
-        end=HISTORY_END, customers=customers, months=months, future_days=10, invoices_per_month=LARGE_RATE
+        end=HISTORY_END, customers=customers, months=months, future_days=FUTURE_DAYS, invoices_per_month=LARGE_RATE
     )
     World.create(home / "simulator", config, progress=True)
     return time.perf_counter() - started
@@ -164,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--months", type=int, default=24)
-    parser.add_argument("--child", choices=list(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--days", type=int, default=2, choices=range(1, FUTURE_DAYS + 1), metavar="N",
+                        help="daily runs after the first run (default 2); more on the same DIR adds days")  # fmt: skip
+    parser.add_argument("--child", choices=phase_names(FUTURE_DAYS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     home = (args.workdir / "home").resolve()
     if args.child:
@@ -176,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (home / "simulator").exists():
         seconds = make_world(home, args.customers, args.months)
         print(f"world: {args.customers:,} customers, {args.months} months, made in {seconds:.0f} s")
-    for name in PHASES:
+    for name in phase_names(args.days):
         if name not in results:
             results |= in_child(home, name)
             done_file.write_text(json.dumps(results))

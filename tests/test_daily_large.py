@@ -25,3 +25,12 @@ def test_the_peak_counts_the_memory_of_child_processes():
         child.wait()
     assert alone > 10
     assert with_child - alone > 150, (alone, with_child)
+
+
+def test_each_day_after_the_first_run_is_a_phase_of_its_own_day():
+    from datetime import timedelta
+
+    from benchmarks.daily_large import HISTORY_END, phase_day, phase_names
+
+    assert phase_names(2) == ["first_run", "day_1", "day_2"]
+    assert phase_day("day_3") == HISTORY_END + timedelta(days=3)
