@@ -94,13 +94,13 @@ def normalise(value):
 
 def fetch(engine: str, env: dict, root: Path, mart: str) -> list[tuple]:
     """Every row of the mart on ``engine``, normalised, in a stable order (by name-sorted columns)."""
-    rows, names = _query(engine, env, root, f"select * from marts.{mart}")
+    rows, names = query(engine, env, root, f"select * from marts.{mart}")
     order = sorted(range(len(names)), key=lambda i: names[i])
     table = [tuple(normalise(row[i]) for i in order) for row in rows]
     return sorted(table, key=lambda row: tuple((v is None, str(v)) for v in row))
 
 
-def _query(engine: str, env: dict, root: Path, sql: str) -> tuple[list[tuple], list[str]]:
+def query(engine: str, env: dict, root: Path, sql: str) -> tuple[list[tuple], list[str]]:
     if engine == "duckdb":
         with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
             cur = con.execute(sql)

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from tests import engine_servers
-from tests.engines_world import KPI_MARTS, KPI_SELECTION, build_days, dbt, fetch, make_world, publish
+from tests.engines_world import KPI_MARTS, KPI_SELECTION, build_days, dbt, fetch, make_world, publish, query
 
 END = date(2026, 3, 31)
 DAYS = build_days(END, 2)
@@ -86,6 +86,15 @@ def test_the_open_layer_reaches_postgres_with_every_accepted_row(world, postgres
 def test_postgres_builds_every_kpi_mart_equal_to_duckdb(world, postgres):
     build_on("postgres", postgres, world, ("build", "--exclude-resource-type", "unit_test"))  # every model and test
     assert_marts_equal("postgres", postgres, world)
+    # each table analysed as it is built: the next model's query is planned from statistics, not blind
+    tables, _ = query(
+        "postgres",
+        postgres,
+        world,
+        """select schemaname, relname, last_analyze from pg_stat_user_tables
+                                                     where schemaname in ('intermediate', 'marts')""",
+    )
+    assert len(tables) > 20 and all(analysed for _, _, analysed in tables), [t for t in tables if not t[2]]
 
 
 def test_spark_builds_the_whole_project_with_every_mart_equal_to_duckdb(world, spark):
