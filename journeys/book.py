@@ -54,13 +54,13 @@ def contacts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return store.contacts_with_own_suppression(con, CONTACT_COLUMNS)[CONTACT_COLUMNS]
 
 
-def history(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame:
+def history(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, open_ids: pd.Series) -> pd.DataFrame:
     """The touches a contact rule or a journey can still see, one row per (message, invoice):
     every one sent within the rules' longest look-back (journeys.touches.LOOKBACK) and every one
     of an invoice still open (a journey step done on it is never planned again). Older touches of
     settled invoices decide nothing; at 100,000 customers the whole history was 7 M rows. The
     outbox's own rows count from the moment they are planned, so a message scheduled but not
-    yet sent is never planned again."""
+    yet sent is never planned again. ``open_ids``: the book's open invoices (mart_dunning_book)."""
     since = send_day_of(as_of) - LOOKBACK - pd.Timedelta(days=1)  # a day's margin: sent_at is UTC
     relevant = "sent_at >= $since or invoice_id in (select invoice_id from marts.mart_dunning_book)"
     erp = frame_of(
@@ -71,13 +71,9 @@ def history(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame
         ).to_arrow_table()
     )
     own = store.touches(con, before=as_of.date())
-    own = own[(own.sent_at >= since) | own.invoice_id.isin(open_ids(con))]
+    own = own[(own.sent_at >= since) | own.invoice_id.isin(open_ids)]
     # Relance's own record wins: it knows every invoice a statement covered and the step.
     return pd.concat([erp[~erp.message_id.isin(own.message_id)], own], ignore_index=True) if len(own) else erp
-
-
-def open_ids(con: duckdb.DuckDBPyConnection) -> pd.Series:
-    return con.execute("select invoice_id from marts.mart_dunning_book").df().invoice_id
 
 
 def experiment_evidence(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -95,11 +91,12 @@ def experiment_evidence(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> 
 
 def load(con: duckdb.DuckDBPyConnection) -> Book:
     as_of = pd.Timestamp(con.execute("select max(as_of_date) from marts.fct_invoices").fetchall()[0][0])
+    invoices = open_invoices(con)
     return Book(
         as_of=as_of,
-        invoices=open_invoices(con),
+        invoices=invoices,
         contacts=contacts(con),
-        history=history(con, as_of),
+        history=history(con, as_of, invoices.invoice_id),
         blocks=store.blocks(con),
         sent_today=store.handed_over(con, as_of.date()),
         experiment_evidence=experiment_evidence(con, as_of),
